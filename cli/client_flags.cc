@@ -1,0 +1,40 @@
+#include <cstdlib>
+
+#include "cli/commands.h"
+
+namespace mixlaw {
+
+void AddClientFlags(CLI::App* command, ClientFlags* flags) {
+  if (const char* env = std::getenv("MIXLAW_ORCHESTRATOR")) flags->orchestrator = env;
+  command->add_option("--orchestrator", flags->orchestrator,
+                      "Orchestrator address (default $MIXLAW_ORCHESTRATOR or 127.0.0.1:7600)");
+  command->add_option("--token-file", flags->token_file,
+                      "File holding the bearer token (default $MIXLAW_TOKEN_FILE)");
+  command->add_option("--tls-ca", flags->tls_ca, "CA certificate: connect with TLS");
+  command->add_flag("--json", flags->json, "Print JSON for scripts");
+}
+
+absl::StatusOr<ConnectionOptions> ConnectionFromFlags(const ClientFlags& flags) {
+  ConnectionOptions options;
+  options.address = flags.orchestrator;
+  options.tls_ca_path = flags.tls_ca;
+  absl::Status s = LoadToken(flags.token_file, &options);
+  if (!s.ok()) return s;
+  return options;
+}
+
+int ExitCodeFor(const grpc::Status& status) {
+  switch (status.error_code()) {
+    case grpc::StatusCode::UNAVAILABLE:
+    case grpc::StatusCode::DEADLINE_EXCEEDED:
+    case grpc::StatusCode::UNAUTHENTICATED:
+    case grpc::StatusCode::PERMISSION_DENIED:
+      return kExitUnreachable;
+    case grpc::StatusCode::INVALID_ARGUMENT:
+      return kExitUsage;
+    default:
+      return kExitError;
+  }
+}
+
+}  // namespace mixlaw

@@ -1,0 +1,103 @@
+// mixlaw demo: the README's main job. This build runs the sweep on the synthetic trainer and
+// says so: losses are drawn from the coupling law, no model is trained.
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <thread>
+#include <cmath>
+#include <map>
+
+#include "cli/commands.h"
+#include "cli/demo_spec.h"
+#include "cli/embedded_sweep.h"
+#include "cli/output.h"
+#include "common/number_format.h"
+
+namespace mixlaw {
+
+namespace {
+
+struct DemoFlags {
+  std::string dir = "mixlaw-demo";
+  std::string spec;
+  int workers = 0;
+};
+
+int RunDemo(const DemoFlags& f) {
+  std::error_code ec;
+  std::filesystem::create_directories(f.dir, ec);
+  if (ec) {
+    std::cerr << "mixlaw demo: cannot create " << f.dir << ": " << ec.message() << "\n";
+    return kExitUsage;
+  }
+  std::string spec = f.spec;
+  if (spec.empty()) {
+    spec = (std::filesystem::path(f.dir) / "sweep.json").string();
+    std::ofstream out(spec);
+    out << kDemoSpecJson;
+    if (!out) {
+      std::cerr << "mixlaw demo: " << spec << ": cannot be written\n";
+      return kExitError;
+    }
+  }
+  std::cout << "mixlaw demo: a sweep on the SYNTHETIC trainer (losses drawn from the coupling "
+               "law with noise; no model is trained)\n"
+            << "  spec " << spec << ", store " << f.dir << "/demo.db\n";
+  InstallStopSignals();
+  EmbeddedSweepOptions options;
+  options.spec_path = spec;
+  options.db_path = (std::filesystem::path(f.dir) / "demo.db").string();
+  options.workers = f.workers > 0 ? f.workers
+                                  : std::max(2, static_cast<int>(std::thread::hardware_concurrency()));
+  options.terminal = isatty(STDERR_FILENO) != 0;
+  options.progress = &std::cerr;
+  absl::StatusOr<EmbeddedSweepResult> result = RunEmbeddedSweep(options);
+  if (!result.ok()) {
+    std::cerr << "mixlaw demo: " << result.status().message() << "\n";
+    return kExitError;
+  }
+  if (result->interrupted) {
+    std::cerr << "interrupted: run mixlaw demo again to resume\n";
+    return kExitError;
+  }
+  std::cout << "sweep " << result->sweep.id() << ": " << CountsText(result->sweep) << "\n\n"
+            << "Best grid point per model and ALMR (lowest final eval/additional loss):\n";
+  std::map<std::pair<std::string, double>, const v1::Run*> best;
+  for (const v1::Run& r : result->runs) {
+    auto it = r.final_loss().find("eval/additional");
+    if (r.stage() != "cpt" || r.state() != v1::RUN_STATE_SUCCEEDED || it == r.final_loss().end()) {
+      continue;
+    }
+    const v1::Run*& b = best[{r.model(), r.almr()}];
+    if (b == nullptr || it->second < b->final_loss().at("eval/additional")) b = &r;
+  }
+  std::printf("  %-8s %6s  %10s  %9s  %9s\n", "model", "ALMR", "best LR", "additional", "base");
+  for (const auto& [key, r] : best) {
+    std::printf("  %-8s %6s  %10s  %9s  %9s\n", key.first.c_str(), FormatAlmr(key.second).c_str(),
+                FormatLr(r->peak_lr()).c_str(),
+                FormatLoss(r->final_loss().at("eval/additional")).c_str(),
+                FormatLoss(r->final_loss().count("eval/base") ? r->final_loss().at("eval/base")
+                                                              : std::nan(""))
+                    .c_str());
+  }
+  std::cout << "\nExport: mixlaw sweep export needs a server; the store is " << options.db_path
+            << " (SQLite).\n";
+  return HasFailures(result->sweep) ? kExitRunsFailed : kExitOk;
+}
+
+}  // namespace
+
+void AddDemoCommand(CLI::App& app, int* exit_code) {
+  static DemoFlags f;
+  CLI::App* demo = app.add_subcommand(
+      "demo", "Run the demo study end to end on this machine (resumes when run again)");
+  demo->add_option("--dir", f.dir, "Working directory for the store and run outputs")
+      ->capture_default_str();
+  demo->add_option("--spec", f.spec, "Use this sweep spec instead of the demo's");
+  demo->add_option("--workers", f.workers, "Concurrent trainers (default: one per core)");
+  demo->callback([exit_code] { *exit_code = RunDemo(f); });
+}
+
+}  // namespace mixlaw

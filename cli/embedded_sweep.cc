@@ -1,0 +1,103 @@
+#include "cli/embedded_sweep.h"
+
+#include <random>
+#include <sstream>
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include "cli/commands.h"
+#include "cli/sweep_client.h"
+#include "common/log.h"
+#include "common/time.h"
+#include "orchestrator/server.h"
+#include "worker/worker.h"
+
+namespace mixlaw {
+
+namespace {
+
+std::string RandomToken() {
+  std::random_device device;
+  std::string token;
+  const char* hex = "0123456789abcdef";
+  for (int i = 0; i < 32; ++i) token += hex[device() % 16];
+  return token;
+}
+
+absl::Status FromGrpc(const grpc::Status& s) {
+  return absl::Status(static_cast<absl::StatusCode>(s.error_code()), s.error_message());
+}
+
+}  // namespace
+
+absl::StatusOr<EmbeddedSweepResult> RunEmbeddedSweep(const EmbeddedSweepOptions& options) {
+  OrchestratorOptions server_options;
+  server_options.db_path = options.db_path;
+  server_options.listen = "127.0.0.1:0";
+  server_options.tokens = {RandomToken(), RandomToken()};
+  server_options.policy.lease_timeout_ms = static_cast<int64_t>(options.lease_timeout_s * 1000);
+  server_options.policy.heartbeat_interval_ms =
+      std::min<int64_t>(2000, server_options.policy.lease_timeout_ms / 4);
+  server_options.restart_grace_ms = 0;
+  absl::StatusOr<std::unique_ptr<Orchestrator>> orchestrator = Orchestrator::Start(server_options);
+  if (!orchestrator.ok()) return orchestrator.status();
+  // No worker of an earlier process on this file is alive: its runs go straight back.
+  absl::Status released = (*orchestrator)->store()->ReleaseAllLeases(UnixMillis());
+  if (!released.ok()) return released;
+
+  ConnectionOptions client{(*orchestrator)->local_address(), server_options.tokens.client, ""};
+  absl::StatusOr<std::shared_ptr<grpc::Channel>> channel = MakeChannel(client);
+  if (!channel.ok()) return channel.status();
+  auto stub = v1::SweepService::NewStub(*channel);
+  v1::SubmitSweepResponse submitted;
+  grpc::Status s = SubmitSpecFile(*stub, client, options.spec_path, /*resume_existing=*/true,
+                                  &submitted);
+  if (!s.ok()) return FromGrpc(s);
+  EmbeddedSweepResult result;
+  result.resumed = submitted.existing();
+  MIXLAW_LOG(Info) << (submitted.existing() ? "resuming" : "started") << " sweep "
+                   << submitted.sweep_id() << " (" << submitted.runs() << " runs) with "
+                   << options.workers << " workers on " << options.db_path;
+
+  std::atomic<bool> stop_workers{false};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < options.workers; ++i) {
+    threads.emplace_back([&, i] {
+      WorkerOptions w;
+      w.connection = {(*orchestrator)->local_address(), server_options.tokens.worker, ""};
+      w.hostname = absl::StrCat(HostName(), "/embedded-", i);
+      w.self_exe = SelfExecutable();
+      w.idle_poll_ms = 200;
+      w.stop = &stop_workers;
+      w.log_name = absl::StrCat("worker ", i);
+      Worker(w).Run();
+    });
+  }
+  std::ostringstream discard;
+  std::ostream& progress = options.progress != nullptr ? *options.progress : discard;
+  grpc::Status watched = grpc::Status::OK;
+  while (!StopRequested().load()) {
+    // SIGINT and SIGTERM end the watch; the workers then stop their trainers and hand the
+    // runs back, so that the next run on this file resumes them.
+    watched = WatchProgress(*stub, client, submitted.sweep_id(), options.json_progress,
+                            options.terminal, 5000, progress, &result.sweep, &StopRequested());
+    if (watched.ok() || StopRequested().load()) break;
+    if (watched.error_code() != grpc::StatusCode::UNAVAILABLE) break;
+  }
+  result.interrupted = StopRequested().load();
+  stop_workers.store(true);
+  for (std::thread& t : threads) t.join();
+  if (!watched.ok() && !result.interrupted) return FromGrpc(watched);
+
+  absl::StatusOr<v1::Sweep> final_sweep = (*orchestrator)->store()->GetSweep(submitted.sweep_id());
+  if (!final_sweep.ok()) return final_sweep.status();
+  result.sweep = *final_sweep;
+  absl::StatusOr<std::vector<v1::Run>> runs =
+      (*orchestrator)->store()->ListRuns(submitted.sweep_id());
+  if (!runs.ok()) return runs.status();
+  result.runs = std::move(*runs);
+  (*orchestrator)->Shutdown();
+  return result;
+}
+
+}  // namespace mixlaw

@@ -1,0 +1,64 @@
+// mixlaw worker: leases runs and runs their trainers.
+#include <iostream>
+
+#include "absl/strings/str_split.h"
+#include "cli/commands.h"
+#include "worker/worker.h"
+
+namespace mixlaw {
+
+namespace {
+
+struct WorkerFlags {
+  ClientFlags client;
+  std::string devices = "cpu";
+  std::string hostname;
+  bool exit_when_idle = false;
+  double terminate_grace_s = 10.0;
+};
+
+int RunWorker(const WorkerFlags& flags) {
+  absl::StatusOr<ConnectionOptions> connection = ConnectionFromFlags(flags.client);
+  if (!connection.ok()) {
+    std::cerr << "mixlaw worker: " << connection.status().message() << "\n";
+    return kExitUsage;
+  }
+  WorkerOptions options;
+  options.connection = *connection;
+  options.devices = absl::StrSplit(flags.devices, ',', absl::SkipEmpty());
+  for (const std::string& d : options.devices) {
+    if (d != "cpu" && d.rfind("cuda", 0) != 0) {
+      std::cerr << "mixlaw worker: --devices: '" << d << "' is not cpu or cuda[:N]\n";
+      return kExitUsage;
+    }
+  }
+  options.hostname = flags.hostname;
+  options.exit_when_idle = flags.exit_when_idle;
+  options.self_exe = SelfExecutable();
+  options.terminate_grace_ms = static_cast<int64_t>(flags.terminate_grace_s * 1000);
+  InstallStopSignals();
+  options.stop = &StopRequested();
+  Worker worker(options);
+  int code = worker.Run();
+  return code == 0 ? kExitOk : kExitUnreachable;
+}
+
+}  // namespace
+
+void AddWorkerCommand(CLI::App& app, int* exit_code) {
+  static WorkerFlags flags;
+  CLI::App* worker = app.add_subcommand(
+      "worker", "Lease runs from an orchestrator and run their trainers as child processes");
+  AddClientFlags(worker, &flags.client);
+  worker->add_option("--devices", flags.devices, "Comma-separated devices: cpu, cuda:0, ...")
+      ->capture_default_str();
+  worker->add_option("--hostname", flags.hostname, "Name to register with (default: host name)");
+  worker->add_flag("--exit-when-idle", flags.exit_when_idle,
+                   "Exit once no sweep is active instead of waiting for more");
+  worker->add_option("--terminate-grace", flags.terminate_grace_s,
+                     "Seconds a stopped trainer gets between SIGTERM and SIGKILL")
+      ->capture_default_str();
+  worker->callback([exit_code] { *exit_code = RunWorker(flags); });
+}
+
+}  // namespace mixlaw

@@ -1,0 +1,18 @@
+// How every command and report writes the numbers a user compares: losses, learning rates,
+// mixture ratios, sizes.
+#ifndef MIXLAW_COMMON_NUMBER_FORMAT_H_
+#define MIXLAW_COMMON_NUMBER_FORMAT_H_
+
+#include <string>
+
+namespace mixlaw {
+
+std::string FormatLoss(double loss);      // "2.3456" (nats per token); "NaN"
+std::string FormatLr(double lr);          // "3.00e-03"
+std::string FormatAlmr(double almr);      // "0.25"
+std::string FormatParams(double params);  // "70B", "8.03B", "125M", "480k"
+std::string FormatPercent(double fraction);  // "45.0%"
+
+}  // namespace mixlaw
+
+#endif  // MIXLAW_COMMON_NUMBER_FORMAT_H_

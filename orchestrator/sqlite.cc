@@ -1,0 +1,143 @@
+#include "orchestrator/sqlite.h"
+
+#include "absl/strings/str_cat.h"
+
+namespace mixlaw {
+
+Statement& Statement::Bind(int index, int64_t value) {
+  sqlite3_bind_int64(stmt_, index, value);
+  return *this;
+}
+
+Statement& Statement::Bind(int index, double value) {
+  sqlite3_bind_double(stmt_, index, value);
+  return *this;
+}
+
+Statement& Statement::Bind(int index, std::string_view value) {
+  sqlite3_bind_text(stmt_, index, value.data(), static_cast<int>(value.size()), SQLITE_TRANSIENT);
+  return *this;
+}
+
+Statement& Statement::BindNull(int index) {
+  sqlite3_bind_null(stmt_, index);
+  return *this;
+}
+
+absl::StatusOr<bool> Statement::Step() {
+  int rc = sqlite3_step(stmt_);
+  if (rc == SQLITE_ROW) return true;
+  if (rc == SQLITE_DONE) return false;
+  sqlite3* db = sqlite3_db_handle(stmt_);
+  absl::Status status = rc == SQLITE_FULL || (rc & 0xff) == SQLITE_IOERR
+                            ? absl::UnavailableError(absl::StrCat("store: ", sqlite3_errmsg(db)))
+                            : absl::InternalError(absl::StrCat("store: ", sqlite3_errmsg(db)));
+  sqlite3_reset(stmt_);
+  return status;
+}
+
+absl::Status Statement::Run() {
+  absl::StatusOr<bool> row = Step();
+  if (!row.ok()) return row.status();
+  return absl::OkStatus();
+}
+
+std::string Statement::Text(int column) const {
+  const unsigned char* text = sqlite3_column_text(stmt_, column);
+  if (text == nullptr) return "";
+  return std::string(reinterpret_cast<const char*>(text),
+                     static_cast<size_t>(sqlite3_column_bytes(stmt_, column)));
+}
+
+void Statement::Reset() {
+  sqlite3_reset(stmt_);
+  sqlite3_clear_bindings(stmt_);
+}
+
+absl::StatusOr<std::unique_ptr<Database>> Database::Open(const std::string& path) {
+  sqlite3* db = nullptr;
+  int rc = sqlite3_open_v2(path.c_str(), &db,
+                           SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+                           nullptr);
+  if (rc != SQLITE_OK) {
+    std::string message = db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
+    sqlite3_close(db);
+    return absl::FailedPreconditionError(absl::StrCat(path, ": cannot open: ", message));
+  }
+  sqlite3_extended_result_codes(db, 1);
+  return std::unique_ptr<Database>(new Database(db));
+}
+
+Database::~Database() {
+  statements_.clear();
+  sqlite3_close(db_);
+}
+
+absl::Status Database::Error(int code, std::string_view what) const {
+  return absl::InternalError(
+      absl::StrCat(std::string(what), ": ", sqlite3_errstr(code), " (", sqlite3_errmsg(db_), ")"));
+}
+
+absl::Status Database::Exec(std::string_view sql) {
+  char* message = nullptr;
+  int rc = sqlite3_exec(db_, std::string(sql).c_str(), nullptr, nullptr, &message);
+  if (rc != SQLITE_OK) {
+    std::string text = message != nullptr ? message : sqlite3_errstr(rc);
+    sqlite3_free(message);
+    return absl::InternalError(absl::StrCat("store: ", text));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<Statement*> Database::Prepare(const std::string& sql) {
+  auto it = statements_.find(sql);
+  if (it != statements_.end()) {
+    it->second->Reset();
+    return it->second.get();
+  }
+  sqlite3_stmt* stmt = nullptr;
+  int rc = sqlite3_prepare_v3(db_, sql.c_str(), static_cast<int>(sql.size()),
+                              SQLITE_PREPARE_PERSISTENT, &stmt, nullptr);
+  if (rc != SQLITE_OK) return Error(rc, "store: preparing a statement");
+  auto inserted = statements_.emplace(sql, std::make_unique<Statement>(stmt));
+  return inserted.first->second.get();
+}
+
+absl::StatusOr<std::optional<std::string>> Database::QueryText(const std::string& sql) {
+  absl::StatusOr<Statement*> stmt = Prepare(sql);
+  if (!stmt.ok()) return stmt.status();
+  absl::StatusOr<bool> row = (*stmt)->Step();
+  if (!row.ok()) return row.status();
+  std::optional<std::string> result;
+  if (*row) result = (*stmt)->Text(0);
+  (*stmt)->Reset();
+  return result;
+}
+
+absl::StatusOr<int64_t> Database::QueryInt(const std::string& sql) {
+  absl::StatusOr<Statement*> stmt = Prepare(sql);
+  if (!stmt.ok()) return stmt.status();
+  absl::StatusOr<bool> row = (*stmt)->Step();
+  if (!row.ok()) return row.status();
+  int64_t value = *row ? (*stmt)->Int(0) : 0;
+  (*stmt)->Reset();
+  return value;
+}
+
+Transaction::~Transaction() {
+  if (open_) db_->Exec("ROLLBACK").IgnoreError();
+}
+
+absl::Status Transaction::Begin() {
+  absl::Status s = db_->Exec("BEGIN IMMEDIATE");
+  open_ = s.ok();
+  return s;
+}
+
+absl::Status Transaction::Commit() {
+  absl::Status s = db_->Exec("COMMIT");
+  if (s.ok()) open_ = false;
+  return s;
+}
+
+}  // namespace mixlaw

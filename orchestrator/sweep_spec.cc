@@ -1,0 +1,315 @@
+#include "orchestrator/sweep_spec.h"
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <set>
+
+#include "absl/strings/str_cat.h"
+#include "common/json_fields.h"
+#include "trainer/synthetic_trainer.h"
+
+namespace mixlaw {
+
+const std::vector<std::string>& CommandPlaceholders() {
+  static const std::vector<std::string> names = {
+      "config", "output_dir", "run_id", "run_name", "almr", "peak_lr", "seed",
+      "model", "params", "data_base", "data_additional", "init_checkpoint", "resume_checkpoint"};
+  return names;
+}
+
+namespace {
+
+std::string Resolve(const std::string& path, const std::string& base) {
+  if (path.empty()) return path;
+  std::filesystem::path p(path);
+  if (p.is_absolute()) return p.lexically_normal().string();
+  return (std::filesystem::path(base) / p).lexically_normal().string();
+}
+
+// A grid axis: a list of numbers, or {"min", "max", "num", "scale"}.
+std::vector<double> ParseAxis(const nlohmann::json& value, const std::string& path,
+                              FieldReader& reader, Bounds bounds, const char* default_scale) {
+  std::vector<double> values;
+  if (value.is_array()) {
+    if (value.empty()) reader.Problem(path, "must list at least one value");
+    for (size_t i = 0; i < value.size(); ++i) {
+      std::string item = IndexPath(path, i);
+      if (!value[i].is_number()) {
+        reader.Problem(item, absl::StrCat("must be a number, not ", value[i].type_name()));
+        continue;
+      }
+      double v = value[i].get<double>();
+      if (reader.CheckBounds(v, item, bounds)) values.push_back(v);
+    }
+  } else if (value.is_object()) {
+    if (!reader.CheckObject(value, path, {"min", "max", "num", "scale"})) return values;
+    auto lo = reader.Number(value, path, "min", true, bounds);
+    auto hi = reader.Number(value, path, "max", true, bounds);
+    auto num = reader.Integer(value, path, "num", true, Bounds::Closed(1, 1000));
+    std::string scale = reader.String(value, path, "scale", false).value_or(default_scale);
+    if (scale != "log" && scale != "linear") {
+      reader.Problem(JoinPath(path, "scale"), "'" + scale + "' must be log or linear");
+      return values;
+    }
+    if (!lo || !hi || !num) return values;
+    if (*hi < *lo) {
+      reader.Problem(JoinPath(path, "max"), absl::StrCat(FormatNumber(*hi), " is below min ",
+                                                         FormatNumber(*lo)));
+      return values;
+    }
+    if (scale == "log" && *lo <= 0) {
+      reader.Problem(JoinPath(path, "min"), "must be > 0 on a log scale");
+      return values;
+    }
+    for (int64_t i = 0; i < *num; ++i) {
+      double f = *num == 1 ? 0.0 : static_cast<double>(i) / static_cast<double>(*num - 1);
+      double v = scale == "log" ? std::exp(std::log(*lo) + f * (std::log(*hi) - std::log(*lo)))
+                                : *lo + f * (*hi - *lo);
+      // Round to 6 significant digits so that names and CSV columns read cleanly.
+      values.push_back(std::stod(absl::StrCat(absl::SixDigits(v))));
+    }
+  } else {
+    reader.Problem(path, absl::StrCat("must be a list of numbers or {min, max, num, scale}, not ",
+                                      value.type_name()));
+  }
+  std::set<double> seen;
+  for (size_t i = 0; i < values.size(); ++i) {
+    if (!seen.insert(values[i]).second) {
+      reader.Problem(path, absl::StrCat(FormatNumber(values[i]), " appears twice"));
+    }
+  }
+  return values;
+}
+
+void CheckCommand(const std::string& command, const std::string& path, FieldReader& reader) {
+  if (command.find("{config}") == std::string::npos) {
+    reader.Problem(path, "must contain {config}, the path of the run's RUN.json");
+  }
+  for (size_t open = command.find('{'); open != std::string::npos;
+       open = command.find('{', open + 1)) {
+    size_t close = command.find('}', open);
+    if (close == std::string::npos) break;
+    std::string name = command.substr(open + 1, close - open - 1);
+    const auto& known = CommandPlaceholders();
+    if (std::find(known.begin(), known.end(), name) == known.end()) {
+      reader.Problem(path, "{" + name + "} is not a placeholder");
+    }
+  }
+}
+
+}  // namespace
+
+absl::StatusOr<SweepSpec> ParseSweepSpec(const std::string& text, const std::string& source,
+                                         const std::string& spec_dir) {
+  nlohmann::json j;
+  try {
+    j = nlohmann::json::parse(text);
+  } catch (const nlohmann::json::parse_error& e) {
+    return absl::InvalidArgumentError(absl::StrCat(source, ": not valid JSON: ", e.what()));
+  }
+  FieldReader reader(source);
+  SweepSpec spec;
+  spec.canonical = j;
+  if (!reader.CheckObject(j, "",
+                          {"name", "description", "data", "models", "grid", "seeds", "training",
+                           "pretrain", "trainer", "fit", "max_attempts", "output_root"})) {
+    return reader.ToStatus();
+  }
+  spec.name = reader.String(j, "", "name", true).value_or("");
+  if (j.contains("name") && j["name"].is_string()) {
+    bool valid = !spec.name.empty() && spec.name.size() <= 100;
+    for (char c : spec.name) {
+      valid = valid && (isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.');
+    }
+    if (!valid) reader.Problem("name", "must be 1 to 100 letters, digits, '-', '_' or '.'");
+  }
+  spec.description = reader.String(j, "", "description", false).value_or("");
+
+  if (j.contains("data") && reader.CheckObject(j["data"], "data", {"base", "additional"})) {
+    spec.data_base = Resolve(reader.String(j["data"], "data", "base", true).value_or(""), spec_dir);
+    spec.data_additional =
+        Resolve(reader.String(j["data"], "data", "additional", true).value_or(""), spec_dir);
+  }
+
+  if (!j.contains("models")) {
+    reader.Problem("models", "is required");
+  } else if (!j["models"].is_array() || j["models"].empty()) {
+    reader.Problem("models", "must be a non-empty list of models");
+  } else {
+    std::set<std::string> names;
+    for (size_t i = 0; i < j["models"].size(); ++i) {
+      std::string path = IndexPath("models", i);
+      ModelConfig m = ParseModelConfig(j["models"][i], path, reader);
+      if (!m.name.empty() && !names.insert(m.name).second) {
+        reader.Problem(JoinPath(path, "name"), "'" + m.name + "' is used by an earlier model");
+      }
+      spec.models.push_back(m);
+    }
+  }
+
+  if (!j.contains("grid")) {
+    reader.Problem("grid", "is required");
+  } else if (reader.CheckObject(j["grid"], "grid", {"almr", "lr"})) {
+    if (!j["grid"].contains("almr")) reader.Problem("grid.almr", "is required");
+    if (!j["grid"].contains("lr")) reader.Problem("grid.lr", "is required");
+    if (j["grid"].contains("almr")) {
+      spec.almr = ParseAxis(j["grid"]["almr"], "grid.almr", reader, Bounds::Closed(0.0, 1.0),
+                            "linear");
+    }
+    if (j["grid"].contains("lr")) {
+      spec.lr = ParseAxis(j["grid"]["lr"], "grid.lr", reader, Bounds::Positive(), "log");
+    }
+  }
+
+  if (!j.contains("seeds")) {
+    spec.seeds = {0};
+  } else if (!j["seeds"].is_array() || j["seeds"].empty()) {
+    reader.Problem("seeds", "must be a non-empty list of integers");
+  } else {
+    std::set<int64_t> seen;
+    for (size_t i = 0; i < j["seeds"].size(); ++i) {
+      const auto& s = j["seeds"][i];
+      if (!s.is_number_integer() || s.get<int64_t>() < 0) {
+        reader.Problem(IndexPath("seeds", i), "must be an integer >= 0");
+      } else if (!seen.insert(s.get<int64_t>()).second) {
+        reader.Problem(IndexPath("seeds", i), absl::StrCat(s.get<int64_t>(), " appears twice"));
+      } else {
+        spec.seeds.push_back(s.get<int64_t>());
+      }
+    }
+  }
+
+  if (!j.contains("training")) {
+    reader.Problem("training", "is required");
+  } else {
+    spec.training = ParseTrainingConfig(j["training"], "training", reader);
+  }
+
+  if (j.contains("pretrain") &&
+      reader.CheckObject(j["pretrain"], "pretrain", {"lr", "seed", "training"})) {
+    PretrainSpec p;
+    p.peak_lr = reader.Number(j["pretrain"], "pretrain", "lr", true, Bounds::Positive())
+                    .value_or(0.0);
+    p.seed = reader.Integer(j["pretrain"], "pretrain", "seed", false, Bounds::NonNegative())
+                 .value_or(0);
+    if (j["pretrain"].contains("training")) {
+      p.training = ParseTrainingConfig(j["pretrain"]["training"], "pretrain.training", reader);
+    } else {
+      reader.Problem("pretrain.training", "is required");
+    }
+    spec.pretrain = p;
+  }
+
+  if (j.contains("trainer") &&
+      reader.CheckObject(j["trainer"], "trainer", {"kind", "command", "device", "synthetic"})) {
+    const auto& t = j["trainer"];
+    spec.trainer.kind = reader.String(t, "trainer", "kind", true).value_or("synthetic");
+    spec.trainer.device = reader.String(t, "trainer", "device", false).value_or("cpu");
+    if (spec.trainer.device != "cpu" && spec.trainer.device != "cuda") {
+      reader.Problem("trainer.device", "'" + spec.trainer.device + "' must be cpu or cuda");
+    }
+    if (spec.trainer.kind == "exec") {
+      spec.trainer.command = reader.String(t, "trainer", "command", true).value_or("");
+      if (t.contains("command") && t["command"].is_string()) {
+        CheckCommand(spec.trainer.command, "trainer.command", reader);
+      }
+    } else if (t.contains("command")) {
+      reader.Problem("trainer.command", "is only for trainer.kind exec");
+    }
+    if (spec.trainer.kind == "synthetic") {
+      if (t.contains("synthetic")) {
+        ParseSyntheticConfig(t["synthetic"], "trainer.synthetic", reader);
+        spec.trainer.synthetic = t["synthetic"];
+      } else {
+        spec.trainer.synthetic = nlohmann::json::object();
+      }
+    } else if (t.contains("synthetic")) {
+      reader.Problem("trainer.synthetic", "is only for trainer.kind synthetic");
+    }
+    if (spec.trainer.kind == "builtin") {
+      reader.Problem("trainer.kind",
+                     "builtin: the Llama trainer is not in this build yet (use synthetic or exec)");
+    } else if (spec.trainer.kind != "synthetic" && spec.trainer.kind != "exec") {
+      reader.Problem("trainer.kind",
+                     "'" + spec.trainer.kind + "' is not a trainer (expected synthetic or exec)");
+    }
+  } else if (!j.contains("trainer")) {
+    reader.Problem("trainer", "is required");
+  }
+
+  if (j.contains("fit") && reader.CheckObject(j["fit"], "fit", {"target_params"})) {
+    spec.target_params = reader.Number(j["fit"], "fit", "target_params", false, Bounds::Positive());
+  }
+  spec.max_attempts = static_cast<int>(
+      reader.Integer(j, "", "max_attempts", false, Bounds::Closed(1, 100)).value_or(3));
+  spec.output_root =
+      Resolve(reader.String(j, "", "output_root", false).value_or("runs"), spec_dir);
+
+  if (!reader.ok()) return reader.ToStatus();
+  return spec;
+}
+
+std::vector<PlannedRun> ExpandSweep(const SweepSpec& spec) {
+  std::vector<PlannedRun> runs;
+  auto base_run = [&](const ModelConfig& model) {
+    PlannedRun r;
+    r.model = model.name;
+    r.params = model.FitParams();
+    r.device = spec.trainer.device;
+    r.trainer_kind = spec.trainer.kind;
+    r.command = spec.trainer.command;
+    r.config.sweep = spec.name;
+    r.config.model = model;
+    r.config.data_base = spec.data_base;
+    r.config.data_additional = spec.data_additional;
+    r.config.device = spec.trainer.device;
+    if (spec.trainer.kind == "synthetic") r.config.synthetic = spec.trainer.synthetic;
+    return r;
+  };
+  auto finish = [&](PlannedRun& r) {
+    r.config.run_name = r.name;
+    r.config.stage = r.stage;
+    r.config.almr = r.almr;
+    r.config.peak_lr = r.peak_lr;
+    r.config.seed = r.seed;
+    r.tokens = r.config.training.tokens;
+    r.total_steps = r.config.training.total_steps();
+    r.config.output_dir = (std::filesystem::path(spec.output_root) / spec.name / r.name).string();
+  };
+  for (const ModelConfig& model : spec.models) {
+    int pretrain_index = -1;
+    if (spec.pretrain.has_value()) {
+      PlannedRun r = base_run(model);
+      r.name = absl::StrCat(model.name, "/pretrain");
+      r.stage = "pretrain";
+      r.almr = 0.0;
+      r.peak_lr = spec.pretrain->peak_lr;
+      r.seed = spec.pretrain->seed;
+      r.config.training = spec.pretrain->training;
+      finish(r);
+      pretrain_index = static_cast<int>(runs.size());
+      runs.push_back(std::move(r));
+    }
+    for (double almr : spec.almr) {
+      for (double lr : spec.lr) {
+        for (int64_t seed : spec.seeds) {
+          PlannedRun r = base_run(model);
+          r.name = absl::StrCat(model.name, "/almr", FormatNumber(almr), "/lr", FormatNumber(lr),
+                                "/seed", seed);
+          r.stage = "cpt";
+          r.almr = almr;
+          r.peak_lr = lr;
+          r.seed = seed;
+          r.depends_on = pretrain_index;
+          r.config.training = spec.training;
+          finish(r);
+          runs.push_back(std::move(r));
+        }
+      }
+    }
+  }
+  return runs;
+}
+
+}  // namespace mixlaw

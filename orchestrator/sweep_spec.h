@@ -1,0 +1,80 @@
+// The sweep spec (docs/sweep-spec.md): parsed, checked as a whole, and expanded into runs.
+#ifndef MIXLAW_ORCHESTRATOR_SWEEP_SPEC_H_
+#define MIXLAW_ORCHESTRATOR_SWEEP_SPEC_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "nlohmann/json.hpp"
+#include "trainer/model_config.h"
+#include "trainer/run_config.h"
+
+namespace mixlaw {
+
+struct PretrainSpec {
+  double peak_lr = 0.0;
+  int64_t seed = 0;
+  TrainingConfig training;
+};
+
+struct TrainerSpec {
+  std::string kind = "synthetic";  // "synthetic", "exec" or "builtin"
+  std::string command;              // "exec": a template with {config}, {output_dir}, ...
+  std::string device = "cpu";       // "cpu" or "cuda": what a worker must have to lease a run
+  nlohmann::json synthetic;         // the synthetic trainer's settings
+};
+
+struct SweepSpec {
+  std::string name;
+  std::string description;
+  std::string data_base;        // absolute after parsing
+  std::string data_additional;
+  std::vector<ModelConfig> models;
+  std::vector<double> almr;
+  std::vector<double> lr;
+  std::vector<int64_t> seeds;
+  TrainingConfig training;
+  std::optional<PretrainSpec> pretrain;
+  TrainerSpec trainer;
+  std::optional<double> target_params;
+  int max_attempts = 3;
+  std::string output_root;      // absolute after parsing
+  nlohmann::json canonical;     // the spec as given, for storage
+};
+
+// Parses and checks a spec. Relative paths start from `spec_dir`. On failure the status lists
+// every problem, one a line, each with its JSON path, prefixed with `source`.
+absl::StatusOr<SweepSpec> ParseSweepSpec(const std::string& text, const std::string& source,
+                                         const std::string& spec_dir);
+
+// One run of an expanded sweep.
+struct PlannedRun {
+  std::string name;        // "s1/almr0.25/lr0.003/seed0"
+  std::string stage;       // "pretrain" or "cpt"
+  std::string model;
+  double params = 0.0;
+  double almr = 0.0;
+  double peak_lr = 0.0;
+  int64_t seed = 0;
+  int64_t tokens = 0;
+  int64_t total_steps = 0;
+  int depends_on = -1;     // index of the run it waits for, or -1
+  std::string device;
+  std::string trainer_kind;
+  std::string command;
+  RunConfig config;        // RUN.json, less what is known only at lease time
+};
+
+// Every run of the sweep: for each model, its pretraining run (if any), then the grid in the
+// order ALMR, LR, seed.
+std::vector<PlannedRun> ExpandSweep(const SweepSpec& spec);
+
+// The placeholders an exec command template may use.
+const std::vector<std::string>& CommandPlaceholders();
+
+}  // namespace mixlaw
+
+#endif  // MIXLAW_ORCHESTRATOR_SWEEP_SPEC_H_

@@ -1,0 +1,99 @@
+#include "orchestrator/sweep_spec.h"
+
+#include <gtest/gtest.h>
+
+namespace mixlaw {
+namespace {
+
+constexpr const char* kValid = R"({
+  "name": "t",
+  "data": {"base": "data/en", "additional": "/abs/zh"},
+  "models": [{"name": "s1", "params": 1e6},
+             {"name": "s2", "dim": 64, "n_layers": 2, "n_heads": 4, "n_kv_heads": 2,
+              "ffn_dim": 192, "vocab_size": 3072, "max_seq_len": 128}],
+  "grid": {"almr": [0.1, 0.5], "lr": {"min": 1e-3, "max": 1e-2, "num": 3}},
+  "seeds": [0, 1],
+  "training": {"tokens": 20480, "batch_size": 16, "seq_len": 128, "eval_every": 5},
+  "pretrain": {"lr": 3e-3, "training": {"tokens": 40960}},
+  "trainer": {"kind": "synthetic"},
+  "fit": {"target_params": 7e7}
+})";
+
+TEST(SweepSpecTest, ParsesAndExpandsTheGrid) {
+  auto spec = ParseSweepSpec(kValid, "s.json", "/specs");
+  ASSERT_TRUE(spec.ok()) << spec.status();
+  EXPECT_EQ(spec->data_base, "/specs/data/en");
+  EXPECT_EQ(spec->data_additional, "/abs/zh");
+  EXPECT_EQ(spec->output_root, "/specs/runs");
+  ASSERT_EQ(spec->lr.size(), 3u);
+  EXPECT_DOUBLE_EQ(spec->lr[1], 0.00316228);
+  // Non-embedding parameters of the architecture: 2 layers x (attention + SwiGLU + norms) + norm.
+  EXPECT_EQ(spec->models[1].NonEmbeddingParams(), 2 * (64 * 64 * 2 + 64 * 32 * 2 + 3 * 64 * 192 + 128) + 64);
+
+  std::vector<PlannedRun> runs = ExpandSweep(*spec);
+  // Per model: one pretraining run and 2 ALMR x 3 LR x 2 seeds.
+  ASSERT_EQ(runs.size(), 2u * (1 + 12));
+  EXPECT_EQ(runs[0].name, "s1/pretrain");
+  EXPECT_EQ(runs[0].stage, "pretrain");
+  EXPECT_EQ(runs[0].total_steps, 40960 / (16 * 128));
+  EXPECT_EQ(runs[1].name, "s1/almr0.1/lr0.001/seed0");
+  EXPECT_EQ(runs[1].depends_on, 0);
+  EXPECT_EQ(runs[1].total_steps, 10);
+  EXPECT_EQ(runs[1].config.output_dir, "/specs/runs/t/s1/almr0.1/lr0.001/seed0");
+  EXPECT_EQ(runs[14].depends_on, 13);
+  EXPECT_EQ(runs[14].model, "s2");
+}
+
+// Each bad spec must be refused with every listed problem, named by its JSON path.
+struct BadSpec {
+  const char* patch;  // merged over kValid
+  std::vector<std::string> problems;
+};
+
+class BadSpecTest : public testing::TestWithParam<BadSpec> {};
+
+TEST_P(BadSpecTest, IsRefusedWithThePathsOfItsProblems) {
+  nlohmann::json j = nlohmann::json::parse(kValid);
+  j.merge_patch(nlohmann::json::parse(GetParam().patch));
+  auto spec = ParseSweepSpec(j.dump(), "s.json", "/specs");
+  ASSERT_FALSE(spec.ok());
+  EXPECT_EQ(spec.status().code(), absl::StatusCode::kInvalidArgument);
+  std::string message(spec.status().message());
+  for (const std::string& p : GetParam().problems) {
+    EXPECT_NE(message.find(p), std::string::npos) << "missing '" << p << "' in:\n" << message;
+  }
+  size_t lines = std::count(message.begin(), message.end(), '\n') + 1;
+  EXPECT_EQ(lines, GetParam().problems.size()) << message;
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Specs, BadSpecTest,
+    testing::Values(
+        BadSpec{R"({"grid": {"almr": [0.1, 0.5, 1.3], "lr": [1e-3, -1e-4]}})",
+                {"s.json: grid.almr[2]: 1.3 is outside [0, 1]", "s.json: grid.lr[1]: -0.0001 must be > 0"}},
+        BadSpec{R"({"typo_field": 1, "training": {"tokens": 20480, "batchsize": 4}})",
+                {"s.json: typo_field: unknown field", "s.json: training.batchsize: unknown field"}},
+        BadSpec{R"({"models": [{"name": "a b", "dim": 60, "n_layers": 2, "n_heads": 8,
+                    "ffn_dim": 10, "vocab_size": 100}]})",
+                {"models[0].name: must be letters", "models[0].n_heads: 8 does not divide dim 60"}},
+        BadSpec{R"({"grid": {"almr": [], "lr": {"min": 1e-2, "max": 1e-3, "num": 3}}})",
+                {"grid.almr: must list at least one value", "grid.lr.max: 0.001 is below min 0.01"}},
+        BadSpec{R"({"trainer": {"kind": "exec", "command": "torchrun train.py {cfg}"}})",
+                {"trainer.command: must contain {config}", "trainer.command: {cfg} is not a placeholder"}},
+        BadSpec{R"({"seeds": [0, 0], "max_attempts": 0, "name": ""})",
+                {"seeds[1]: 0 appears twice", "max_attempts: 0 is outside [1, 100]",
+                 "name: must be 1 to 100 letters"}},
+        BadSpec{R"({"training": {"tokens": 100}, "grid": {"lr": [1e-3, 1e-3]}})",
+                {"training.tokens: 100 is less than one step", "grid.lr: 0.001 appears twice"}},
+        BadSpec{R"({"trainer": {"kind": "synthetic", "synthetic": {"noise": 2, "bogus": 1}}})",
+                {"trainer.synthetic.bogus: unknown field", "trainer.synthetic.noise: 2 is outside [0, 1]"}}));
+
+TEST(SweepSpecTest, RefusesInvalidJsonWithItsPosition) {
+  auto spec = ParseSweepSpec("{\"name\": \"x\",,}", "s.json", "/");
+  ASSERT_FALSE(spec.ok());
+  EXPECT_NE(spec.status().message().find("s.json: not valid JSON"), std::string::npos);
+  EXPECT_NE(spec.status().message().find("line 1"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace mixlaw

@@ -1,0 +1,73 @@
+#include "trainer/synthetic_trainer.h"
+
+#include <cmath>
+#include <filesystem>
+#include <sstream>
+
+#include <gtest/gtest.h>
+
+#include "trainer/protocol.h"
+
+namespace mixlaw {
+namespace {
+
+RunConfig Config(double almr, double lr) {
+  RunConfig c;
+  c.almr = almr;
+  c.peak_lr = lr;
+  c.model.name = "m";
+  c.model.params = 1e6;
+  c.training.tokens = 16 * 128 * 50;
+  c.training.eval_every = 10;
+  c.output_dir = (std::filesystem::temp_directory_path() / "mixlaw-synthetic-test").string();
+  c.synthetic = nlohmann::json::object();
+  return c;
+}
+
+std::vector<MetricLine> Metrics(const std::string& out) {
+  std::vector<MetricLine> metrics;
+  std::istringstream in(out);
+  for (std::string line; std::getline(in, line);) {
+    TrainerLine parsed = ParseTrainerLine(line);
+    if (auto* m = std::get_if<MetricLine>(&parsed)) metrics.push_back(*m);
+  }
+  return metrics;
+}
+
+TEST(SyntheticTrainerTest, SameConfigSameLossesAndEndsAtTheLaw) {
+  std::ostringstream a, b, err;
+  ASSERT_EQ(RunSyntheticTrainer(Config(0.25, 3e-3), a, err), kTrainerExitSuccess) << err.str();
+  ASSERT_EQ(RunSyntheticTrainer(Config(0.25, 3e-3), b, err), kTrainerExitSuccess);
+  EXPECT_EQ(a.str(), b.str());
+  std::vector<MetricLine> metrics = Metrics(a.str());
+  // 50 training points and 5 evaluations of two splits.
+  ASSERT_EQ(metrics.size(), 50u + 10u);
+  SyntheticConfig law = DefaultSyntheticConfig();
+  double expected = law.additional.FinalLoss(0.25, 3e-3, 1e6);
+  const MetricLine& last = metrics.back();
+  EXPECT_EQ(last.split, "eval/additional");
+  EXPECT_EQ(last.step, 50);
+  EXPECT_NEAR(last.loss, expected, expected * 0.01);
+  EXPECT_NE(a.str().find("\"artifact\":\"checkpoint\""), std::string::npos);
+}
+
+TEST(SyntheticTrainerTest, PastTheThresholdItDiverges) {
+  RunConfig c = Config(0.25, 1.0);
+  c.synthetic = {{"diverge_lr_factor", 8.0}};
+  std::ostringstream out, err;
+  EXPECT_EQ(RunSyntheticTrainer(c, out, err), kTrainerExitDiverged);
+  std::vector<MetricLine> metrics = Metrics(out.str());
+  ASSERT_FALSE(metrics.empty());
+  EXPECT_TRUE(std::isnan(metrics.back().loss));
+}
+
+TEST(SyntheticTrainerTest, MissingInitCheckpointFails) {
+  RunConfig c = Config(0.25, 3e-3);
+  c.init_checkpoint = "/nonexistent/base.safetensors";
+  std::ostringstream out, err;
+  EXPECT_EQ(RunSyntheticTrainer(c, out, err), kTrainerExitFailure);
+  EXPECT_NE(err.str().find("/nonexistent/base.safetensors"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace mixlaw
