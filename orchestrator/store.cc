@@ -596,8 +596,9 @@ absl::Status Store::CompleteRun(const v1::CompleteRunRequest& request, int64_t n
   MIXLAW_RETURN_IF_ERROR(MergeArtifacts(request.run_id(), request.artifacts()));
   MIXLAW_ASSIGN_OR_RETURN(
       Statement * s,
+      // failure_reason is kept: a run that succeeded on a later attempt says what went wrong first.
       db_->Prepare("UPDATE runs SET state = 4, step = total_steps, lease_expires_ms = NULL, "
-                   "failure_reason = '', updated_ms = ?2 WHERE id = ?1"));
+                   "updated_ms = ?2 WHERE id = ?1"));
   s->Bind(1, request.run_id()).Bind(2, now_ms);
   MIXLAW_RETURN_IF_ERROR(s->Run());
   MIXLAW_RETURN_IF_ERROR(UpdateSweepState(*sweep_id));

@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# Installs what the build needs (scripts/setup.sh), then configures and builds mixlaw into
+# ${BUILD:-build}. Incremental: a second run rebuilds only what changed.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+build=${BUILD:-build}
+if [ ! -f "$build/build.ninja" ]; then
+  cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMIXLAW_WERROR=ON
+fi
+cmake --build "$build" -j "$(nproc)"

@@ -1,0 +1,211 @@
+// The orchestrator and workers as real processes on loopback, with real SQLite files: sweeps
+// finish with every point stored once, through worker and orchestrator crashes.
+#include <gtest/gtest.h>
+
+#include "tests/e2e/cluster.h"
+
+namespace mixlaw {
+namespace {
+
+using testing_support::Cluster;
+using testing_support::SyntheticPoints;
+using testing_support::SyntheticSpec;
+using testing_support::TestDir;
+
+// Fast leases for the crash tests: a silent worker loses its run after 1.5 s.
+const std::vector<std::string> kFastLeases = {"--lease-timeout", "1.5", "--heartbeat-interval",
+                                              "0.3"};
+
+TEST(SweepE2ETest, ThreeWorkersStoreEveryPointOnce) {
+  auto dir = TestDir();
+  Cluster cluster(dir);
+  cluster.StartServer(kFastLeases);
+  for (int i = 0; i < 3; ++i) cluster.StartWorker();
+  int64_t sweep = cluster.Submit(SyntheticSpec("three", {0.1, 0.5}, {1e-3, 3e-3, 1e-2}, 40, 10));
+  ASSERT_TRUE(cluster.WaitForEnd(sweep, 120)) << cluster.ServerLog();
+  auto result = cluster.Get(sweep);
+  EXPECT_EQ(result.sweep().state(), v1::SWEEP_STATE_FINISHED);
+  std::set<std::string> workers;
+  for (const auto& run : result.runs()) {
+    EXPECT_EQ(run.state(), v1::RUN_STATE_SUCCEEDED) << run.name() << ": " << run.failure_reason();
+    EXPECT_EQ(run.attempts(), 1);
+    EXPECT_EQ(run.step(), 40);
+    EXPECT_EQ(run.final_loss().size(), 2u);
+    EXPECT_TRUE(run.artifacts().contains("checkpoint"));
+    workers.insert(run.worker());
+  }
+  EXPECT_GE(workers.size(), 2u) << "the runs should spread over the workers";
+  EXPECT_EQ(cluster.Points(sweep).size(), 6u * SyntheticPoints(40));
+}
+
+TEST(SweepE2ETest, KilledWorkerLosesItsLeaseAndTheRunCompletesElsewhere) {
+  auto dir = TestDir();
+  Cluster cluster(dir);
+  cluster.StartServer(kFastLeases);
+  size_t doomed = cluster.StartWorker();
+  int64_t sweep = cluster.Submit(SyntheticSpec("kill-worker", {0.25}, {1e-3, 1e-2}, 60, 50));
+  // Wait until the worker is well into a run, then kill it without warning.
+  int64_t victim = 0;
+  for (int i = 0; i < 200 && victim == 0; ++i) {
+    auto got = cluster.Get(sweep);
+    for (const auto& run : got.runs()) {
+      if (run.state() == v1::RUN_STATE_RUNNING && run.step() >= 10) victim = run.id();
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  ASSERT_NE(victim, 0) << cluster.WorkerLog(doomed);
+  cluster.worker(doomed).Signal(SIGKILL);
+  cluster.StartWorker();
+  ASSERT_TRUE(cluster.WaitForEnd(sweep, 120)) << cluster.ServerLog();
+  auto got = cluster.Get(sweep);
+  for (const auto& run : got.runs()) {
+    EXPECT_EQ(run.state(), v1::RUN_STATE_SUCCEEDED) << run.name() << ": " << run.failure_reason();
+    if (run.id() == victim) {
+      EXPECT_EQ(run.attempts(), 2) << "leased again after the lease expired";
+      EXPECT_NE(run.failure_reason().find("expired"), std::string::npos) << run.failure_reason();
+    }
+  }
+  EXPECT_NE(cluster.ServerLog().find("lease(s) expired"), std::string::npos);
+  EXPECT_EQ(cluster.Points(sweep).size(), 2u * SyntheticPoints(60));
+}
+
+TEST(SweepE2ETest, KilledOrchestratorRestartsOnItsFileAndLosesNothing) {
+  auto dir = TestDir();
+  Cluster cluster(dir);
+  cluster.StartServer({"--lease-timeout", "5", "--heartbeat-interval", "0.3"});
+  cluster.StartWorker();
+  cluster.StartWorker();
+  int64_t sweep = cluster.Submit(SyntheticSpec("kill-server", {0.1, 0.5}, {1e-3, 1e-2}, 60, 30));
+  std::map<std::string, double> before;
+  for (int i = 0; i < 200 && before.size() < 60; ++i) {
+    before = cluster.Points(sweep);
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  ASSERT_GE(before.size(), 60u) << "points must have been acknowledged before the kill";
+  cluster.KillServer();
+  // The workers keep training and buffer their points while the orchestrator is gone.
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  cluster.StartServer({"--lease-timeout", "5", "--heartbeat-interval", "0.3"});
+  ASSERT_TRUE(cluster.WaitForEnd(sweep, 120)) << cluster.ServerLog();
+  auto got = cluster.Get(sweep);
+  for (const auto& run : got.runs()) {
+    EXPECT_EQ(run.state(), v1::RUN_STATE_SUCCEEDED) << run.name() << ": " << run.failure_reason();
+  }
+  std::map<std::string, double> after = cluster.Points(sweep);
+  EXPECT_EQ(after.size(), 4u * SyntheticPoints(60));
+  for (const auto& [key, loss] : before) {
+    ASSERT_TRUE(after.contains(key)) << key << " was acknowledged, then lost";
+    EXPECT_EQ(after[key], loss) << key;
+  }
+}
+
+TEST(SweepE2ETest, CancelStopsRunningTrainers) {
+  auto dir = TestDir();
+  Cluster cluster(dir);
+  cluster.StartServer(kFastLeases);
+  cluster.StartWorker();
+  int64_t sweep = cluster.Submit(SyntheticSpec("cancel", {0.25, 0.5}, {1e-3}, 400, 50));
+  bool running = false;
+  for (int i = 0; i < 200 && !running; ++i) {
+    auto got = cluster.Get(sweep);
+    for (const auto& run : got.runs()) running |= run.step() > 2;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  ASSERT_TRUE(running);
+  v1::CancelSweepRequest request;
+  request.set_sweep_id(sweep);
+  v1::CancelSweepResponse response;
+  ASSERT_TRUE(cluster.SweepStub()->CancelSweep(cluster.Context().get(), request, &response).ok());
+  EXPECT_EQ(response.cancelled_runs(), 2);
+  // A 20 s run is stopped within a few heartbeats, not finished.
+  ASSERT_TRUE(cluster.WaitForEnd(sweep, 15));
+  auto result = cluster.Get(sweep);
+  EXPECT_EQ(result.sweep().state(), v1::SWEEP_STATE_CANCELLED);
+  for (const auto& run : result.runs()) {
+    EXPECT_EQ(run.state(), v1::RUN_STATE_CANCELLED);
+    EXPECT_LT(run.step(), 400);
+  }
+}
+
+TEST(SweepE2ETest, SigtermedWorkerHandsItsRunBack) {
+  auto dir = TestDir();
+  Cluster cluster(dir);
+  cluster.StartServer(kFastLeases);
+  size_t w = cluster.StartWorker();
+  int64_t sweep = cluster.Submit(SyntheticSpec("sigterm", {0.25}, {1e-3}, 400, 50));
+  bool running = false;
+  for (int i = 0; i < 200 && !running; ++i) {
+    running = cluster.Get(sweep).runs(0).step() > 2;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  ASSERT_TRUE(running);
+  cluster.worker(w).Signal(SIGTERM);
+  std::vector<std::string> lines;
+  ExitStatus status = cluster.worker(w).Wait(&lines);
+  EXPECT_TRUE(status.exited && status.code == 0) << status.Describe();
+  auto run = cluster.Get(sweep).runs(0);
+  EXPECT_EQ(run.state(), v1::RUN_STATE_PENDING) << run.failure_reason();
+  EXPECT_EQ(run.attempts(), 0) << "a clean hand-back does not use up an attempt";
+  EXPECT_NE(run.failure_reason().find("stopped"), std::string::npos);
+}
+
+TEST(SweepE2ETest, TokensAreCheckedOnEveryCallAndRolesKeptApart) {
+  auto dir = TestDir();
+  std::string client_token = "client-token-0123456789abcdef";
+  std::string worker_token = "worker-token-0123456789abcdef";
+  std::string client_file = testing_support::WriteFile(dir / "client.token", client_token + "\n");
+  std::string worker_file = testing_support::WriteFile(dir / "worker.token", worker_token + "\n");
+  Cluster cluster(dir);
+  cluster.StartServer({"--client-token-file", client_file, "--worker-token-file", worker_file});
+  auto spec = SyntheticSpec("auth", {0.25}, {1e-3}, 10, 0);
+  v1::SubmitSweepRequest submit;
+  submit.set_spec_json(spec.dump());
+  submit.set_spec_dir(dir.string());
+  v1::SubmitSweepResponse submitted;
+  EXPECT_EQ(cluster.SweepStub()->SubmitSweep(cluster.Context().get(), submit, &submitted).error_code(),
+            grpc::StatusCode::UNAUTHENTICATED);
+  EXPECT_EQ(cluster.SweepStub()
+                ->SubmitSweep(cluster.Context("wrong-token-0123456789").get(), submit, &submitted)
+                .error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(cluster.SweepStub()->SubmitSweep(cluster.Context(worker_token).get(), submit, &submitted)
+                .error_code(),
+            grpc::StatusCode::PERMISSION_DENIED)
+      << "a worker token cannot submit";
+  v1::ListSweepsResponse listed;
+  EXPECT_EQ(cluster.SweepStub()
+                ->ListSweeps(cluster.Context().get(), v1::ListSweepsRequest(), &listed)
+                .error_code(),
+            grpc::StatusCode::UNAUTHENTICATED);
+  v1::RegisterWorkerRequest reg;
+  reg.set_hostname("h");
+  reg.add_devices("cpu");
+  v1::RegisterWorkerResponse registered;
+  EXPECT_EQ(cluster.WorkerStub()->RegisterWorker(cluster.Context(client_token).get(), reg, &registered)
+                .error_code(),
+            grpc::StatusCode::PERMISSION_DENIED)
+      << "a client token cannot act as a worker";
+
+  // With the right tokens the sweep runs.
+  int64_t sweep = cluster.Submit(spec, client_token);
+  cluster.StartWorker(worker_file);
+  ASSERT_TRUE(cluster.WaitForEnd(sweep, 60, client_token));
+  EXPECT_EQ(cluster.Get(sweep, client_token).runs(0).state(), v1::RUN_STATE_SUCCEEDED);
+}
+
+TEST(SweepE2ETest, RefusesToListenOffLoopbackWithoutTokens) {
+  auto dir = TestDir();
+  SpawnOptions options;
+  options.argv = {MIXLAW_BINARY, "serve", "--db", (dir / "s.db").string(), "--listen",
+                  "0.0.0.0:0"};
+  auto child = ChildProcess::Spawn(options);
+  ASSERT_TRUE(child.ok());
+  std::vector<std::string> lines;
+  ExitStatus status = (*child)->Wait(&lines);
+  EXPECT_TRUE(status.exited && status.code != 0);
+  EXPECT_NE((*child)->stderr_tail().find("without tokens"), std::string::npos)
+      << (*child)->stderr_tail();
+}
+
+}  // namespace
+}  // namespace mixlaw
