@@ -19,6 +19,18 @@ extern char** environ;
 
 namespace mixlaw {
 
+std::string ShellQuote(const std::string& value) {
+  std::string quoted = "'";
+  for (char c : value) {
+    if (c == '\'') {
+      quoted += "'\"'\"'";
+    } else {
+      quoted += c;
+    }
+  }
+  return quoted + "'";
+}
+
 std::string ExitStatus::Describe() const {
   if (exited) return absl::StrCat("exit code ", code);
   return absl::StrCat("killed by signal ", signal, " (", strsignal(signal), ")");

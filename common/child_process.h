@@ -28,6 +28,9 @@ struct ExitStatus {
   std::string Describe() const;  // "exit code 3", "killed by signal 9 (Killed)"
 };
 
+// Quotes `value` for /bin/sh ('it'"'"'s').
+std::string ShellQuote(const std::string& value);
+
 class ChildProcess {
  public:
   // Starts the process. The error names argv[0] and the reason.

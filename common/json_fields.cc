@@ -20,6 +20,11 @@ std::string IndexPath(const std::string& parent, size_t index) {
 std::string FormatNumber(double value) {
   if (std::isnan(value)) return "NaN";
   char buffer[32];
+  // Whole numbers print whole (1000000, not 1e+06), as CSV readers and people expect.
+  if (std::floor(value) == value && std::fabs(value) < 1e15) {
+    std::snprintf(buffer, sizeof(buffer), "%.0f", value);
+    return buffer;
+  }
   for (int precision = 6; precision <= 17; ++precision) {
     std::snprintf(buffer, sizeof(buffer), "%.*g", precision, value);
     if (std::strtod(buffer, nullptr) == value) break;

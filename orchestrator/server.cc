@@ -1,5 +1,6 @@
 #include "orchestrator/server.h"
 
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -46,7 +47,11 @@ absl::StatusOr<std::unique_ptr<Orchestrator>> Orchestrator::Start(
   absl::Status extended = o->store_->ExtendLeases(UnixMillis(), grace);
   if (!extended.ok()) return extended;
 
-  o->sweep_service_ = std::make_unique<SweepServiceImpl>(o->store_.get(), options.tokens);
+  std::error_code ec;
+  std::filesystem::path store_dir =
+      std::filesystem::absolute(options.db_path, ec).parent_path();
+  o->sweep_service_ = std::make_unique<SweepServiceImpl>(o->store_.get(), options.tokens,
+                                                         (store_dir / "runs").string());
   o->worker_service_ =
       std::make_unique<WorkerServiceImpl>(o->store_.get(), options.tokens, options.policy);
   std::shared_ptr<grpc::ServerCredentials> credentials = grpc::InsecureServerCredentials();

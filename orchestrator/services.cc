@@ -32,6 +32,7 @@ grpc::Status SweepServiceImpl::SubmitSweep(grpc::ServerContext* context,
   absl::StatusOr<SweepSpec> spec =
       ParseSweepSpec(request->spec_json(), "sweep spec", request->spec_dir());
   if (!spec.ok()) return ToGrpcStatus(spec.status());
+  if (spec->output_root.empty()) spec->output_root = default_output_root_;
   std::vector<PlannedRun> runs = ExpandSweep(*spec);
   absl::StatusOr<Store::SubmitResult> result =
       store_->CreateSweep(*spec, runs, request->resume_existing(), UnixMillis());

@@ -20,8 +20,11 @@ struct LeasePolicy {
 
 class SweepServiceImpl final : public v1::SweepService::Service {
  public:
-  // `store` must outlive the service.
-  SweepServiceImpl(Store* store, Tokens tokens) : store_(store), tokens_(std::move(tokens)) {}
+  // `store` must outlive the service. Runs of specs without output_root go under
+  // `default_output_root`.
+  SweepServiceImpl(Store* store, Tokens tokens, std::string default_output_root)
+      : store_(store), tokens_(std::move(tokens)),
+        default_output_root_(std::move(default_output_root)) {}
 
   grpc::Status SubmitSweep(grpc::ServerContext* context, const v1::SubmitSweepRequest* request,
                            v1::SubmitSweepResponse* response) override;
@@ -39,6 +42,7 @@ class SweepServiceImpl final : public v1::SweepService::Service {
  private:
   Store* store_;
   Tokens tokens_;
+  std::string default_output_root_;
 };
 
 class WorkerServiceImpl final : public v1::WorkerService::Service {

@@ -6,6 +6,7 @@
 #include <set>
 
 #include "absl/strings/str_cat.h"
+#include "common/child_process.h"
 #include "common/json_fields.h"
 #include "trainer/synthetic_trainer.h"
 
@@ -212,6 +213,10 @@ absl::StatusOr<SweepSpec> ParseSweepSpec(const std::string& text, const std::str
     if (spec.trainer.kind == "exec") {
       spec.trainer.command = reader.String(t, "trainer", "command", true).value_or("");
       if (t.contains("command") && t["command"].is_string()) {
+        // {spec_dir} is known now: trainer scripts can sit beside the spec.
+        for (size_t at; (at = spec.trainer.command.find("{spec_dir}")) != std::string::npos;) {
+          spec.trainer.command.replace(at, 10, ShellQuote(spec_dir));
+        }
         CheckCommand(spec.trainer.command, "trainer.command", reader);
       }
     } else if (t.contains("command")) {
@@ -243,8 +248,8 @@ absl::StatusOr<SweepSpec> ParseSweepSpec(const std::string& text, const std::str
   }
   spec.max_attempts = static_cast<int>(
       reader.Integer(j, "", "max_attempts", false, Bounds::Closed(1, 100)).value_or(3));
-  spec.output_root =
-      Resolve(reader.String(j, "", "output_root", false).value_or("runs"), spec_dir);
+  // Absent: the orchestrator puts runs beside its store (see SweepServiceImpl).
+  spec.output_root = Resolve(reader.String(j, "", "output_root", false).value_or(""), spec_dir);
 
   if (!reader.ok()) return reader.ToStatus();
   return spec;

@@ -41,7 +41,7 @@ struct SweepSpec {
   TrainerSpec trainer;
   std::optional<double> target_params;
   int max_attempts = 3;
-  std::string output_root;      // absolute after parsing
+  std::string output_root;      // absolute after parsing; empty when the spec gives none
   nlohmann::json canonical;     // the spec as given, for storage
 };
 

@@ -1,21 +1,10 @@
 #include "worker/trainer_command.h"
 
 #include "absl/strings/str_cat.h"
+#include "common/child_process.h"
 #include "common/json_fields.h"
 
 namespace mixlaw {
-
-std::string ShellQuote(const std::string& value) {
-  std::string quoted = "'";
-  for (char c : value) {
-    if (c == '\'') {
-      quoted += "'\"'\"'";
-    } else {
-      quoted += c;
-    }
-  }
-  return quoted + "'";
-}
 
 namespace {
 

@@ -10,9 +10,6 @@
 
 namespace mixlaw {
 
-// Quotes `value` for /bin/sh ('it'"'"'s').
-std::string ShellQuote(const std::string& value);
-
 // Replaces each {placeholder} of an exec template with its shell-quoted value from the run
 // config (docs/trainer-protocol.md lists them); {config} is `config_path`.
 absl::StatusOr<std::string> ExpandCommandTemplate(const std::string& command_template,

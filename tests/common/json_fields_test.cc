@@ -34,7 +34,8 @@ TEST(FormatNumberTest, IsShortAndExact) {
   EXPECT_EQ(FormatNumber(1e-4), "0.0001");
   EXPECT_EQ(FormatNumber(0.1), "0.1");
   EXPECT_EQ(FormatNumber(3e-3), "0.003");
-  EXPECT_EQ(FormatNumber(70e9), "7e+10");
+  EXPECT_EQ(FormatNumber(70e9), "70000000000");
+  EXPECT_EQ(FormatNumber(1.5e-7), "1.5e-07");
 }
 
 }  // namespace

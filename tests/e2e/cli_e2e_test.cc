@@ -1,0 +1,176 @@
+// The mixlaw command line as a user drives it: exit codes, refusals that name the problem,
+// CSV and JSON out, the embedded sweep and its resume, and an external trainer from examples/.
+#include <gtest/gtest.h>
+
+#include "tests/e2e/cluster.h"
+
+namespace mixlaw {
+namespace {
+
+using testing_support::Cluster;
+using testing_support::SyntheticPoints;
+using testing_support::SyntheticSpec;
+using testing_support::TestDir;
+using testing_support::WriteFile;
+
+struct Result {
+  ExitStatus status;
+  std::vector<std::string> out;
+  std::string err;
+  std::string Out() const {
+    std::string all;
+    for (const auto& l : out) all += l + "\n";
+    return all;
+  }
+};
+
+Result Mixlaw(std::vector<std::string> args, const std::filesystem::path& cwd = {}) {
+  SpawnOptions options;
+  options.argv = {MIXLAW_BINARY};
+  options.argv.insert(options.argv.end(), args.begin(), args.end());
+  options.cwd = cwd.string();
+  options.stderr_tail_bytes = 1 << 20;
+  auto child = ChildProcess::Spawn(options);
+  EXPECT_TRUE(child.ok());
+  Result r;
+  r.status = (*child)->Wait(&r.out);
+  r.err = (*child)->stderr_tail();
+  return r;
+}
+
+TEST(CliE2ETest, BadSpecIsRefusedWithItsPathsAndNothingIsStored) {
+  auto dir = TestDir();
+  Cluster cluster(dir);
+  cluster.StartServer();
+  auto spec = SyntheticSpec("bad", {0.1, 1.3}, {1e-3, -1e-4}, 10, 0);
+  spec["unknown"] = true;
+  std::string path = WriteFile(dir / "bad.json", spec.dump(2));
+  Result r = Mixlaw({"sweep", "submit", path, "--orchestrator", cluster.address()});
+  EXPECT_EQ(r.status.code, 2) << r.err;
+  EXPECT_NE(r.err.find(path + ": grid.almr[1]: 1.3 is outside [0, 1]"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find(path + ": grid.lr[1]: -0.0001 must be > 0"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find(path + ": unknown: unknown field"), std::string::npos) << r.err;
+  Result list = Mixlaw({"sweep", "list", "--json", "--orchestrator", cluster.address()});
+  ASSERT_EQ(list.status.code, 0) << list.err;
+  EXPECT_EQ(nlohmann::json::parse(list.Out()).size(), 0u);
+}
+
+TEST(CliE2ETest, SubmitWatchStatusAndExportAsAUserWould) {
+  auto dir = TestDir();
+  Cluster cluster(dir);
+  cluster.StartServer();
+  cluster.StartWorker();
+  cluster.StartWorker();
+  std::string spec = WriteFile(dir / "s.json", SyntheticSpec("cli", {0.1, 0.5}, {1e-3, 1e-2}, 20, 5).dump());
+  Result submit = Mixlaw({"sweep", "submit", spec, "--orchestrator", cluster.address()});
+  ASSERT_EQ(submit.status.code, 0) << submit.err;
+  ASSERT_EQ(submit.out.size(), 1u);
+  std::string id = submit.out[0];
+  EXPECT_EQ(id, "1");
+
+  Result watch = Mixlaw({"sweep", "watch", id, "--orchestrator", cluster.address()});
+  EXPECT_EQ(watch.status.code, 0) << watch.err;
+  EXPECT_NE(watch.Out().find("4 succeeded"), std::string::npos) << watch.Out();
+
+  Result status = Mixlaw({"sweep", "status", id, "--json", "--orchestrator", cluster.address()});
+  ASSERT_EQ(status.status.code, 0);
+  auto j = nlohmann::json::parse(status.Out());
+  EXPECT_EQ(j["state"], "finished");
+  EXPECT_EQ(j["counts"]["succeeded"], 4);
+  EXPECT_EQ(j["runs"].size(), 4u);
+
+  Result runs = Mixlaw({"sweep", "export", id, "--format", "csv", "--orchestrator", cluster.address()});
+  ASSERT_EQ(runs.status.code, 0) << runs.err;
+  ASSERT_EQ(runs.out.size(), 5u);
+  EXPECT_EQ(runs.out[0],
+            "run_id,sweep_id,name,stage,model,params,almr,peak_lr,seed,tokens,state,attempts,"
+            "failure_reason,final_eval/additional,final_eval/base");
+  EXPECT_NE(runs.out[1].find("s1/almr0.1/lr0.001/seed0,cpt,s1,1000000,0.1,0.001,0,40960,succeeded,1,"),
+            std::string::npos) << runs.out[1];
+
+  std::string points_file = (dir / "points.csv").string();
+  Result points = Mixlaw({"sweep", "export", id, "--table", "points", "-o", points_file,
+                          "--orchestrator", cluster.address()});
+  ASSERT_EQ(points.status.code, 0) << points.err;
+  std::ifstream in(points_file);
+  int64_t lines = 0;
+  for (std::string line; std::getline(in, line);) ++lines;
+  EXPECT_EQ(lines, 1 + 4 * SyntheticPoints(20));
+
+  Result json = Mixlaw({"sweep", "export", id, "--format", "json", "--table", "points",
+                        "--orchestrator", cluster.address()});
+  ASSERT_EQ(json.status.code, 0);
+  EXPECT_EQ(nlohmann::json::parse(json.Out()).size(), static_cast<size_t>(4 * SyntheticPoints(20)));
+}
+
+TEST(CliE2ETest, UnreachableOrchestratorAndUnknownSweepHaveTheirExitCodes) {
+  Result unreachable = Mixlaw({"sweep", "list", "--orchestrator", "127.0.0.1:1"});
+  EXPECT_EQ(unreachable.status.code, 3) << unreachable.err;
+  EXPECT_NE(unreachable.err.find("UNAVAILABLE"), std::string::npos) << unreachable.err;
+  auto dir = TestDir();
+  Cluster cluster(dir);
+  cluster.StartServer();
+  Result missing = Mixlaw({"sweep", "status", "42", "--orchestrator", cluster.address()});
+  EXPECT_EQ(missing.status.code, 1);
+  EXPECT_NE(missing.err.find("sweep 42 does not exist"), std::string::npos) << missing.err;
+  Result usage = Mixlaw({"sweep", "export", "1", "--table", "everything"});
+  EXPECT_EQ(usage.status.code, 2);
+}
+
+TEST(CliE2ETest, ExternalTrainerFromExamplesRunsInTheEmbeddedSweep) {
+  auto dir = TestDir();
+  std::filesystem::path example = std::filesystem::path(MIXLAW_SOURCE_DIR) / "examples" /
+                                  "exec-trainer-sweep.json";
+  Result r = Mixlaw({"sweep", "run", example.string(), "--db", (dir / "x.db").string(), "--json"},
+                    dir);
+  ASSERT_EQ(r.status.code, 0) << r.err;
+  // The last JSON document on stdout is the result; the lines before are progress.
+  auto result = nlohmann::json::parse(r.out.back().empty() ? r.out.end()[-2] : r.out.back(),
+                                      nullptr, false);
+  if (result.is_discarded()) {
+    std::string all = r.Out();
+    result = nlohmann::json::parse(all.substr(all.rfind("\n{\n") + 1));
+  }
+  EXPECT_EQ(result["counts"]["succeeded"], 4);
+  EXPECT_EQ(result["counts"]["diverged"], 2) << "LR 1.0 makes the example trainer exit 3";
+  for (const auto& run : result["runs"]) {
+    if (run["state"] == "succeeded") {
+      EXPECT_TRUE(run["final_loss"].contains("eval/additional"));
+      std::string checkpoint = run["artifacts"]["checkpoint"];
+      EXPECT_EQ(checkpoint.rfind((dir / "runs").string(), 0), 0u)
+          << "runs go beside the store: " << checkpoint;
+      EXPECT_TRUE(std::filesystem::exists(checkpoint));
+    } else {
+      EXPECT_NE(run["failure_reason"].get<std::string>().find("NaN"), std::string::npos);
+    }
+  }
+}
+
+TEST(CliE2ETest, InterruptedEmbeddedSweepResumesFromItsStore) {
+  auto dir = TestDir();
+  std::string spec = WriteFile(dir / "s.json",
+                               SyntheticSpec("resume", {0.1, 0.25, 0.5}, {1e-3, 1e-2}, 40, 25).dump());
+  std::string db = (dir / "r.db").string();
+  SpawnOptions options;
+  options.argv = {MIXLAW_BINARY, "sweep", "run", spec, "--db", db, "--workers", "2"};
+  auto first = ChildProcess::Spawn(options);
+  ASSERT_TRUE(first.ok());
+  std::this_thread::sleep_for(std::chrono::milliseconds(2500));
+  (*first)->Signal(SIGINT);
+  std::vector<std::string> lines;
+  ExitStatus stopped = (*first)->Wait(&lines);
+  EXPECT_EQ(stopped.code, 1) << (*first)->stderr_tail();
+  EXPECT_NE((*first)->stderr_tail().find("resumes the sweep"), std::string::npos);
+
+  Result second = Mixlaw({"sweep", "run", spec, "--db", db, "--workers", "2", "--json"});
+  ASSERT_EQ(second.status.code, 0) << second.err;
+  EXPECT_NE(second.err.find("resuming sweep 1"), std::string::npos) << second.err;
+  std::string all = second.Out();
+  auto result = nlohmann::json::parse(all.substr(all.rfind("\n{\n") + 1));
+  EXPECT_EQ(result["counts"]["succeeded"], 6);
+  EXPECT_EQ(result["id"], 1) << "the same sweep, not a new one";
+  for (const auto& run : result["runs"]) EXPECT_EQ(run["attempts"], 1) << run.dump();
+}
+
+}  // namespace
+}  // namespace mixlaw
