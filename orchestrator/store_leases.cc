@@ -39,21 +39,29 @@ absl::StatusOr<std::optional<v1::Lease>> Store::LeaseNextRun(
   }
   Transaction tx(db_.get());
   MIXLAW_RETURN_IF_ERROR(tx.Begin());
-  // One statement claims the run: the choice and the claim cannot be separated.
+  // One statement claims the run: the choice and the claim cannot be separated. Stale runs
+  // (retries) go first. Each state is its own query so that the (state, sweep_id, id) index
+  // yields candidates in order, with no sort of every waiting run.
   MIXLAW_ASSIGN_OR_RETURN(
       Statement * claim,
-      db_->Prepare(absl::StrCat(
+      db_->Prepare(
           "UPDATE runs SET state = 2, worker_id = ?1, lease_seq = lease_seq + 1, attempts = "
           "attempts + 1, lease_expires_ms = ?2, updated_ms = ?3, cancel_requested = 0 "
           "WHERE id = (SELECT r.id FROM runs r JOIN sweeps s ON s.id = r.sweep_id "
-          "WHERE r.state IN ", kLeasable, " AND s.state = 1 AND (r.device = ?4 OR r.device = ?5) "
+          "WHERE r.state = ?6 AND s.state = 1 AND (r.device = ?4 OR r.device = ?5) "
           "AND (r.depends_on IS NULL OR (SELECT d.state FROM runs d WHERE d.id = r.depends_on) = 4) "
           "ORDER BY r.sweep_id, r.id LIMIT 1) "
           "RETURNING id, lease_seq, config_json, trainer_kind, command, name, depends_on, "
-          "artifacts_json")));
-  claim->Bind(1, worker_id).Bind(2, now_ms + lease_timeout_ms).Bind(3, now_ms);
-  claim->Bind(4, has_cpu ? "cpu" : "-").Bind(5, has_cuda ? "cuda" : "-");
-  MIXLAW_ASSIGN_OR_RETURN(bool claimed, claim->Step());
+          "artifacts_json"));
+  bool claimed = false;
+  for (RunState state : {v1::RUN_STATE_STALE, v1::RUN_STATE_PENDING}) {
+    claim->Reset();
+    claim->Bind(1, worker_id).Bind(2, now_ms + lease_timeout_ms).Bind(3, now_ms);
+    claim->Bind(4, has_cpu ? "cpu" : "-").Bind(5, has_cuda ? "cuda" : "-");
+    claim->Bind(6, static_cast<int64_t>(state));
+    MIXLAW_ASSIGN_OR_RETURN(claimed, claim->Step());
+    if (claimed) break;
+  }
   if (!claimed) {
     claim->Reset();
     return std::optional<v1::Lease>();

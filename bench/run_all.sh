@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Runs the benchmarks side by side with their peers on this machine and writes the results as
+# JSON under bench/results/. Usage: bash bench/run_all.sh [BUILD_DIR]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+build=${1:-build}
+bash scripts/build.sh >/dev/null
+mkdir -p bench/results
+stamp=$(date -u +%Y-%m-%dT%H:%MZ)
+echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
+
+echo "== orchestrator: mixlaw (200 simulated workers, 100 values a run, 10M points) =="
+"$build/bench/orchestrator_bench" --workers 200 --values 100 --seconds 20 --points 10000000 \
+  --out bench/results/orchestrator.json >/dev/null
+echo "== orchestrator peer: Optuna, SQLite storage, GridSampler, 4 processes, 100 values a trial =="
+/usr/bin/python3 bench/optuna_peer.py --workers 4 --seconds 20 --values 100 \
+  --out bench/results/optuna_peer.json >/dev/null
+
+/usr/bin/python3 - "$stamp" <<'PY'
+import json, sys
+m = json.load(open("bench/results/orchestrator.json"))
+o = json.load(open("bench/results/optuna_peer.json"))
+print(f"results ({sys.argv[1]}):")
+print(f"  mixlaw: {m['runs_per_s']:.0f} runs/s, {m['values_per_s']:.0f} values/s, "
+      f"lease p50 {m['lease_p50_ms']:.1f} ms, p99 {m['lease_p99_ms']:.1f} ms, "
+      f"ingestion {m['ingest_points_per_s']:.0f} points/s, {m['store_bytes_per_point']:.1f} B/point, "
+      f"peak RSS {m['server_peak_rss_mb']:.0f} MB after {m['total_points']} points")
+print(f"  {o['peer']}: {o['trials_per_s']:.2f} trials/s, {o['values_per_s']:.0f} values/s, "
+      f"{o['duplicate_grid_points']} duplicate grid points")
+print(f"  ratio: {m['runs_per_s'] / o['trials_per_s']:.0f}x trials, "
+      f"{m['values_per_s'] / o['values_per_s']:.0f}x values")
+PY
