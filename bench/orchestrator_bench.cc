@@ -210,8 +210,16 @@ int Main(int argc, char** argv) {
             << " values/s, lease p50 " << result["lease_p50_ms"] << " ms, p99 "
             << result["lease_p99_ms"] << " ms\n";
 
-  // Phase 2: bulk ingestion into leased runs until `total_points` are stored.
+  // Phase 2: bulk ingestion into the runs of a second sweep until `total_points` are stored.
   int64_t have = stored.load();
+  spec["name"] = "bench-ingest";
+  spec["grid"] = {{"almr", {0.1, 0.2, 0.3, 0.4, 0.5}}, {"lr", {1e-4, 1e-3, 1e-2}}};
+  submit.set_spec_json(spec.dump());
+  grpc::ClientContext ingest_context;
+  if (!client->SubmitSweep(&ingest_context, submit, &submitted).ok()) {
+    std::cerr << "submitting the ingestion sweep failed\n";
+    return 1;
+  }
   int ingest_workers = 4;
   std::atomic<int64_t> ingested{0};
   auto ingest_start = Clock::now();
