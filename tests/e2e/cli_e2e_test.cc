@@ -172,5 +172,36 @@ TEST(CliE2ETest, InterruptedEmbeddedSweepResumesFromItsStore) {
   for (const auto& run : result["runs"]) EXPECT_EQ(run["attempts"], 1) << run.dump();
 }
 
+TEST(CliE2ETest, TlsWithTokensEndToEnd) {
+  auto dir = testing_support::TestDir();
+  std::string cert = (dir / "cert.pem").string(), key = (dir / "key.pem").string();
+  SpawnOptions openssl;
+  openssl.argv = {"openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key,
+                  "-out", cert, "-days", "2", "-subj", "/CN=localhost",
+                  "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost"};
+  auto made = ChildProcess::Spawn(openssl);
+  ASSERT_TRUE(made.ok()) << made.status();
+  std::vector<std::string> lines;
+  ASSERT_EQ((*made)->Wait(&lines).code, 0) << (*made)->stderr_tail();
+  std::string client = testing_support::WriteFile(dir / "c.token", "client-token-0123456789\n");
+  std::string worker = testing_support::WriteFile(dir / "w.token", "worker-token-0123456789\n");
+  Cluster cluster(dir);
+  cluster.StartServer({"--tls-cert", cert, "--tls-key", key, "--client-token-file", client,
+                       "--worker-token-file", worker});
+  cluster.StartWorker(worker, {"--tls-ca", cert});
+  std::string spec = testing_support::WriteFile(
+      dir / "s.json", testing_support::SyntheticSpec("tls", {0.5}, {1e-3}, 10, 0).dump());
+  Result plain = Mixlaw({"sweep", "submit", spec, "--orchestrator", cluster.address(),
+                         "--token-file", client});
+  EXPECT_EQ(plain.status.code, 3) << "a plaintext client cannot talk to a TLS server";
+  Result submit = Mixlaw({"sweep", "submit", spec, "--orchestrator", cluster.address(),
+                          "--token-file", client, "--tls-ca", cert});
+  ASSERT_EQ(submit.status.code, 0) << submit.err;
+  Result watch = Mixlaw({"sweep", "watch", submit.out.at(0), "--orchestrator", cluster.address(),
+                         "--token-file", client, "--tls-ca", cert});
+  EXPECT_EQ(watch.status.code, 0) << watch.err << cluster.WorkerLog(0);
+  EXPECT_NE(watch.Out().find("1 succeeded"), std::string::npos) << watch.Out();
+}
+
 }  // namespace
 }  // namespace mixlaw
