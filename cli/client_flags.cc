@@ -4,14 +4,14 @@
 
 namespace mixlaw {
 
-void AddClientFlags(CLI::App* command, ClientFlags* flags) {
+void AddClientFlags(CLI::App* command, ClientFlags* flags, bool json) {
   if (const char* env = std::getenv("MIXLAW_ORCHESTRATOR")) flags->orchestrator = env;
   command->add_option("--orchestrator", flags->orchestrator,
                       "Orchestrator address (default $MIXLAW_ORCHESTRATOR or 127.0.0.1:7600)");
   command->add_option("--token-file", flags->token_file,
                       "File holding the bearer token (default $MIXLAW_TOKEN_FILE)");
   command->add_option("--tls-ca", flags->tls_ca, "CA certificate: connect with TLS");
-  command->add_flag("--json", flags->json, "Print JSON for scripts");
+  if (json) command->add_flag("--json", flags->json, "Print JSON for scripts");
 }
 
 absl::StatusOr<ConnectionOptions> ConnectionFromFlags(const ClientFlags& flags) {

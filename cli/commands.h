@@ -26,8 +26,8 @@ struct ClientFlags {
   bool json = false;
 };
 
-// Adds --orchestrator, --token-file, --tls-ca and --json to `command`.
-void AddClientFlags(CLI::App* command, ClientFlags* flags);
+// Adds --orchestrator, --token-file, --tls-ca and (with `json`) --json to `command`.
+void AddClientFlags(CLI::App* command, ClientFlags* flags, bool json = true);
 // Builds connection options from the flags; the error names a bad token file.
 absl::StatusOr<ConnectionOptions> ConnectionFromFlags(const ClientFlags& flags);
 // The exit code for a failed call: kExitUnreachable for transport and auth errors, else kExitError.

@@ -3,6 +3,7 @@
 
 #include "absl/strings/str_split.h"
 #include "cli/commands.h"
+#include "kernels/device_info.h"
 #include "worker/worker.h"
 
 namespace mixlaw {
@@ -11,7 +12,7 @@ namespace {
 
 struct WorkerFlags {
   ClientFlags client;
-  std::string devices = "cpu";
+  std::string devices = "auto";
   std::string hostname;
   bool exit_when_idle = false;
   double terminate_grace_s = 10.0;
@@ -25,7 +26,9 @@ int RunWorker(const WorkerFlags& flags) {
   }
   WorkerOptions options;
   options.connection = *connection;
-  options.devices = absl::StrSplit(flags.devices, ',', absl::SkipEmpty());
+  options.devices = flags.devices == "auto"
+                        ? DetectDevices()
+                        : std::vector<std::string>(absl::StrSplit(flags.devices, ',', absl::SkipEmpty()));
   for (const std::string& d : options.devices) {
     if (d != "cpu" && d.rfind("cuda", 0) != 0) {
       std::cerr << "mixlaw worker: --devices: '" << d << "' is not cpu or cuda[:N]\n";
@@ -49,8 +52,9 @@ void AddWorkerCommand(CLI::App& app, int* exit_code) {
   static WorkerFlags flags;
   CLI::App* worker = app.add_subcommand(
       "worker", "Lease runs from an orchestrator and run their trainers as child processes");
-  AddClientFlags(worker, &flags.client);
-  worker->add_option("--devices", flags.devices, "Comma-separated devices: cpu, cuda:0, ...")
+  AddClientFlags(worker, &flags.client, /*json=*/false);
+  worker->add_option("--devices", flags.devices,
+                     "Comma-separated devices (cpu, cuda:0, ...), or auto: the CPU and every GPU")
       ->capture_default_str();
   worker->add_option("--hostname", flags.hostname, "Name to register with (default: host name)");
   worker->add_flag("--exit-when-idle", flags.exit_when_idle,
