@@ -68,6 +68,9 @@ absl::StatusOr<EmbeddedSweepResult> RunEmbeddedSweep(const EmbeddedSweepOptions&
       w.hostname = absl::StrCat(HostName(), "/embedded-", i);
       w.self_exe = SelfExecutable();
       w.idle_poll_ms = 200;
+      // The cores are shared out among the concurrent trainers.
+      w.trainer_threads = std::max(1, static_cast<int>(std::thread::hardware_concurrency()) /
+                                          std::max(1, options.workers));
       w.stop = &stop_workers;
       w.log_name = absl::StrCat("worker ", i);
       Worker(w).Run();

@@ -59,6 +59,7 @@ int main(int argc, char** argv) {
   AddServeCommand(app, &exit_code);
   AddWorkerCommand(app, &exit_code);
   AddTrainCommand(app, &exit_code);
+  AddDataCommand(app, &exit_code);
   app.parse_complete_callback([&] {
     if (verbose) SetLogLevel(LogLevel::kDebug);
     if (quiet) SetLogLevel(LogLevel::kError);

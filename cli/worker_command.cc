@@ -16,6 +16,7 @@ struct WorkerFlags {
   std::string hostname;
   bool exit_when_idle = false;
   double terminate_grace_s = 10.0;
+  int trainer_threads = 0;
 };
 
 int RunWorker(const WorkerFlags& flags) {
@@ -39,6 +40,7 @@ int RunWorker(const WorkerFlags& flags) {
   options.exit_when_idle = flags.exit_when_idle;
   options.self_exe = SelfExecutable();
   options.terminate_grace_ms = static_cast<int64_t>(flags.terminate_grace_s * 1000);
+  options.trainer_threads = flags.trainer_threads;
   InstallStopSignals();
   options.stop = &StopRequested();
   Worker worker(options);
@@ -62,6 +64,8 @@ void AddWorkerCommand(CLI::App& app, int* exit_code) {
   worker->add_option("--terminate-grace", flags.terminate_grace_s,
                      "Seconds a stopped trainer gets between SIGTERM and SIGKILL")
       ->capture_default_str();
+  worker->add_option("--trainer-threads", flags.trainer_threads,
+                     "OMP_NUM_THREADS for the builtin trainer (default: inherited)");
   worker->callback([exit_code] { *exit_code = RunWorker(flags); });
 }
 

@@ -232,15 +232,23 @@ absl::StatusOr<SweepSpec> ParseSweepSpec(const std::string& text, const std::str
     } else if (t.contains("synthetic")) {
       reader.Problem("trainer.synthetic", "is only for trainer.kind synthetic");
     }
-    if (spec.trainer.kind == "builtin") {
-      reader.Problem("trainer.kind",
-                     "builtin: the Llama trainer is not in this build yet (use synthetic or exec)");
-    } else if (spec.trainer.kind != "synthetic" && spec.trainer.kind != "exec") {
-      reader.Problem("trainer.kind",
-                     "'" + spec.trainer.kind + "' is not a trainer (expected synthetic or exec)");
+    if (spec.trainer.kind != "builtin" && spec.trainer.kind != "synthetic" &&
+        spec.trainer.kind != "exec") {
+      reader.Problem("trainer.kind", "'" + spec.trainer.kind +
+                                         "' is not a trainer (expected builtin, synthetic or exec)");
     }
   } else if (!j.contains("trainer")) {
     reader.Problem("trainer", "is required");
+  }
+
+  if (spec.trainer.kind == "builtin") {
+    if (!j.contains("data")) reader.Problem("data", "is required by the builtin trainer");
+    for (size_t i = 0; i < spec.models.size(); ++i) {
+      if (!spec.models[i].has_architecture() && j["models"][i].is_object()) {
+        reader.Problem(IndexPath("models", i),
+                       "the builtin trainer needs an architecture (dim, n_layers, ...)");
+      }
+    }
   }
 
   if (j.contains("fit") && reader.CheckObject(j["fit"], "fit", {"target_params"})) {

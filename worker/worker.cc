@@ -273,6 +273,9 @@ Worker::Outcome Worker::RunLease(const v1::Lease& lease) {
   spawn.argv = *argv;
   spawn.cwd = output_dir;
   spawn.env = {absl::StrCat("MIXLAW_RUN_ID=", lease.run_id())};
+  if (options_.trainer_threads > 0) {
+    spawn.env.push_back(absl::StrCat("OMP_NUM_THREADS=", options_.trainer_threads));
+  }
   absl::StatusOr<std::unique_ptr<ChildProcess>> child = ChildProcess::Spawn(spawn);
   if (!child.ok()) return fail_now(std::string(child.status().message()));
   WLOG(Debug) << "run " << lease.run_id() << " " << lease.run_name() << ": started "

@@ -27,6 +27,7 @@ struct WorkerOptions {
   int64_t max_batch_points = 10000;      // points per heartbeat at most
   int64_t terminate_grace_ms = 10000;    // SIGTERM to SIGKILL, when stopping a trainer
   int64_t rpc_timeout_ms = 10000;
+  int trainer_threads = 0;               // OMP_NUM_THREADS for trainers; 0: leave it
   std::atomic<bool>* stop = nullptr;     // set to stop: the trainer is stopped, the run handed back
   std::string log_name;                  // prefix for this worker's log lines
 };

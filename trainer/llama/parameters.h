@@ -1,0 +1,57 @@
+// The Llama parameter layout: every tensor, under its Hugging Face name, at an offset in one
+// contiguous buffer (so that gradients, AdamW moments and the global norm are single loops).
+#ifndef MIXLAW_TRAINER_LLAMA_PARAMETERS_H_
+#define MIXLAW_TRAINER_LLAMA_PARAMETERS_H_
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "trainer/model_config.h"
+
+namespace mixlaw {
+
+struct TensorSpec {
+  std::string name;            // "model.layers.0.self_attn.q_proj.weight"
+  std::vector<int64_t> shape;  // row-major; Linear weights are (out_features, in_features)
+  int64_t offset = 0;          // in floats from the buffer's start
+  int64_t size = 0;            // elements
+  bool decay = true;           // AdamW weight decay applies (not to norms)
+  bool is_norm = false;        // initialised to ones
+};
+
+// Offsets of one decoder layer's tensors.
+struct LayerOffsets {
+  int64_t attn_norm, q, k, v, o, mlp_norm, gate, up, down;
+};
+
+class ParameterLayout {
+ public:
+  // REQUIRES: config.has_architecture()
+  explicit ParameterLayout(const ModelConfig& config);
+
+  const std::vector<TensorSpec>& tensors() const { return tensors_; }
+  int64_t total() const { return total_; }
+  int64_t embed() const { return embed_; }
+  int64_t final_norm() const { return final_norm_; }
+  // The output head: its own tensor, or the embedding when tied.
+  int64_t lm_head() const { return lm_head_; }
+  const LayerOffsets& layer(int64_t i) const { return layers_[static_cast<size_t>(i)]; }
+  // nullptr when absent.
+  const TensorSpec* Find(const std::string& name) const;
+
+  // Fills `params` (total() floats) as a new model: N(0, 0.02) weights, unit norms, seeded.
+  void Initialise(float* params, uint64_t seed) const;
+
+ private:
+  int64_t Add(const std::string& name, std::vector<int64_t> shape, bool is_norm);
+
+  std::vector<TensorSpec> tensors_;
+  std::vector<LayerOffsets> layers_;
+  int64_t total_ = 0;
+  int64_t embed_ = 0, final_norm_ = 0, lm_head_ = 0;
+};
+
+}  // namespace mixlaw
+
+#endif  // MIXLAW_TRAINER_LLAMA_PARAMETERS_H_
