@@ -16,6 +16,16 @@ echo "== orchestrator peer: Optuna, SQLite storage, GridSampler, 4 processes, 10
 /usr/bin/python3 bench/optuna_peer.py --workers 4 --seconds 20 --values 100 \
   --out bench/results/optuna_peer.json >/dev/null
 
+echo "== trainer: mixlaw vs PyTorch eager, configs A and B, 2 threads, OpenBLAS variables unset =="
+for config in A B; do
+  steps=$([ "$config" = A ] && echo 30 || echo 10)
+  env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE OMP_NUM_THREADS=2 \
+    "$build/bench/trainer_bench" --config "$config" --steps "$steps" --out "bench/results/trainer_$config.json" >/dev/null
+  env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE \
+    /usr/bin/python3 bench/torch_peer.py --config "$config" --steps "$steps" --threads 2 \
+    --out "bench/results/torch_$config.json" >/dev/null
+done
+
 /usr/bin/python3 - "$stamp" <<'PY'
 import json, sys
 m = json.load(open("bench/results/orchestrator.json"))
@@ -29,4 +39,13 @@ print(f"  {o['peer']}: {o['trials_per_s']:.2f} trials/s, {o['values_per_s']:.0f}
       f"{o['duplicate_grid_points']} duplicate grid points")
 print(f"  ratio: {m['runs_per_s'] / o['trials_per_s']:.0f}x trials, "
       f"{m['values_per_s'] / o['values_per_s']:.0f}x values")
+for c in "AB":
+    ours = json.load(open(f"bench/results/trainer_{c}.json"))
+    peer = json.load(open(f"bench/results/torch_{c}.json"))
+    peak = max(ours["matmul_peak_gflops"], peer["matmul_peak_gflops"])
+    print(f"  trainer {c}: mixlaw {ours['tokens_per_s']:.0f} tokens/s "
+          f"(MFU {ours['model_gflops'] / peak:.0%}, peak RSS {ours['peak_rss_mb']:.0f} MB), "
+          f"pytorch {peer['tokens_per_s']:.0f} tokens/s (MFU {peer['model_gflops'] / peak:.0%}, "
+          f"peak RSS {peer['peak_rss_mb']:.0f} MB): {ours['tokens_per_s'] / peer['tokens_per_s']:.2f}x; "
+          f"peak fp32 product {peak:.0f} GFLOP/s")
 PY

@@ -1,5 +1,7 @@
-// mixlaw demo: the README's main job. This build runs the sweep on the synthetic trainer and
-// says so: losses are drawn from the coupling law, no model is trained.
+// mixlaw demo: the README's main job. Prepares the Debian English and Chinese corpora, pretrains
+// a small English Llama per size and sweeps ALMR x LR of continual pre-training on Chinese with
+// the builtin trainer, through the orchestrator and its workers. `--preset synthetic` runs the
+// same loop on the synthetic trainer instead (and says so).
 #include <unistd.h>
 
 #include <filesystem>
@@ -14,6 +16,8 @@
 #include "cli/embedded_sweep.h"
 #include "cli/output.h"
 #include "common/number_format.h"
+#include "trainer/data/corpus.h"
+#include "trainer/data/prepare.h"
 
 namespace mixlaw {
 
@@ -22,8 +26,33 @@ namespace {
 struct DemoFlags {
   std::string dir = "mixlaw-demo";
   std::string spec;
+  std::string preset = "proxy";
   int workers = 0;
 };
+
+// Prepares DIR/data from the Debian corpora unless it is there already.
+bool PrepareDemoData(const std::filesystem::path& dir) {
+  if (std::filesystem::exists(dir / "data" / "base" / "meta.json") &&
+      std::filesystem::exists(dir / "data" / "additional" / "meta.json")) {
+    return true;
+  }
+  std::cout << "preparing the corpora: English fortunes, Chinese fortunes-zh; a 3072-piece BPE\n";
+  PrepareOptions options;
+  options.base_inputs = {kDemoInput};
+  options.additional_inputs = {kDemoInput};
+  options.out_dir = (dir / "data").string();
+  absl::StatusOr<PrepareSummary> summary = PrepareData(options);
+  if (!summary.ok()) {
+    std::cerr << "mixlaw demo: " << summary.status().message() << "\n";
+    return false;
+  }
+  std::printf("  English %lld train / %lld validation tokens, Chinese %lld / %lld\n",
+              static_cast<long long>(summary->base.tokens.train),
+              static_cast<long long>(summary->base.tokens.val),
+              static_cast<long long>(summary->additional.tokens.train),
+              static_cast<long long>(summary->additional.tokens.val));
+  return true;
+}
 
 int RunDemo(const DemoFlags& f) {
   std::error_code ec;
@@ -36,15 +65,21 @@ int RunDemo(const DemoFlags& f) {
   if (spec.empty()) {
     spec = (std::filesystem::path(f.dir) / "sweep.json").string();
     std::ofstream out(spec);
-    out << kDemoSpecJson;
+    out << (f.preset == "synthetic" ? kDemoSyntheticSpecJson : kDemoSpecJson);
     if (!out) {
       std::cerr << "mixlaw demo: " << spec << ": cannot be written\n";
       return kExitError;
     }
   }
-  std::cout << "mixlaw demo: a sweep on the SYNTHETIC trainer (losses drawn from the coupling "
-               "law with noise; no model is trained)\n"
-            << "  spec " << spec << ", store " << f.dir << "/demo.db\n";
+  if (f.preset == "synthetic") {
+    std::cout << "mixlaw demo: a sweep on the SYNTHETIC trainer (losses drawn from the coupling "
+                 "law with noise; no model is trained)\n";
+  } else {
+    std::cout << "mixlaw demo: continual pre-training of small English Llama models on Chinese, "
+                 "an ALMR x LR grid per size, on the builtin CPU trainer\n";
+    if (f.spec.empty() && !PrepareDemoData(f.dir)) return kExitError;
+  }
+  std::cout << "  spec " << spec << ", store " << f.dir << "/demo.db\n";
   InstallStopSignals();
   EmbeddedSweepOptions options;
   options.spec_path = spec;
@@ -63,7 +98,8 @@ int RunDemo(const DemoFlags& f) {
     return kExitError;
   }
   std::cout << "sweep " << result->sweep.id() << ": " << CountsText(result->sweep) << "\n\n"
-            << "Best grid point per model and ALMR (lowest final eval/additional loss):\n";
+            << "Best grid point per model and ALMR (lowest final eval/additional loss, in nats "
+               "per token; base = the English loss there):\n";
   std::map<std::pair<std::string, double>, const v1::Run*> best;
   for (const v1::Run& r : result->runs) {
     auto it = r.final_loss().find("eval/additional");
@@ -82,8 +118,8 @@ int RunDemo(const DemoFlags& f) {
                                                               : std::nan(""))
                     .c_str());
   }
-  std::cout << "\nExport: mixlaw sweep export needs a server; the store is " << options.db_path
-            << " (SQLite).\n";
+  std::cout << "\nEvery run's curves and final losses are in " << options.db_path
+            << "; run outputs and checkpoints under " << f.dir << "/runs.\n";
   return HasFailures(result->sweep) ? kExitRunsFailed : kExitOk;
 }
 
@@ -96,6 +132,10 @@ void AddDemoCommand(CLI::App& app, int* exit_code) {
   demo->add_option("--dir", f.dir, "Working directory for the store and run outputs")
       ->capture_default_str();
   demo->add_option("--spec", f.spec, "Use this sweep spec instead of the demo's");
+  demo->add_option("--preset", f.preset,
+                   "proxy: the Llama trainer on real text; synthetic: the synthetic trainer")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"proxy", "synthetic"}));
   demo->add_option("--workers", f.workers, "Concurrent trainers (default: one per core)");
   demo->callback([exit_code] { *exit_code = RunDemo(f); });
 }

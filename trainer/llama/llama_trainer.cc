@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "trainer/llama/checkpoint.h"
 #include "trainer/llama/model.h"
+#include "trainer/llama/optimizer.h"
 #include "trainer/mixing_loader.h"
 #include "trainer/protocol.h"
 
@@ -41,11 +42,7 @@ class Run {
         loader_(&data.base_train, &data.additional_train,
                 config.stage == "pretrain" ? 0.0 : config.almr, static_cast<int>(t_.batch_size),
                 static_cast<int>(t_.seq_len), static_cast<uint64_t>(config.seed)),
-        total_steps_(t_.total_steps()) {
-    size_t n = static_cast<size_t>(model_.layout().total());
-    m_.assign(n, 0.0f);
-    v_.assign(n, 0.0f);
-  }
+        optimizer_(model_), total_steps_(t_.total_steps()) {}
 
   int Execute() {
     if (int code = Start(); code != kTrainerExitSuccess) return code;
@@ -64,8 +61,7 @@ class Run {
         loss += model_.Forward(inputs.data(), targets.data()) / static_cast<double>(t_.grad_accum);
         model_.Backward(scale);
       }
-      const KernelTable& k = model_.kernels();
-      double norm = std::sqrt(k.sum_of_squares(model_.grads(), model_.layout().total()));
+      double norm = AdamW::GradientNorm(model_);
       double lr = t_.schedule.LrAt(step_, total_steps_, c_.peak_lr);
       int64_t tokens = (step_ + 1) * t_.tokens_per_step();
       out_ << FormatMetricLine({"train", step_ + 1, loss, tokens, lr}) << "\n";
@@ -77,18 +73,9 @@ class Run {
                                      t_.spike_factor, " x its minimum ", best_loss_));
       }
       best_loss_ = std::min(best_loss_, loss);
-      if (t_.grad_clip > 0 && norm > t_.grad_clip) {
-        k.scale(model_.grads(), static_cast<float>(t_.grad_clip / norm), model_.layout().total());
-      }
-      // AdamW on host copies of the moments (the CPU backend's buffers are host memory).
-      for (const TensorSpec& spec : model_.layout().tensors()) {
-        // A tied head shares the embedding's offset and is updated once.
-        k.adamw_update(model_.params() + spec.offset, model_.grads() + spec.offset,
-                       m_.data() + spec.offset, v_.data() + spec.offset, spec.size,
-                       static_cast<float>(lr), static_cast<float>(t_.beta1),
-                       static_cast<float>(t_.beta2), static_cast<float>(t_.adam_eps),
-                       spec.decay ? static_cast<float>(t_.weight_decay) : 0.0f, step_ + 1);
-      }
+      AdamW::Clip(model_, norm, t_.grad_clip);
+      optimizer_.Step(model_, lr, step_ + 1,
+                      {t_.beta1, t_.beta2, t_.adam_eps, t_.weight_decay});
       bool last = step_ + 1 == total_steps_;
       if (last || (t_.eval_every > 0 && (step_ + 1) % t_.eval_every == 0)) Eval(tokens, lr);
       out_.flush();
@@ -119,7 +106,8 @@ class Run {
     model_.layout().Initialise(model_.params(), static_cast<uint64_t>(c_.seed));
     if (!c_.resume_checkpoint.empty()) {
       absl::StatusOr<nlohmann::json> state =
-          LoadCheckpoint(c_.resume_checkpoint, model_, m_.data(), v_.data());
+          LoadCheckpoint(c_.resume_checkpoint, model_, optimizer_.m().data(),
+                         optimizer_.v().data());
       if (!state.ok()) {
         err_ << "resume_checkpoint: " << state.status().message() << "\n";
         return kTrainerExitFailure;
@@ -157,7 +145,8 @@ class Run {
                             {"loader", loader_.State()},
                             {"run_name", c_.run_name},
                             {"protocol", kTrainerProtocolVersion}};
-    absl::Status s = SaveCheckpoint(dir, model_, m_.data(), v_.data(), state);
+    absl::Status s =
+        SaveCheckpoint(dir, model_, optimizer_.m().data(), optimizer_.v().data(), state);
     if (!s.ok()) {
       err_ << "checkpoint: " << s.message() << "\n";
       return false;
@@ -184,10 +173,10 @@ class Run {
   std::ostream& err_;
   LlamaModel model_;
   MixingLoader loader_;
+  AdamW optimizer_;
   int64_t total_steps_;
   int64_t step_ = 0;
   double best_loss_ = std::numeric_limits<double>::infinity();
-  std::vector<float> m_, v_;
   std::string last_checkpoint_;
 };
 
