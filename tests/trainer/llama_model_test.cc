@@ -140,5 +140,28 @@ TEST(LlamaCheckpointTest, RoundTripsAndRefusesDamage) {
   std::filesystem::remove_all(dir);
 }
 
+TEST(LlamaCheckpointTest, LoadsAHuggingFaceBf16Checkpoint) {
+  ModelConfig config = TinyConfig(false);
+  LlamaModel model(config, CpuKernels(), 1, 4);
+  model.layout().Initialise(model.params(), 5);
+  auto dir = std::filesystem::temp_directory_path() / ("mixlaw-hf-" + std::to_string(getpid()));
+  ASSERT_TRUE(SaveCheckpoint((dir / "ours").string(), model, nullptr, nullptr, {}).ok());
+  SpawnOptions py;
+  py.argv = {"/usr/bin/python3", std::string(MIXLAW_SOURCE_DIR) + "/tests/trainer/hf_checkpoint.py",
+             (dir / "ours").string(), (dir / "hf").string()};
+  auto child = ChildProcess::Spawn(py);
+  ASSERT_TRUE(child.ok());
+  std::vector<std::string> lines;
+  ASSERT_EQ((*child)->Wait(&lines).code, 0) << (*child)->stderr_tail();
+  LlamaModel loaded(config, CpuKernels(), 1, 4);
+  absl::Status s = LoadWeights((dir / "hf").string(), loaded);
+  ASSERT_TRUE(s.ok()) << s;
+  // bfloat16 keeps 8 significant bits: each weight within 2^-8 of its own size.
+  for (int64_t i = 0; i < model.layout().total(); ++i) {
+    ASSERT_NEAR(loaded.params()[i], model.params()[i], std::fabs(model.params()[i]) / 256.0) << i;
+  }
+  std::filesystem::remove_all(dir);
+}
+
 }  // namespace
 }  // namespace mixlaw
