@@ -105,6 +105,8 @@ TEST_F(LlamaTrainerTest, TrainingLowersBothValidationLosses) {
   EXPECT_LT(base[60], base[0] - 1.0);
   EXPECT_LT(additional[60], additional[0] - 1.0);
   EXPECT_TRUE(std::filesystem::exists(Dir() / "mixed" / "final" / "model.safetensors"));
+  EXPECT_TRUE(std::filesystem::exists(Dir() / "mixed" / "final" / "tokenizer.model"))
+      << "the tokenizer is recorded with the run";
 }
 
 TEST_F(LlamaTrainerTest, ContinualPretrainingFromAnEnglishBaseLearnsChinese) {

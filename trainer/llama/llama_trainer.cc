@@ -144,12 +144,24 @@ class Run {
                             {"best_train_loss", best_loss_},
                             {"loader", loader_.State()},
                             {"run_name", c_.run_name},
+                            {"tokenizer", {{"kind", data_.tokenizer_kind},
+                                           {"vocab_size", data_.vocab_size}}},
                             {"protocol", kTrainerProtocolVersion}};
     absl::Status s =
         SaveCheckpoint(dir, model_, optimizer_.m().data(), optimizer_.v().data(), state);
     if (!s.ok()) {
       err_ << "checkpoint: " << s.message() << "\n";
       return false;
+    }
+    // The tokenizer travels with the weights, as Hugging Face checkpoints carry theirs.
+    if (!data_.tokenizer_model.empty()) {
+      std::error_code ec;
+      std::filesystem::copy_file(data_.tokenizer_model, dir + "/tokenizer.model",
+                                 std::filesystem::copy_options::overwrite_existing, ec);
+      if (ec) {
+        err_ << "checkpoint: copying " << data_.tokenizer_model << ": " << ec.message() << "\n";
+        return false;
+      }
     }
     out_ << FormatArtifactLine("checkpoint", dir) << std::endl;
     if (!last_checkpoint_.empty() && last_checkpoint_ != dir) {

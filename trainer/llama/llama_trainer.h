@@ -17,7 +17,9 @@ namespace mixlaw {
 // The token streams of one run: both languages' train and validation splits.
 struct TrainingData {
   std::vector<uint32_t> base_train, base_val, additional_train, additional_val;
-  int64_t vocab_size = 0;  // of the tokenizer that made them
+  int64_t vocab_size = 0;       // of the tokenizer that made them
+  std::string tokenizer_kind;   // "spm" or "bytes"
+  std::string tokenizer_model;  // spm: the model file, copied into every checkpoint
 };
 
 // Loads the prepared data that RUN.json's data.base and data.additional name.

@@ -18,6 +18,8 @@ absl::StatusOr<TrainingData> LoadTrainingData(const RunConfig& config) {
   if (!same.ok()) return same;
   TrainingData data;
   data.vocab_size = base->meta.tokenizer.vocab_size;
+  data.tokenizer_kind = base->meta.tokenizer.kind;
+  data.tokenizer_model = base->model_path;
   data.base_train = std::move(base->train_tokens);
   data.base_val = std::move(base->val_tokens);
   data.additional_train = std::move(additional->train_tokens);
