@@ -103,15 +103,21 @@ class Run {
            << mc.max_seq_len << "\n";
       return kTrainerExitUsage;
     }
-    model_.layout().Initialise(model_.params(), static_cast<uint64_t>(c_.seed));
+    {
+      // Initialised on the host, then copied to the backend (device memory on a GPU).
+      std::vector<float> host(static_cast<size_t>(model_.layout().total()));
+      model_.layout().Initialise(host.data(), static_cast<uint64_t>(c_.seed));
+      model_.kernels().from_host(model_.params(), host.data(), host.size());
+    }
     if (!c_.resume_checkpoint.empty()) {
+      std::vector<float> m(static_cast<size_t>(model_.layout().total())), v(m.size());
       absl::StatusOr<nlohmann::json> state =
-          LoadCheckpoint(c_.resume_checkpoint, model_, optimizer_.m().data(),
-                         optimizer_.v().data());
+          LoadCheckpoint(c_.resume_checkpoint, model_, m.data(), v.data());
       if (!state.ok()) {
         err_ << "resume_checkpoint: " << state.status().message() << "\n";
         return kTrainerExitFailure;
       }
+      optimizer_.FromHost(m, v);
       step_ = state->value("step", int64_t{0});
       best_loss_ = state->value("best_train_loss", std::numeric_limits<double>::infinity());
       loader_.Restore(state->at("loader"));
@@ -147,8 +153,9 @@ class Run {
                             {"tokenizer", {{"kind", data_.tokenizer_kind},
                                            {"vocab_size", data_.vocab_size}}},
                             {"protocol", kTrainerProtocolVersion}};
-    absl::Status s =
-        SaveCheckpoint(dir, model_, optimizer_.m().data(), optimizer_.v().data(), state);
+    std::vector<float> m, v;
+    optimizer_.ToHost(&m, &v);
+    absl::Status s = SaveCheckpoint(dir, model_, m.data(), v.data(), state);
     if (!s.ok()) {
       err_ << "checkpoint: " << s.message() << "\n";
       return false;

@@ -19,7 +19,11 @@ struct AdamWSettings {
 
 class AdamW {
  public:
+  // Allocates zeroed moments on the model's backend.
   explicit AdamW(const LlamaModel& model);
+  ~AdamW();
+  AdamW(const AdamW&) = delete;
+  AdamW& operator=(const AdamW&) = delete;
 
   // The global L2 norm of the model's gradients.
   static double GradientNorm(LlamaModel& model);
@@ -28,12 +32,16 @@ class AdamW {
   // Applies AdamW step `step` (from 1) at learning rate lr.
   void Step(LlamaModel& model, double lr, int64_t step, const AdamWSettings& settings);
 
-  // The moments, on the host (CPU backend), layout().total() floats each.
-  std::vector<float>& m() { return m_; }
-  std::vector<float>& v() { return v_; }
+  // Copies of the moments on the host (layout().total() floats each), for checkpoints.
+  void ToHost(std::vector<float>* m, std::vector<float>* v) const;
+  // Sets the moments from host copies.
+  void FromHost(const std::vector<float>& m, const std::vector<float>& v);
 
  private:
-  std::vector<float> m_, v_;
+  const KernelTable& kernels_;
+  size_t size_;
+  float* m_;  // (P) first moment, on the backend
+  float* v_;  // (P) second moment, on the backend
 };
 
 }  // namespace mixlaw
