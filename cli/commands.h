@@ -35,8 +35,7 @@ int ExitCodeFor(const grpc::Status& status);
 
 // A flag raised by SIGINT or SIGTERM (after InstallStopSignals).
 std::atomic<bool>& StopRequested();
-// Blocks SIGINT and SIGTERM in every thread and raises StopRequested() when one arrives.
-// Call before any thread starts.
+// Raises StopRequested() on the first SIGINT or SIGTERM; a second one exits at once (code 130).
 void InstallStopSignals();
 
 void AddServeCommand(CLI::App& app, int* exit_code);
@@ -45,6 +44,8 @@ void AddSweepCommands(CLI::App& app, int* exit_code);
 void AddTrainCommand(CLI::App& app, int* exit_code);
 void AddDataCommand(CLI::App& app, int* exit_code);
 void AddDemoCommand(CLI::App& app, int* exit_code);
+void AddFitCommand(CLI::App& app, int* exit_code);
+void AddRecommendCommand(CLI::App& app, int* exit_code);
 
 // The path of the running mixlaw binary.
 std::string SelfExecutable();

@@ -1,6 +1,10 @@
 // mixlaw: sweeps ALMR x LR for continual pre-training, fits the coupling law, and recommends the
 // mixture and learning rate for the target model size.
+#include <unistd.h>
+
 #include <csignal>
+#include <cstring>
+#include <filesystem>
 #include <iostream>
 #include <thread>
 
@@ -14,26 +18,30 @@ std::atomic<bool>& StopRequested() {
   return stop;
 }
 
+namespace {
+
+// Async-signal-safe: sets the flag on the first signal, exits on the second.
+void OnStopSignal(int sig) {
+  static std::atomic<int> count{0};  // lock-free, so safe in a handler
+  if (count.fetch_add(1) > 0) _exit(130);
+  const char* message = sig == SIGINT ? "received SIGINT: stopping (again to exit at once)\n"
+                                      : "received SIGTERM: stopping (again to exit at once)\n";
+  ssize_t ignored = write(STDERR_FILENO, message, strlen(message));
+  (void)ignored;
+  StopRequested().store(true);
+}
+
+}  // namespace
+
 void InstallStopSignals() {
-  sigset_t set;
-  sigemptyset(&set);
-  sigaddset(&set, SIGINT);
-  sigaddset(&set, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &set, nullptr);
-  std::thread([set] {
-    int count = 0;
-    while (true) {
-      int sig = 0;
-      if (sigwait(&set, &sig) != 0) continue;
-      if (++count == 1) {
-        MIXLAW_LOG(Info) << "received " << (sig == SIGINT ? "SIGINT" : "SIGTERM")
-                         << ": stopping (again to exit at once)";
-        StopRequested().store(true);
-      } else {
-        std::_Exit(130);
-      }
-    }
-  }).detach();
+  // A handler rather than a blocked mask and sigwait: libraries (OpenBLAS, for one) start threads
+  // before main, and a signal delivered to one of those must still stop us cleanly.
+  struct sigaction action {};
+  action.sa_handler = OnStopSignal;
+  sigemptyset(&action.sa_mask);
+  action.sa_flags = SA_RESTART;
+  sigaction(SIGINT, &action, nullptr);
+  sigaction(SIGTERM, &action, nullptr);
 }
 
 std::string SelfExecutable() {
@@ -60,6 +68,8 @@ int main(int argc, char** argv) {
   AddWorkerCommand(app, &exit_code);
   AddTrainCommand(app, &exit_code);
   AddDataCommand(app, &exit_code);
+  AddFitCommand(app, &exit_code);
+  AddRecommendCommand(app, &exit_code);
   app.parse_complete_callback([&] {
     if (verbose) SetLogLevel(LogLevel::kDebug);
     if (quiet) SetLogLevel(LogLevel::kError);

@@ -49,6 +49,12 @@ struct KernelTable {
 // The CPU backend (kernels/cpu/).
 const KernelTable& CpuKernels();
 
+#ifdef MIXLAW_HAVE_CUDA
+// The CUDA backend (kernels/cuda/): device buffers, fp32 only for now. Any CUDA or cuBLAS error
+// aborts the process with file:line and the error string.
+const KernelTable& CudaKernels();
+#endif
+
 }  // namespace mixlaw
 
 #endif  // MIXLAW_KERNELS_KERNEL_TABLE_H_

@@ -12,7 +12,7 @@ packages=(
   # numerics, formats and CLI
   libceres-dev libeigen3-dev nlohmann-json3-dev libcli11-dev libsentencepiece-dev
   # tests and benchmarks
-  libgtest-dev libgmock-dev libbenchmark-dev python3 python3-optuna python3-numpy python3-torch
+  libgtest-dev libgmock-dev libbenchmark-dev python3 python3-optuna python3-numpy python3-scipy python3-torch
   libopenblas0-pthread
   # demo corpora: English and Chinese text
   fortunes fortunes-zh

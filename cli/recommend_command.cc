@@ -1,0 +1,143 @@
+// mixlaw recommend: the ALMR and peak LR for the target model from a coupling-law fit.
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <iostream>
+
+#include "cli/commands.h"
+#include "common/number_format.h"
+#include "fitter/fit_json.h"
+#include "fitter/recommend.h"
+
+namespace mixlaw {
+
+namespace {
+
+struct RecommendFlags {
+  std::string fit;
+  double target_params = 0;
+  double forgetting_budget = 0;
+  double weight = 1;
+  double lr_size_exponent = 0;
+  bool json = false;
+  CLI::Option* budget_option = nullptr;
+  CLI::Option* weight_option = nullptr;
+  CLI::Option* exponent_option = nullptr;
+};
+
+nlohmann::json Number(double v) { return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(); }
+
+nlohmann::json IntervalJson(const Interval& i) { return {Number(i.lower), Number(i.upper)}; }
+
+nlohmann::json RecommendationJson(const Recommendation& r) {
+  nlohmann::json grid = nlohmann::json::array();
+  for (const AlmrRow& row : r.grid) {
+    grid.push_back({{"almr", row.almr},
+                    {"lr_opt_additional", row.lr_additional},
+                    {"lr_opt_base", row.lr_base},
+                    {"lr", row.lr},
+                    {"loss_additional", row.loss_additional},
+                    {"loss_base", row.loss_base},
+                    {"feasible", row.feasible}});
+  }
+  return {{"target_params", r.target_params},
+          {"criterion", r.criterion},
+          {"transfer", r.transfer},
+          {"almr", r.almr},
+          {"almr_interval", IntervalJson(r.almr_interval)},
+          {"lr", r.lr},
+          {"lr_interval", IntervalJson(r.lr_interval)},
+          {"loss_additional", r.loss_additional},
+          {"loss_additional_interval", IntervalJson(r.loss_additional_interval)},
+          {"loss_base", r.loss_base},
+          {"loss_base_interval", IntervalJson(r.loss_base_interval)},
+          {"base_reference", r.base_reference},
+          {"forgetting", r.forgetting},
+          {"bootstrap_replicates", r.replicates},
+          {"grid", grid},
+          {"warnings", r.warnings}};
+}
+
+std::string Between(const Interval& i, std::string (*format)(double)) {
+  return std::isnan(i.lower) ? "" : "  [" + format(i.lower) + ", " + format(i.upper) + "]";
+}
+
+void PrintRecommendation(const Recommendation& r) {
+  std::printf("recommendation for %s (%s)\n", FormatParams(r.target_params).c_str(),
+              r.criterion.c_str());
+  std::printf("  ALMR             %-10s%s\n", FormatAlmr(r.almr).c_str(),
+              Between(r.almr_interval, FormatAlmr).c_str());
+  std::printf("  peak LR          %-10s%s\n", FormatLr(r.lr).c_str(),
+              Between(r.lr_interval, FormatLr).c_str());
+  std::printf("  eval/additional  %-10s%s\n", FormatLoss(r.loss_additional).c_str(),
+              Between(r.loss_additional_interval, FormatLoss).c_str());
+  std::printf("  eval/base        %-10s%s  (r = 0 optimum %s, forgetting %+.4f)\n",
+              FormatLoss(r.loss_base).c_str(), Between(r.loss_base_interval, FormatLoss).c_str(),
+              FormatLoss(r.base_reference).c_str(), r.forgetting);
+  if (r.replicates > 0)
+    std::printf("  intervals: 95%%, from %d bootstrap resamples\n", r.replicates);
+  std::printf("  transfer: %s\n", r.transfer.c_str());
+  std::printf("\nper ALMR at %s:\n  %-6s %-12s %-12s %-12s %-13s %-9s\n",
+              FormatParams(r.target_params).c_str(), "ALMR", "LR* (add.)", "LR* (base)", "LR",
+              "L additional", "L base");
+  size_t every = std::max<size_t>(1, r.grid.size() / 20);
+  for (size_t i = 0; i < r.grid.size(); ++i) {
+    if (i % every != 0 && i + 1 != r.grid.size()) continue;
+    const AlmrRow& row = r.grid[i];
+    std::printf("  %-6s %-12s %-12s %-12s %-13s %-9s%s\n", FormatAlmr(row.almr).c_str(),
+                FormatLr(row.lr_additional).c_str(), FormatLr(row.lr_base).c_str(),
+                FormatLr(row.lr).c_str(), FormatLoss(row.loss_additional).c_str(),
+                FormatLoss(row.loss_base).c_str(), row.feasible ? "" : "  over budget");
+  }
+  if (!r.warnings.empty()) std::printf("\nwarnings:\n");
+  for (const std::string& w : r.warnings) std::printf("  - %s\n", w.c_str());
+}
+
+int RunRecommend(const RecommendFlags& f) {
+  absl::StatusOr<LawFit> fit = ReadFitFile(f.fit);
+  if (!fit.ok()) {
+    std::cerr << "mixlaw recommend: " << fit.status().message() << "\n";
+    return fit.status().code() == absl::StatusCode::kNotFound ? kExitError : kExitUsage;
+  }
+  RecommendOptions options;
+  options.target_params = f.target_params;
+  if (f.budget_option->count() > 0) options.forgetting_budget = f.forgetting_budget;
+  if (f.weight_option->count() > 0) options.weight = f.weight;
+  if (f.exponent_option->count() > 0) options.lr_size_exponent = f.lr_size_exponent;
+  absl::StatusOr<Recommendation> rec = Recommend(*fit, options);
+  if (!rec.ok()) {
+    std::cerr << "mixlaw recommend: " << rec.status().message() << "\n";
+    return rec.status().code() == absl::StatusCode::kInvalidArgument ? kExitUsage : kExitError;
+  }
+  if (f.json) {
+    std::cout << RecommendationJson(*rec).dump(2) << "\n";
+  } else {
+    PrintRecommendation(*rec);
+  }
+  return kExitOk;
+}
+
+}  // namespace
+
+void AddRecommendCommand(CLI::App& app, int* exit_code) {
+  static RecommendFlags f;
+  CLI::App* rec = app.add_subcommand(
+      "recommend", "The ALMR and peak LR for the target model from a coupling-law fit");
+  rec->add_option("--fit", f.fit, "FIT.json written by `mixlaw fit --out`")->required();
+  rec->add_option("--target-params", f.target_params, "Parameters of the target model (70e9)")
+      ->required()
+      ->check(CLI::PositiveNumber);
+  f.budget_option = rec->add_option(
+      "--forgetting-budget", f.forgetting_budget,
+      "Nats the base-language loss may rise above its r = 0 optimum; minimise the additional loss");
+  f.weight_option = rec->add_option("--weight", f.weight,
+                                    "Minimise L_additional + W * L_base (the default, W = 1)");
+  f.budget_option->excludes(f.weight_option);
+  f.exponent_option =
+      rec->add_option("--lr-size-exponent", f.lr_size_exponent,
+                      "Transfer rule: the optimal LR scales as N^-E from the largest proxy size");
+  rec->add_flag("--json", f.json, "Print the recommendation as JSON");
+  rec->callback([exit_code] { *exit_code = RunRecommend(f); });
+}
+
+}  // namespace mixlaw

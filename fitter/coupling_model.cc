@@ -1,0 +1,64 @@
+#include "fitter/coupling_model.h"
+
+#include <cmath>
+
+#include "fitter/laws/coupling.h"
+
+namespace mixlaw {
+
+namespace {
+
+double LnOptimalLr(const std::vector<double>& theta, double almr, double params) {
+  return theta[kC] + theta[kGamma] * std::log(almr + kCouplingEps) -
+         theta[kDelta] * std::log(params);
+}
+
+template <typename Residual>
+double Loss(const std::vector<double>& theta, double almr, double lr, double params) {
+  Point p;
+  p.params = params;
+  p.almr = almr;
+  p.lr = lr;
+  p.value = 1.0;  // the residual is then ln L
+  const Residual residual(p);
+  double ln_loss = 0;
+  residual(theta.data(), &ln_loss);
+  return std::exp(ln_loss);
+}
+
+}  // namespace
+
+CouplingModel::CouplingModel(std::vector<double> additional, std::vector<double> base)
+    : additional_(std::move(additional)), base_(std::move(base)) {}
+
+void CouplingModel::SetLrSizeExponent(double exponent, double anchor_params) {
+  for (std::vector<double>* theta : {&additional_, &base_}) {
+    (*theta)[kC] += (exponent - (*theta)[kDelta]) * std::log(anchor_params);
+    (*theta)[kDelta] = exponent;
+  }
+}
+
+double CouplingModel::LnOptimalLrAdditional(double almr, double params) const {
+  return LnOptimalLr(additional_, almr, params);
+}
+
+double CouplingModel::LnOptimalLrBase(double almr, double params) const {
+  return LnOptimalLr(base_, almr, params);
+}
+
+double CouplingModel::CurvatureAdditional() const { return additional_[kK]; }
+double CouplingModel::CurvatureBase() const { return base_[kK]; }
+
+double CouplingModel::LossAdditional(double almr, double lr, double params) const {
+  return Loss<CouplingAdditionalResidual>(additional_, almr, lr, params);
+}
+
+double CouplingModel::LossBase(double almr, double lr, double params) const {
+  return Loss<CouplingBaseResidual>(base_, almr, lr, params);
+}
+
+double CouplingModel::BaseReference(double params) const {
+  return LossBase(0.0, std::exp(LnOptimalLrBase(0.0, params)), params);
+}
+
+}  // namespace mixlaw

@@ -1,0 +1,212 @@
+#include "fitter/fit_json.h"
+
+#include <cmath>
+#include <fstream>
+
+#include "absl/strings/str_cat.h"
+#include "common/json_fields.h"
+#include "fitter/laws/coupling.h"
+
+namespace mixlaw {
+
+namespace {
+
+using nlohmann::json;
+
+json Number(double v) { return std::isfinite(v) ? json(v) : json(); }
+
+json Numbers(const std::vector<double>& values) {
+  json array = json::array();
+  for (double v : values) array.push_back(Number(v));
+  return array;
+}
+
+json ComponentJson(const ComponentFit& c) {
+  json parameters = json::array();
+  for (const ParameterEstimate& p : c.parameters) {
+    parameters.push_back({{"name", p.name},
+                          {"value", Number(p.value)},
+                          {"std_error", Number(p.std_error)},
+                          {"lower", Number(p.lower)},
+                          {"upper", Number(p.upper)},
+                          {"held", p.held},
+                          {"at_bound", p.at_bound}});
+  }
+  json starts = json::array();
+  for (const StartOutcome& s : c.starts) {
+    starts.push_back({{"cost", Number(s.cost)},
+                      {"termination", s.termination},
+                      {"iterations", s.iterations},
+                      {"initial", Numbers(s.initial)},
+                      {"parameters", Numbers(s.parameters)}});
+  }
+  json bootstrap = json::array();
+  for (const std::vector<double>& r : c.bootstrap) {
+    bootstrap.push_back(r.empty() ? json() : Numbers(r));
+  }
+  json folds = json::array();
+  for (const CvFold& f : c.cross_validation) {
+    folds.push_back({{"group", f.group},
+                     {"held_out", f.held_out},
+                     {"points", f.points},
+                     {"rmse_log", Number(f.rmse_log)},
+                     {"optima", f.optima},
+                     {"lr_factor_median", Number(f.optima > 0 ? f.lr_factor_median : kNaN)},
+                     {"lr_factor_max", Number(f.optima > 0 ? f.lr_factor_max : kNaN)}});
+  }
+  return {{"law", c.law},
+          {"split", c.split},
+          {"formula", c.formula},
+          {"parameters", parameters},
+          {"points", c.points},
+          {"cost", Number(c.cost)},
+          {"r2_log", Number(c.r2_log)},
+          {"rmse_log", Number(c.rmse_log)},
+          {"covariance_note", c.covariance_note},
+          {"starts", starts},
+          {"bootstrap", bootstrap},
+          {"bootstrap_failed", c.bootstrap_failed},
+          {"cross_validation", folds},
+          {"warnings", c.warnings}};
+}
+
+double NumberOr(const json& j, const char* key, double fallback) {
+  auto it = j.find(key);
+  return it != j.end() && it->is_number() ? it->get<double>() : fallback;
+}
+
+std::vector<double> NumberArray(const json& j) {
+  std::vector<double> values;
+  if (!j.is_array()) return values;
+  for (const json& v : j) values.push_back(v.is_number() ? v.get<double>() : kNaN);
+  return values;
+}
+
+std::vector<std::string> StringArray(const json& j, const char* key) {
+  std::vector<std::string> values;
+  auto it = j.find(key);
+  if (it == j.end() || !it->is_array()) return values;
+  for (const json& v : *it) {
+    if (v.is_string()) values.push_back(v.get<std::string>());
+  }
+  return values;
+}
+
+}  // namespace
+
+json FitToJson(const LawFit& fit) {
+  json lrs = json::array();
+  for (const auto& [n, values] : fit.data.lrs) lrs.push_back({{"params", n}, {"lrs", values}});
+  json components = json::array();
+  for (const ComponentFit& c : fit.components) components.push_back(ComponentJson(c));
+  return {{"format", kFitFormat},
+          {"law", fit.law},
+          {"source", fit.source},
+          {"huber_delta", fit.huber_delta},
+          {"seed", fit.seed},
+          {"constants", {{"eps", kCouplingEps}}},
+          {"data",
+           {{"runs", fit.data.runs},
+            {"sizes", fit.data.sizes},
+            {"almrs", fit.data.almrs},
+            {"lrs", lrs}}},
+          {"diverged", fit.diverged},
+          {"notes", fit.notes},
+          {"warnings", fit.warnings},
+          {"components", components}};
+}
+
+absl::StatusOr<LawFit> FitFromJson(const json& j, const std::string& source) {
+  FieldReader r(source);
+  LawFit fit;
+  if (!j.is_object()) {
+    r.Problem("", "must be a JSON object");
+    return r.ToStatus();
+  }
+  if (auto format = r.String(j, "", "format", true); format && *format != kFitFormat) {
+    r.Problem("format", absl::StrCat("'", *format, "' is not ", kFitFormat));
+  }
+  if (auto law = r.String(j, "", "law", true)) fit.law = *law;
+  fit.source = j.value("source", "");
+  fit.huber_delta = NumberOr(j, "huber_delta", kNaN);
+  fit.seed = j.contains("seed") && j["seed"].is_number_unsigned() ? j["seed"].get<uint64_t>() : 0;
+  fit.diverged = StringArray(j, "diverged");
+  fit.notes = StringArray(j, "notes");
+  fit.warnings = StringArray(j, "warnings");
+  if (j.contains("data") && j["data"].is_object()) {
+    const json& data = j["data"];
+    fit.data.runs = static_cast<size_t>(NumberOr(data, "runs", 0));
+    fit.data.sizes = NumberArray(data.value("sizes", json::array()));
+    fit.data.almrs = NumberArray(data.value("almrs", json::array()));
+    for (const json& g : data.value("lrs", json::array())) {
+      if (g.is_object())
+        fit.data.lrs[NumberOr(g, "params", 0)] = NumberArray(g.value("lrs", json()));
+    }
+  } else {
+    r.Problem("data", "missing object");
+  }
+  if (!j.contains("components") || !j["components"].is_array() || j["components"].empty()) {
+    r.Problem("components", "missing, or not a non-empty array");
+    return r.ToStatus();
+  }
+  for (size_t i = 0; i < j["components"].size(); ++i) {
+    const json& cj = j["components"][i];
+    std::string path = IndexPath("components", i);
+    if (!cj.is_object()) {
+      r.Problem(path, "must be an object");
+      continue;
+    }
+    ComponentFit c;
+    if (auto v = r.String(cj, path, "law", true)) c.law = *v;
+    if (auto v = r.String(cj, path, "split", true)) c.split = *v;
+    c.formula = cj.value("formula", "");
+    c.points = static_cast<size_t>(NumberOr(cj, "points", 0));
+    c.cost = NumberOr(cj, "cost", kNaN);
+    c.r2_log = NumberOr(cj, "r2_log", kNaN);
+    c.rmse_log = NumberOr(cj, "rmse_log", kNaN);
+    c.covariance_note = cj.value("covariance_note", "");
+    c.warnings = StringArray(cj, "warnings");
+    json parameters = cj.value("parameters", json::array());
+    for (size_t k = 0; k < parameters.size(); ++k) {
+      std::string ppath = IndexPath(JoinPath(path, "parameters"), k);
+      if (!parameters[k].is_object()) {
+        r.Problem(ppath, "must be an object");
+        continue;
+      }
+      ParameterEstimate p;
+      if (auto v = r.String(parameters[k], ppath, "name", true)) p.name = *v;
+      if (auto v = r.Number(parameters[k], ppath, "value", true)) p.value = *v;
+      p.std_error = NumberOr(parameters[k], "std_error", kNaN);
+      p.lower = NumberOr(parameters[k], "lower", kNaN);
+      p.upper = NumberOr(parameters[k], "upper", kNaN);
+      p.held = parameters[k].value("held", false);
+      p.at_bound = parameters[k].value("at_bound", false);
+      c.parameters.push_back(p);
+    }
+    for (const json& b : cj.value("bootstrap", json::array())) {
+      c.bootstrap.push_back(NumberArray(b));
+    }
+    c.bootstrap_failed = static_cast<int>(NumberOr(cj, "bootstrap_failed", 0));
+    fit.components.push_back(std::move(c));
+  }
+  if (!r.ok()) return r.ToStatus();
+  return fit;
+}
+
+absl::Status WriteFitFile(const LawFit& fit, const std::string& path) {
+  std::ofstream out(path);
+  out << FitToJson(fit).dump(2) << "\n";
+  out.close();
+  if (!out) return absl::InternalError(absl::StrCat(path, ": cannot be written"));
+  return absl::OkStatus();
+}
+
+absl::StatusOr<LawFit> ReadFitFile(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return absl::NotFoundError(absl::StrCat(path, ": cannot be read"));
+  json j = json::parse(in, nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded()) return absl::InvalidArgumentError(absl::StrCat(path, ": not valid JSON"));
+  return FitFromJson(j, path);
+}
+
+}  // namespace mixlaw

@@ -1,0 +1,101 @@
+// FitObservations: from rows read off a CSV to each component's points, the fit, and what the
+// data themselves tell a user (optima on the edge of the swept grid).
+#include <set>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "common/number_format.h"
+#include "common/status_macros.h"
+#include "fitter/fit.h"
+
+namespace mixlaw {
+
+namespace {
+
+DataSummary Summarize(const ObservationSet& set) {
+  DataSummary data;
+  data.runs = set.runs.size();
+  std::set<double> sizes, almrs;
+  std::map<double, std::set<double>> lrs;
+  for (const Observation& o : set.runs) {
+    sizes.insert(o.params);
+    almrs.insert(o.almr);
+    lrs[o.params].insert(o.peak_lr);
+  }
+  data.sizes.assign(sizes.begin(), sizes.end());
+  data.almrs.assign(almrs.begin(), almrs.end());
+  for (const auto& [n, values] : lrs) data.lrs[n].assign(values.begin(), values.end());
+  return data;
+}
+
+std::vector<std::string> SplitsOf(const ObservationSet& set) {
+  std::set<std::string> splits;
+  for (const Observation& o : set.runs) {
+    for (const auto& [split, loss] : o.final_loss) splits.insert(split);
+  }
+  return {splits.begin(), splits.end()};
+}
+
+// "eval/base: 482k, r = 0.1: the lowest loss is at the largest LR swept (3.00e-02)".
+std::vector<std::string> EdgeOptima(const std::string& split,
+                                    const std::vector<GroupOptimum>& optima) {
+  std::vector<std::string> warnings;
+  for (const GroupOptimum& g : optima) {
+    if (g.interior) continue;
+    warnings.push_back(
+        absl::StrCat(split, ": ", FormatParams(g.params), ", r = ", FormatAlmr(g.almr),
+                     ": the lowest loss is at the edge of the ", g.lrs, " LRs swept (",
+                     FormatLr(g.lr), "): the grid does not bracket the optimum"));
+  }
+  return warnings;
+}
+
+}  // namespace
+
+absl::StatusOr<LawFit> FitObservations(const LawEntry& entry, const ObservationSet& set,
+                                       const std::string& split, const FitOptions& options) {
+  LawFit fit;
+  fit.law = entry.name;
+  fit.source = set.source;
+  fit.huber_delta = options.solve.huber_delta;
+  fit.seed = options.seed;
+  fit.data = Summarize(set);
+  fit.notes = set.notes;
+  for (const Observation& o : set.diverged) fit.diverged.push_back(o.name);
+  for (const LawComponent& component : entry.components) {
+    const Law& law = *component.law;
+    const std::string s = component.split.empty() ? split : component.split;
+    std::vector<Point> loss_points = LossPoints(set, s);
+    if (loss_points.empty()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(set.source, ": no run has a final loss on split ", s,
+                       " (splits: ", absl::StrJoin(SplitsOf(set), ", "), ")"));
+    }
+    if (law.reads_tokens()) {
+      size_t missing = 0;
+      for (const Point& p : loss_points) missing += p.tokens > 0 ? 0 : 1;
+      if (missing > 0) {
+        return absl::InvalidArgumentError(absl::StrCat(set.source, ": law ", entry.name,
+                                                       " reads the token budget D, and ", missing,
+                                                       " runs have none (column tokens)"));
+      }
+    }
+    std::vector<GroupOptimum> optima = ObservedOptima(loss_points);
+    if (law.uses_lr() || law.target() == Target::kOptimalLr) {
+      for (std::string& w : EdgeOptima(s, optima)) fit.warnings.push_back(std::move(w));
+    }
+    std::vector<Point> points = loss_points;
+    int num_units = static_cast<int>(set.runs.size());
+    if (law.target() == Target::kOptimalLr) {
+      points = OptimalLrPoints(optima);
+      num_units = static_cast<int>(optima.size());
+    }
+    MIXLAW_ASSIGN_OR_RETURN(ComponentFit c, FitComponent(law, points, num_units, options));
+    c.split = s;
+    fit.components.push_back(std::move(c));
+  }
+  return fit;
+}
+
+}  // namespace mixlaw

@@ -1,0 +1,50 @@
+// The runs the fitter reads: one row a run with its coordinates (size, tokens, ALMR, peak LR,
+// seed) and its final loss per evaluation split, from a sweep's export or a hand-written CSV.
+#ifndef MIXLAW_FITTER_OBSERVATIONS_H_
+#define MIXLAW_FITTER_OBSERVATIONS_H_
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/statusor.h"
+
+namespace mixlaw {
+
+inline constexpr char kSplitBase[] = "eval/base";
+inline constexpr char kSplitAdditional[] = "eval/additional";
+
+struct Observation {
+  std::string name;    // the run's name, or "line 7" for a hand-written row
+  int line = 0;        // where it was read (0 when not from a file)
+  double params = 0;   // N: parameters, the size used for fitting
+  double tokens = 0;   // D: CPT tokens; 0 when unknown
+  double almr = 0;     // r, in [0, 1]
+  double peak_lr = 0;  // eta
+  int64_t seed = 0;
+  std::map<std::string, double> final_loss;  // nats per token, by split ("eval/base", ...)
+};
+
+struct ObservationSet {
+  std::string source;                 // the file name, for messages
+  std::vector<Observation> runs;      // rows to fit
+  std::vector<Observation> diverged;  // excluded from every fit, listed for the user
+  std::vector<std::string> notes;     // rows skipped and why ("line 9: run x is failed: skipped")
+};
+
+// Reads the CSV text of `mixlaw sweep export --table runs --format csv` (header with peak_lr:
+// pretrain rows skipped, diverged rows excluded and listed, other unfinished rows skipped with a
+// note) or the hand-written form params,almr,lr,loss_base,loss_additional[,tokens,seed,name].
+// InvalidArgument lists every problem with its line and column
+// ("losses.csv: line 7, column almr: 1.3 is outside [0, 1]").
+absl::StatusOr<ObservationSet> ParseObservationsCsv(std::string_view text,
+                                                    const std::string& source);
+
+// ParseObservationsCsv on a file's contents; NotFound when it cannot be read.
+absl::StatusOr<ObservationSet> ReadObservationsCsv(const std::string& path);
+
+}  // namespace mixlaw
+
+#endif  // MIXLAW_FITTER_OBSERVATIONS_H_

@@ -1,0 +1,67 @@
+// From a fitted coupling law to a decision for the target model: each ALMR's predicted optimal
+// LR and losses on a fine grid, the (ALMR, LR) that minimises the additional-language loss under
+// a forgetting budget (or a weighted sum of both losses), bootstrap intervals, and the warnings a
+// user needs before acting on it.
+#ifndef MIXLAW_FITTER_RECOMMEND_H_
+#define MIXLAW_FITTER_RECOMMEND_H_
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "fitter/fit.h"
+
+namespace mixlaw {
+
+struct RecommendOptions {
+  double target_params = 0;  // N of the target model
+  // The predicted base loss may rise at most this much (nats) above its r = 0 optimum.
+  std::optional<double> forgetting_budget;
+  // Otherwise minimise L_additional + weight * L_base (weight 1 when neither is given).
+  std::optional<double> weight;
+  // The transfer rule for the LR: eta* proportional to N^-exponent from the largest proxy size
+  // (required in spirit with one proxy size; without it the proxy's optimum is used as is).
+  std::optional<double> lr_size_exponent;
+  int almr_steps = 200;         // the fine grid over the swept ALMR range
+  double wide_lr_factor = 4.0;  // warn when the LR interval spans more than this factor
+  double wide_almr = 0.25;      // or the ALMR interval is wider than this
+};
+
+struct Interval {
+  double lower = kNaN;
+  double upper = kNaN;
+};
+
+// One ALMR of the fine grid at the target size.
+struct AlmrRow {
+  double almr = 0;
+  double lr_additional = 0;                   // eta*_additional(r, N)
+  double lr_base = 0;                         // eta*_base(r, N)
+  double lr = 0;                              // the LR the criterion picks at this ALMR
+  double loss_additional = 0, loss_base = 0;  // at that LR
+  bool feasible = true;                       // within the forgetting budget at some LR
+};
+
+struct Recommendation {
+  double target_params = 0;
+  std::string criterion;  // "forgetting budget 0.05 nats" or "L_additional + 1 * L_base"
+  std::string transfer;   // how the LR reaches the target size
+  double almr = 0, lr = 0;
+  double loss_additional = 0, loss_base = 0;
+  double base_reference = 0;  // the base loss's r = 0 optimum at the target size
+  double forgetting = 0;      // loss_base - base_reference
+  Interval almr_interval, lr_interval, loss_additional_interval, loss_base_interval;
+  int replicates = 0;  // bootstrap resamples the intervals come from
+  std::vector<AlmrRow> grid;
+  std::vector<std::string> warnings;
+};
+
+// The recommendation of a coupling-law fit (fit.law == "coupling"). FailedPrecondition when no
+// ALMR keeps the base loss within the budget (the message gives the smallest rise possible);
+// InvalidArgument for a fit of another law or a bad option.
+absl::StatusOr<Recommendation> Recommend(const LawFit& fit, const RecommendOptions& options);
+
+}  // namespace mixlaw
+
+#endif  // MIXLAW_FITTER_RECOMMEND_H_

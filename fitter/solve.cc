@@ -1,0 +1,94 @@
+#include "fitter/solve.h"
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+
+#include "ceres/loss_function.h"
+#include "ceres/manifold.h"
+#include "ceres/solver.h"
+#include "fitter/parallel.h"
+
+namespace mixlaw {
+
+ResidualSet::ResidualSet(const Law& law, const std::vector<Point>& points)
+    : law_(law), points_(points) {
+  residuals_.reserve(points.size());
+  for (const Point& p : points) residuals_.emplace_back(law.NewResidual(p));
+}
+
+std::vector<int> AllRows(size_t n) {
+  std::vector<int> rows(n);
+  std::iota(rows.begin(), rows.end(), 0);
+  return rows;
+}
+
+std::unique_ptr<ceres::Problem> BuildProblem(const ResidualSet& set, const std::vector<int>& rows,
+                                             const std::vector<int>& held,
+                                             ceres::LossFunction* loss, double* theta) {
+  ceres::Problem::Options problem_options;
+  problem_options.cost_function_ownership = ceres::DO_NOT_TAKE_OWNERSHIP;
+  problem_options.loss_function_ownership = ceres::DO_NOT_TAKE_OWNERSHIP;
+  auto problem = std::make_unique<ceres::Problem>(problem_options);
+  for (int row : rows) problem->AddResidualBlock(set.residual(row), loss, theta);
+  const std::vector<ParameterSpec>& specs = set.law().parameters();
+  const int n = static_cast<int>(specs.size());
+  if (static_cast<int>(held.size()) == n) {
+    problem->SetParameterBlockConstant(theta);
+  } else if (!held.empty()) {
+    problem->SetManifold(theta, new ceres::SubsetManifold(n, held));
+  }
+  for (int i = 0; i < n; ++i) {
+    if (std::find(held.begin(), held.end(), i) != held.end()) continue;
+    problem->SetParameterLowerBound(theta, i, specs[static_cast<size_t>(i)].lower);
+    problem->SetParameterUpperBound(theta, i, specs[static_cast<size_t>(i)].upper);
+  }
+  return problem;
+}
+
+StartOutcome SolveFrom(const ResidualSet& set, const std::vector<int>& rows,
+                       const std::vector<double>& initial, const std::vector<int>& held,
+                       const SolveOptions& options) {
+  StartOutcome outcome;
+  outcome.initial = initial;
+  outcome.parameters = initial;
+  std::vector<double> inside = initial;
+  ClampToBounds(set.law().parameters(), &inside);
+  for (int i : held) inside[static_cast<size_t>(i)] = initial[static_cast<size_t>(i)];
+  outcome.parameters = inside;
+  ceres::HuberLoss huber(options.huber_delta);
+  std::unique_ptr<ceres::Problem> problem =
+      BuildProblem(set, rows, held, &huber, outcome.parameters.data());
+
+  ceres::Solver::Options solver;
+  solver.minimizer_type = ceres::TRUST_REGION;
+  solver.trust_region_strategy_type = ceres::LEVENBERG_MARQUARDT;
+  solver.linear_solver_type = ceres::DENSE_QR;
+  solver.max_num_iterations = options.max_iterations;
+  solver.function_tolerance = options.function_tolerance;
+  solver.gradient_tolerance = options.gradient_tolerance;
+  solver.parameter_tolerance = options.parameter_tolerance;
+  solver.num_threads = 1;
+  solver.logging_type = ceres::SILENT;
+  ceres::Solver::Summary summary;
+  ceres::Solve(solver, problem.get(), &summary);
+  outcome.cost = summary.final_cost;
+  outcome.termination = ceres::TerminationTypeToString(summary.termination_type);
+  outcome.iterations = static_cast<int>(summary.iterations.size());
+  if (!std::isfinite(outcome.cost)) outcome.termination = "FAILURE";
+  return outcome;
+}
+
+std::vector<StartOutcome> SolveFromEach(const ResidualSet& set, const std::vector<int>& rows,
+                                        const std::vector<std::vector<double>>& starts,
+                                        const std::vector<int>& held, const SolveOptions& options,
+                                        int threads) {
+  std::vector<StartOutcome> outcomes(starts.size());
+  ParallelFor(static_cast<int>(starts.size()), threads, [&](int i) {
+    outcomes[static_cast<size_t>(i)] =
+        SolveFrom(set, rows, starts[static_cast<size_t>(i)], held, options);
+  });
+  return outcomes;
+}
+
+}  // namespace mixlaw

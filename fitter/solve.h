@@ -1,0 +1,76 @@
+// One local fit of a law: Ceres' trust-region solver (Levenberg-Marquardt) within the law's
+// bounds, minimising the sum, never the mean, of Huber losses of the log residuals
+// ln f - ln y (Ceres' cost 1/2 sum rho(r^2) with HuberLoss(delta) is exactly sum huber_delta(r)).
+// And the same from many starts on several threads.
+#ifndef MIXLAW_FITTER_SOLVE_H_
+#define MIXLAW_FITTER_SOLVE_H_
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "ceres/cost_function.h"
+#include "ceres/problem.h"
+#include "fitter/laws/law.h"
+
+namespace mixlaw {
+
+struct SolveOptions {
+  double huber_delta = 1e-3;
+  int max_iterations = 500;
+  double function_tolerance = 1e-12;
+  double gradient_tolerance = 1e-12;
+  double parameter_tolerance = 1e-10;
+};
+
+// How one start ended.
+struct StartOutcome {
+  std::vector<double> initial;
+  std::vector<double> parameters;  // where it ended
+  double cost = 0;                 // sum of Huber losses of the log residuals there
+  std::string termination;         // Ceres' CONVERGENCE, NO_CONVERGENCE or FAILURE
+  int iterations = 0;
+  bool usable() const { return termination == "CONVERGENCE" || termination == "NO_CONVERGENCE"; }
+};
+
+// A law's residuals on a set of points, built once and shared read-only by every solve.
+class ResidualSet {
+ public:
+  ResidualSet(const Law& law, const std::vector<Point>& points);
+  ResidualSet(const ResidualSet&) = delete;
+  ResidualSet& operator=(const ResidualSet&) = delete;
+
+  const Law& law() const { return law_; }
+  const std::vector<Point>& points() const { return points_; }
+  ceres::CostFunction* residual(int i) const { return residuals_[static_cast<size_t>(i)].get(); }
+
+ private:
+  const Law& law_;
+  std::vector<Point> points_;
+  std::vector<std::unique_ptr<ceres::CostFunction>> residuals_;
+};
+
+// A problem over the points `rows` (indexes into `set`, repeats allowed) on the block `theta`,
+// with the law's bounds, `held` parameters constant and `loss` (nullptr: plain squares) applied
+// to each residual. Neither residuals nor loss are owned by the problem.
+std::unique_ptr<ceres::Problem> BuildProblem(const ResidualSet& set, const std::vector<int>& rows,
+                                             const std::vector<int>& held,
+                                             ceres::LossFunction* loss, double* theta);
+
+// One local solve from `initial` (moved inside the bounds first).
+StartOutcome SolveFrom(const ResidualSet& set, const std::vector<int>& rows,
+                       const std::vector<double>& initial, const std::vector<int>& held,
+                       const SolveOptions& options);
+
+// SolveFrom for each start on `threads` threads; outcomes in the order of `starts`.
+std::vector<StartOutcome> SolveFromEach(const ResidualSet& set, const std::vector<int>& rows,
+                                        const std::vector<std::vector<double>>& starts,
+                                        const std::vector<int>& held, const SolveOptions& options,
+                                        int threads);
+
+// [0, 1, ..., n - 1]: every point once.
+std::vector<int> AllRows(size_t n);
+
+}  // namespace mixlaw
+
+#endif  // MIXLAW_FITTER_SOLVE_H_

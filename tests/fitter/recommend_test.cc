@@ -1,0 +1,180 @@
+// Recommend on a planted coupling law: the choice from a fit of noisy runs lands within tolerance
+// of the choice the planted law makes, which itself matches a brute-force search.
+#include "fitter/recommend.h"
+
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+
+#include "fitter/coupling_model.h"
+#include "fitter/fit_json.h"
+#include "gtest/gtest.h"
+#include "tests/fitter/synthetic_data.h"
+
+namespace mixlaw {
+namespace {
+
+const std::vector<double> kSizes = {1e7, 3e7, 1e8, 3e8, 1e9};
+const std::vector<double> kAlmrs = {0.05, 0.1, 0.2, 0.35, 0.5, 0.75};
+constexpr double kTarget = 7e10;
+
+// A LawFit holding the planted parameters, as if fitted exactly on the swept grid.
+LawFit PlantedFit(const std::vector<double>& sizes) {
+  LawFit fit;
+  fit.law = "coupling";
+  fit.data.sizes = sizes;
+  fit.data.almrs = kAlmrs;
+  for (double n : sizes) fit.data.lrs[n] = {1e-6, 1.0};
+  for (auto [law, split, theta] :
+       {std::tuple{"coupling/additional", kSplitAdditional, PlantedAdditional()},
+        std::tuple{"coupling/base", kSplitBase, PlantedBase()}}) {
+    ComponentFit c;
+    c.law = law;
+    c.split = split;
+    for (double v : theta) c.parameters.push_back({"p", v});
+    fit.components.push_back(c);
+  }
+  return fit;
+}
+
+const LawFit& FittedOnNoisyRuns() {
+  static const LawFit* fit = [] {
+    FitOptions options;
+    options.bootstrap = 40;
+    options.cross_validate = false;
+    ObservationSet runs =
+        CouplingRuns(PlantedAdditional(), PlantedBase(), kSizes, kAlmrs, 7, 0.003, 21);
+    auto result = FitObservations(*FindLaw("coupling"), runs, "", options);
+    EXPECT_TRUE(result.ok()) << result.status();
+    return new LawFit(*result);
+  }();
+  return *fit;
+}
+
+RecommendOptions Budget(double x) {
+  RecommendOptions o;
+  o.target_params = kTarget;
+  o.forgetting_budget = x;
+  return o;
+}
+
+TEST(RecommendTest, PlantedChoiceMatchesBruteForce) {
+  auto rec = Recommend(PlantedFit(kSizes), Budget(0.05));
+  ASSERT_TRUE(rec.ok()) << rec.status();
+  CouplingModel m(PlantedAdditional(), PlantedBase());
+  const double reference = m.BaseReference(kTarget);
+  double best = 1e9, best_r = 0, best_lr = 0;
+  for (double r = 0.05; r <= 0.75; r += 0.0007) {
+    for (double x = std::log(1e-6); x < std::log(1e-2); x += 0.002) {
+      if (m.LossBase(r, std::exp(x), kTarget) - reference > 0.05) continue;
+      double loss = m.LossAdditional(r, std::exp(x), kTarget);
+      if (loss < best) {
+        best = loss;
+        best_r = r;
+        best_lr = std::exp(x);
+      }
+    }
+  }
+  EXPECT_NEAR(rec->almr, best_r, 0.005);
+  EXPECT_NEAR(std::log(rec->lr), std::log(best_lr), 0.01);
+  EXPECT_NEAR(rec->loss_additional, best, 1e-4);
+  EXPECT_LE(rec->forgetting, 0.05 + 1e-9);
+  // Interior in r, and the budget pulls the LR from the additional optimum toward the base one.
+  EXPECT_GT(rec->almr, 0.1);
+  EXPECT_LT(rec->almr, 0.2);
+  EXPECT_LT(rec->lr, std::exp(m.LnOptimalLrAdditional(rec->almr, kTarget)));
+}
+
+TEST(RecommendTest, FitOfNoisyRunsPicksThePlantedChoice) {
+  for (RecommendOptions o : {Budget(0.05), Budget(0.1)}) {
+    auto truth = Recommend(PlantedFit(kSizes), o);
+    auto rec = Recommend(FittedOnNoisyRuns(), o);
+    ASSERT_TRUE(truth.ok() && rec.ok());
+    EXPECT_NEAR(rec->almr, truth->almr, 0.03);
+    EXPECT_NEAR(std::log(rec->lr), std::log(truth->lr), std::log(1.25));
+    EXPECT_NEAR(rec->loss_additional, truth->loss_additional, 0.01);
+    EXPECT_EQ(rec->replicates, 40);
+    EXPECT_LE(rec->almr_interval.lower, rec->almr);
+    EXPECT_GE(rec->almr_interval.upper, rec->almr);
+    EXPECT_LE(rec->lr_interval.lower, truth->lr);
+    EXPECT_GE(rec->lr_interval.upper, truth->lr);
+  }
+  RecommendOptions weighted;
+  weighted.target_params = kTarget;
+  weighted.weight = 1.0;
+  auto truth = Recommend(PlantedFit(kSizes), weighted);
+  auto rec = Recommend(FittedOnNoisyRuns(), weighted);
+  ASSERT_TRUE(truth.ok() && rec.ok());
+  EXPECT_NEAR(rec->almr, truth->almr, 0.03);
+  EXPECT_NEAR(std::log(rec->lr), std::log(truth->lr), std::log(1.25));
+}
+
+TEST(RecommendTest, OneProxySizeUsesTheNamedTransferRule) {
+  ObservationSet runs =
+      CouplingRuns(PlantedAdditional(), PlantedBase(), {1e8}, kAlmrs, 7, 0.003, 5);
+  FitOptions options;
+  options.cross_validate = false;
+  auto fit = FitObservations(*FindLaw("coupling"), runs, "", options);
+  ASSERT_TRUE(fit.ok()) << fit.status();
+  for (const ComponentFit& c : fit->components) {
+    for (const char* name : {"log_A", "alpha", "delta"}) {
+      auto it = std::find_if(c.parameters.begin(), c.parameters.end(),
+                             [&](const ParameterEstimate& p) { return p.name == name; });
+      ASSERT_NE(it, c.parameters.end());
+      EXPECT_TRUE(it->held) << name;
+    }
+  }
+  auto as_is = Recommend(*fit, Budget(0.05));
+  ASSERT_TRUE(as_is.ok()) << as_is.status();
+  EXPECT_NE(as_is->transfer.find("one proxy size"), std::string::npos);
+  EXPECT_NE(as_is->transfer.find("as is"), std::string::npos);
+  // The proxy's own choice: the same as recommending for the proxy size.
+  RecommendOptions at_proxy = Budget(0.05);
+  at_proxy.target_params = 1e8;
+  auto proxy = Recommend(*fit, at_proxy);
+  ASSERT_TRUE(proxy.ok());
+  EXPECT_DOUBLE_EQ(as_is->lr, proxy->lr);
+  RecommendOptions scaled = Budget(0.05);
+  scaled.lr_size_exponent = 0.3;
+  auto transferred = Recommend(*fit, scaled);
+  ASSERT_TRUE(transferred.ok());
+  EXPECT_DOUBLE_EQ(transferred->almr, as_is->almr);
+  EXPECT_NEAR(transferred->lr / as_is->lr, std::pow(kTarget / 1e8, -0.3), 1e-9);
+  EXPECT_NE(transferred->transfer.find("--lr-size-exponent"), std::string::npos);
+}
+
+TEST(RecommendTest, ImpossibleBudgetIsRefusedWithTheSmallestRise) {
+  auto rec = Recommend(PlantedFit(kSizes), Budget(0.001));
+  ASSERT_FALSE(rec.ok());
+  EXPECT_EQ(rec.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_NE(rec.status().message().find("the smallest rise is 0.0125"), std::string::npos)
+      << rec.status().message();  // F r at r = 0.05: 0.25 * 0.05
+}
+
+TEST(RecommendTest, WarnsWhenTheChoiceIsAtTheEdgeOfTheGrid) {
+  auto rec = Recommend(PlantedFit(kSizes), Budget(10));
+  ASSERT_TRUE(rec.ok());
+  EXPECT_DOUBLE_EQ(rec->almr, 0.75);
+  bool edge = false;
+  for (const std::string& w : rec->warnings) {
+    edge = edge || w.find("at the edge") != std::string::npos;
+  }
+  EXPECT_TRUE(edge);
+}
+
+TEST(RecommendTest, FitJsonRoundTripGivesTheSameRecommendation) {
+  std::string path = testing::TempDir() + "/fit_roundtrip.json";
+  ASSERT_TRUE(WriteFitFile(FittedOnNoisyRuns(), path).ok());
+  auto read = ReadFitFile(path);
+  ASSERT_TRUE(read.ok()) << read.status();
+  auto a = Recommend(FittedOnNoisyRuns(), Budget(0.05));
+  auto b = Recommend(*read, Budget(0.05));
+  ASSERT_TRUE(a.ok() && b.ok());
+  EXPECT_DOUBLE_EQ(a->almr, b->almr);
+  EXPECT_DOUBLE_EQ(a->lr, b->lr);
+  EXPECT_DOUBLE_EQ(a->lr_interval.upper, b->lr_interval.upper);
+  std::filesystem::remove(path);
+}
+
+}  // namespace
+}  // namespace mixlaw
