@@ -4,10 +4,12 @@
 // The Chinchilla points are written to --data so that the peer fits the very same numbers.
 //
 //   fit_bench --points 240 --starts 4500 --data chinchilla.csv --out fit.json
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <fstream>
 #include <iostream>
+#include <map>
 #include <random>
 
 #include "CLI/CLI.hpp"
@@ -23,6 +25,13 @@ using Clock = std::chrono::steady_clock;
 
 double Seconds(Clock::time_point since) {
   return std::chrono::duration<double>(Clock::now() - since).count();
+}
+
+// The median, 90th percentile and maximum of `values`.
+std::vector<int> Percentiles(std::vector<int> values) {
+  if (values.empty()) return {};
+  std::sort(values.begin(), values.end());
+  return {values[values.size() / 2], values[values.size() * 9 / 10], values.back()};
 }
 
 // Besiroglu et al.'s Chinchilla estimate, drawn at log-uniform (N, D) with 2% noise.
@@ -42,7 +51,7 @@ std::vector<Point> ChinchillaPoints(const Law& law, int n, uint64_t seed) {
   return points;
 }
 
-nlohmann::json ChinchillaJob(int n_points, int n_starts, int threads, double delta,
+nlohmann::json ChinchillaJob(int n_points, int n_starts, int threads, const SolveOptions& options,
                              const std::string& data_path) {
   ChinchillaLaw law;
   std::vector<Point> points = ChinchillaPoints(law, n_points, 1);
@@ -54,16 +63,19 @@ nlohmann::json ChinchillaJob(int n_points, int n_starts, int threads, double del
   }
   std::vector<std::vector<double>> grid = law.InitialGrid(RangeOf(points));
   grid.resize(std::min(grid.size(), static_cast<size_t>(n_starts)));  // the peer takes the same
-  SolveOptions options;
-  options.huber_delta = delta;
   auto start = Clock::now();
   ResidualSet set(law, points);
   std::vector<StartOutcome> outcomes =
       SolveFromEach(set, AllRows(points.size()), grid, {}, options, threads);
   double seconds = Seconds(start);
   const StartOutcome* best = nullptr;
-  size_t failed = 0;
+  size_t failed = 0, iterations = 0;
+  std::vector<int> per_start;
+  std::map<std::string, int> terminations;
   for (const StartOutcome& o : outcomes) {
+    iterations += static_cast<size_t>(o.iterations);
+    per_start.push_back(o.iterations);
+    ++terminations[o.termination];
     if (!o.usable()) ++failed;
     if (o.usable() && (best == nullptr || o.cost < best->cost)) best = &o;
   }
@@ -74,7 +86,10 @@ nlohmann::json ChinchillaJob(int n_points, int n_starts, int threads, double del
           {"seconds", seconds},
           {"best_objective", best ? best->cost : std::nan("")},
           {"best_parameters", best ? best->parameters : std::vector<double>()},
-          {"failed_starts", failed}};
+          {"failed_starts", failed},
+          {"mean_iterations", static_cast<double>(iterations) / static_cast<double>(grid.size())},
+          {"iterations_p50_p90_max", Percentiles(per_start)},
+          {"terminations", terminations}};
 }
 
 nlohmann::json CouplingJob(int n_points, int n_starts, int bootstrap, int threads) {
@@ -124,12 +139,17 @@ int main(int argc, char** argv) {
   CLI::App app{"Fitter benchmark: Chinchilla multi-start and a coupling fit with bootstrap"};
   int points = 240, starts = 4500, threads = 2;
   int coupling_points = 1000, coupling_starts = 64, bootstrap = 200;
-  double delta = 1e-3;
+  mixlaw::SolveOptions solve;
+  std::string linear_solver = "DENSE_NORMAL_CHOLESKY";
   std::string data_path, out_path;
   app.add_option("--points", points, "Chinchilla points")->capture_default_str();
   app.add_option("--starts", starts, "Chinchilla starts (the first of the grid)")
       ->capture_default_str();
-  app.add_option("--huber-delta", delta, "Huber threshold")->capture_default_str();
+  app.add_option("--huber-delta", solve.huber_delta, "Huber threshold")->capture_default_str();
+  app.add_option("--linear-solver", linear_solver, "Ceres' linear solver for the Chinchilla job")
+      ->capture_default_str();
+  app.add_option("--function-tolerance", solve.function_tolerance, "Ceres' function tolerance")
+      ->capture_default_str();
   app.add_option("--coupling-points", coupling_points, "Coupling-law points (0: skip)")
       ->capture_default_str();
   app.add_option("--coupling-starts", coupling_starts, "Coupling-law starts")
@@ -140,8 +160,12 @@ int main(int argc, char** argv) {
   app.add_option("--data", data_path, "Write the Chinchilla points here (for scipy_peer.py)");
   app.add_option("--out", out_path, "Write the results here as JSON");
   CLI11_PARSE(app, argc, argv);
+  if (!ceres::StringToLinearSolverType(linear_solver, &solve.linear_solver)) {
+    std::cerr << "--linear-solver: unknown " << linear_solver << "\n";
+    return 2;
+  }
   nlohmann::json results = nlohmann::json::array();
-  results.push_back(mixlaw::ChinchillaJob(points, starts, threads, delta, data_path));
+  results.push_back(mixlaw::ChinchillaJob(points, starts, threads, solve, data_path));
   std::cout << results.back().dump() << std::endl;
   if (coupling_points > 0) {
     results.push_back(mixlaw::CouplingJob(coupling_points, coupling_starts, bootstrap, threads));

@@ -26,6 +26,16 @@ for config in A B; do
     --out "bench/results/torch_$config.json" >/dev/null
 done
 
+echo "== fitter: mixlaw (Ceres) vs SciPy L-BFGS-B, Chinchilla 240 points x 4,500 starts; coupling 1,000 points, 64 starts, 200 bootstrap =="
+"$build/bench/fit_bench" --points 240 --starts 4500 --coupling-points 1000 --coupling-starts 64 \
+  --bootstrap 200 --threads 2 --data bench/results/chinchilla_points.csv \
+  --out bench/results/fit.json >/dev/null
+for gradient in analytic numeric; do
+  /usr/bin/python3 bench/scipy_peer.py --data bench/results/chinchilla_points.csv --starts 4500 \
+    $([ "$gradient" = numeric ] && echo --numeric-gradient) \
+    --out "bench/results/scipy_$gradient.json" >/dev/null
+done
+
 /usr/bin/python3 - "$stamp" <<'PY'
 import json, sys
 m = json.load(open("bench/results/orchestrator.json"))
@@ -48,4 +58,13 @@ for c in "AB":
           f"pytorch {peer['tokens_per_s']:.0f} tokens/s (MFU {peer['model_gflops'] / peak:.0%}, "
           f"peak RSS {peer['peak_rss_mb']:.0f} MB): {ours['tokens_per_s'] / peer['tokens_per_s']:.2f}x; "
           f"peak fp32 product {peak:.0f} GFLOP/s")
+chinchilla, coupling = json.load(open("bench/results/fit.json"))
+for gradient in ("analytic", "numeric"):
+    peer = json.load(open(f"bench/results/scipy_{gradient}.json"))
+    gap = abs(chinchilla["best_objective"] - peer["best_objective"]) / peer["best_objective"]
+    print(f"  fitter chinchilla: mixlaw {chinchilla['seconds']:.2f} s, scipy ({gradient} gradient) "
+          f"{peer['seconds']:.1f} s: {peer['seconds'] / chinchilla['seconds']:.0f}x; "
+          f"objective gap {gap:.1e} relative")
+print(f"  fitter coupling: {coupling['seconds']:.2f} s for {coupling['points']} points, "
+      f"{coupling['starts']} starts, {coupling['bootstrap']} bootstrap resamples")
 PY

@@ -17,6 +17,26 @@ ResidualSet::ResidualSet(const Law& law, const std::vector<Point>& points)
   for (const Point& p : points) residuals_.emplace_back(law.NewResidual(p));
 }
 
+namespace {
+
+// Holds the `held` parameters of the block `theta` and bounds the others by the law's bounds.
+void Constrain(const std::vector<ParameterSpec>& specs, const std::vector<int>& held,
+               double* theta, ceres::Problem* problem) {
+  const int n = static_cast<int>(specs.size());
+  if (static_cast<int>(held.size()) == n) {
+    problem->SetParameterBlockConstant(theta);
+  } else if (!held.empty()) {
+    problem->SetManifold(theta, new ceres::SubsetManifold(n, held));
+  }
+  for (int i = 0; i < n; ++i) {
+    if (std::find(held.begin(), held.end(), i) != held.end()) continue;
+    problem->SetParameterLowerBound(theta, i, specs[static_cast<size_t>(i)].lower);
+    problem->SetParameterUpperBound(theta, i, specs[static_cast<size_t>(i)].upper);
+  }
+}
+
+}  // namespace
+
 std::vector<int> AllRows(size_t n) {
   std::vector<int> rows(n);
   std::iota(rows.begin(), rows.end(), 0);
@@ -31,18 +51,7 @@ std::unique_ptr<ceres::Problem> BuildProblem(const ResidualSet& set, const std::
   problem_options.loss_function_ownership = ceres::DO_NOT_TAKE_OWNERSHIP;
   auto problem = std::make_unique<ceres::Problem>(problem_options);
   for (int row : rows) problem->AddResidualBlock(set.residual(row), loss, theta);
-  const std::vector<ParameterSpec>& specs = set.law().parameters();
-  const int n = static_cast<int>(specs.size());
-  if (static_cast<int>(held.size()) == n) {
-    problem->SetParameterBlockConstant(theta);
-  } else if (!held.empty()) {
-    problem->SetManifold(theta, new ceres::SubsetManifold(n, held));
-  }
-  for (int i = 0; i < n; ++i) {
-    if (std::find(held.begin(), held.end(), i) != held.end()) continue;
-    problem->SetParameterLowerBound(theta, i, specs[static_cast<size_t>(i)].lower);
-    problem->SetParameterUpperBound(theta, i, specs[static_cast<size_t>(i)].upper);
-  }
+  Constrain(set.law().parameters(), held, theta, problem.get());
   return problem;
 }
 
@@ -56,22 +65,28 @@ StartOutcome SolveFrom(const ResidualSet& set, const std::vector<int>& rows,
   ClampToBounds(set.law().parameters(), &inside);
   for (int i : held) inside[static_cast<size_t>(i)] = initial[static_cast<size_t>(i)];
   outcome.parameters = inside;
-  ceres::HuberLoss huber(options.huber_delta);
-  std::unique_ptr<ceres::Problem> problem =
-      BuildProblem(set, rows, held, &huber, outcome.parameters.data());
+  // One block holding every point, Huber applied inside (huber_block.h): the same objective as
+  // a HuberLoss on each point's block, without Ceres' per-block overhead.
+  ceres::Problem::Options problem_options;
+  ceres::Problem problem(problem_options);  // owns the block
+  double* theta = outcome.parameters.data();
+  problem.AddResidualBlock(set.law().NewHuberBlock(set.points(), rows, options.huber_delta),
+                           nullptr, theta);
+  Constrain(set.law().parameters(), held, theta, &problem);
 
   ceres::Solver::Options solver;
   solver.minimizer_type = ceres::TRUST_REGION;
   solver.trust_region_strategy_type = ceres::LEVENBERG_MARQUARDT;
-  solver.linear_solver_type = ceres::DENSE_QR;
+  solver.linear_solver_type = options.linear_solver;
   solver.max_num_iterations = options.max_iterations;
   solver.function_tolerance = options.function_tolerance;
   solver.gradient_tolerance = options.gradient_tolerance;
   solver.parameter_tolerance = options.parameter_tolerance;
   solver.num_threads = 1;
   solver.logging_type = ceres::SILENT;
+  solver.initial_trust_region_radius = options.initial_trust_region_radius;
   ceres::Solver::Summary summary;
-  ceres::Solve(solver, problem.get(), &summary);
+  ceres::Solve(solver, &problem, &summary);
   outcome.cost = summary.final_cost;
   outcome.termination = ceres::TerminationTypeToString(summary.termination_type);
   outcome.iterations = static_cast<int>(summary.iterations.size());

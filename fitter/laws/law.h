@@ -11,6 +11,7 @@
 
 #include "ceres/autodiff_cost_function.h"
 #include "ceres/cost_function.h"
+#include "fitter/huber_block.h"
 #include "fitter/points.h"
 
 namespace mixlaw {
@@ -50,6 +51,11 @@ class Law {
   // A residual ln f(point; theta) - ln point.value over one block of num_parameters(); the
   // caller owns it.
   virtual ceres::CostFunction* NewResidual(const Point& point) const = 0;
+  // The residuals of the points `rows` (indexes into `points`, repeats allowed) as one block,
+  // Huber-rooted so that Ceres' cost is sum huber_delta(ln f - ln y) (see huber_block.h); the
+  // caller owns it. It caches its last evaluation: one solve (one thread) at a time.
+  virtual ceres::CostFunction* NewHuberBlock(const std::vector<Point>& points,
+                                             const std::vector<int>& rows, double delta) const = 0;
   // f(point; theta): the predicted loss (or optimal LR).
   virtual double Predict(const double* theta, const Point& point) const = 0;
 
@@ -70,6 +76,10 @@ class AutoDiffLaw : public Law {
  public:
   ceres::CostFunction* NewResidual(const Point& point) const override {
     return new ceres::AutoDiffCostFunction<Residual, 1, kNumParameters>(new Residual(point));
+  }
+  ceres::CostFunction* NewHuberBlock(const std::vector<Point>& points,
+                                     const std::vector<int>& rows, double delta) const override {
+    return new HuberLogResidualBlock<Residual, kNumParameters>(points, rows, delta);
   }
   double Predict(const double* theta, const Point& point) const override {
     Point unit = point;

@@ -1,10 +1,17 @@
 // The multi-start finds the global optimum where a single start does not: a Chinchilla fit from
 // a start of the replication's grid where the token term B / D^beta is negligible stops in the
 // local minimum of a law without it, while the best of the grid's starts recovers the planted law.
+//
+// And the solver's one-block objective (fitter/huber_block.h) is the per-point formulation's: the
+// sum of each point's Huber loss of its log residual, with the same gradient.
 #include <cmath>
+#include <memory>
+#include <random>
 
+#include "ceres/loss_function.h"
 #include "fitter/fit.h"
 #include "fitter/laws/chinchilla.h"
+#include "fitter/laws/coupling.h"
 #include "gtest/gtest.h"
 #include "tests/fitter/synthetic_data.h"
 
@@ -21,6 +28,69 @@ std::vector<Point> Points() {
     }
   }
   return LawPoints(ChinchillaLaw(), kPlanted, at, 0.003, 3);
+}
+
+// Cost and gradient of `rows` at theta, per point (a HuberLoss on each point's block) and as one
+// Huber-rooted block; theta is moved by neither.
+void ExpectSameObjective(const Law& law, const std::vector<Point>& points,
+                         const std::vector<int>& rows, std::vector<double> theta, double delta) {
+  ResidualSet set(law, points);
+  ceres::HuberLoss huber(delta);
+  double per_point = 0;
+  std::vector<double> per_point_gradient;
+  BuildProblem(set, rows, {}, &huber, theta.data())
+      ->Evaluate(ceres::Problem::EvaluateOptions(), &per_point, nullptr, &per_point_gradient,
+                 nullptr);
+  // The formula itself: sum_i huber_delta(ln f_i - ln y_i).
+  double by_formula = 0;
+  for (int row : rows) {
+    const Point& p = points[static_cast<size_t>(row)];
+    const double r = std::log(law.Predict(theta.data(), p)) - std::log(p.value);
+    by_formula += std::fabs(r) <= delta ? 0.5 * r * r : delta * (std::fabs(r) - 0.5 * delta);
+  }
+  ceres::Problem one_block;
+  one_block.AddResidualBlock(law.NewHuberBlock(points, rows, delta), nullptr, theta.data());
+  double blocked = 0;
+  std::vector<double> blocked_gradient;
+  one_block.Evaluate(ceres::Problem::EvaluateOptions(), &blocked, nullptr, &blocked_gradient,
+                     nullptr);
+  EXPECT_NEAR(blocked, per_point, 1e-12 * per_point);
+  EXPECT_NEAR(blocked, by_formula, 1e-12 * by_formula);
+  double norm = 0;
+  for (double g : per_point_gradient) norm = std::max(norm, std::fabs(g));
+  ASSERT_EQ(blocked_gradient.size(), per_point_gradient.size());
+  for (size_t k = 0; k < per_point_gradient.size(); ++k) {
+    EXPECT_NEAR(blocked_gradient[k], per_point_gradient[k], 1e-12 * norm) << k;
+  }
+}
+
+TEST(MultiStartTest, OneBlockObjectiveIsTheSumOfPerPointHuberLosses) {
+  std::mt19937_64 rng(5);
+  std::uniform_real_distribution<double> unit(0.0, 1.0);
+  ChinchillaLaw chinchilla;
+  CouplingAdditionalLaw coupling;
+  for (int trial = 0; trial < 20; ++trial) {
+    SCOPED_TRACE(trial);
+    std::vector<Point> points;
+    for (int i = 0; i < 100; ++i) {
+      points.push_back({std::exp(16 + 8 * unit(rng)), std::exp(20 + 6 * unit(rng)), unit(rng),
+                        std::exp(-9 + 5 * unit(rng)), 1.8 + 2 * unit(rng), i});
+    }
+    std::vector<int> rows;  // a bootstrap-like draw: repeats, some points left out
+    for (int i = 0; i < 100; ++i) rows.push_back(static_cast<int>(unit(rng) * 100));
+    // Small deltas put most points on Huber's linear part, large ones most on its square.
+    const double delta = std::pow(10.0, -4 + 4 * unit(rng));
+    for (const Law* law : {static_cast<const Law*>(&chinchilla),
+                           static_cast<const Law*>(&coupling)}) {
+      std::vector<double> theta;
+      for (const ParameterSpec& spec : law->parameters()) {
+        const double lower = std::max(spec.lower, -2.0), upper = std::min(spec.upper, 8.0);
+        theta.push_back(lower + (upper - lower) * unit(rng));
+      }
+      ExpectSameObjective(*law, points, rows, theta, delta);
+      ExpectSameObjective(*law, points, AllRows(points.size()), theta, delta);
+    }
+  }
 }
 
 TEST(MultiStartTest, FindsTheGlobalOptimumWhereASingleStartDoesNot) {
