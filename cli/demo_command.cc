@@ -119,7 +119,12 @@ int RunDemo(const DemoFlags& f) {
                     .c_str());
   }
   std::cout << "\nEvery run's curves and final losses are in " << options.db_path
-            << "; run outputs and checkpoints under " << f.dir << "/runs.\n";
+            << "; run outputs and checkpoints under " << f.dir << "/runs.\n"
+            << "To fit the coupling law to them:\n"
+            << "  mixlaw serve --db " << options.db_path << " --listen 127.0.0.1:7601 &\n"
+            << "  mixlaw sweep export " << result->sweep.id()
+            << " --orchestrator 127.0.0.1:7601 -o runs.csv\n"
+            << "  mixlaw fit --csv runs.csv --out fit.json\n";
   return HasFailures(result->sweep) ? kExitRunsFailed : kExitOk;
 }
 
