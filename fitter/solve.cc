@@ -2,7 +2,10 @@
 
 #include <algorithm>
 #include <cmath>
+#include <mutex>
 #include <numeric>
+
+#include <glog/logging.h>
 
 #include "ceres/loss_function.h"
 #include "ceres/manifold.h"
@@ -18,6 +21,13 @@ ResidualSet::ResidualSet(const Law& law, const std::vector<Point>& points)
 }
 
 namespace {
+
+// Ceres reports a failed Cholesky step (it then retries with more damping) through glog at
+// warning level, once per failure: outcomes are recorded per start instead, so only errors print.
+void QuietSolverLogs() {
+  static std::once_flag once;
+  std::call_once(once, [] { FLAGS_minloglevel = google::GLOG_ERROR; });
+}
 
 // Holds the `held` parameters of the block `theta` and bounds the others by the law's bounds.
 void Constrain(const std::vector<ParameterSpec>& specs, const std::vector<int>& held,
@@ -58,6 +68,7 @@ std::unique_ptr<ceres::Problem> BuildProblem(const ResidualSet& set, const std::
 StartOutcome SolveFrom(const ResidualSet& set, const std::vector<int>& rows,
                        const std::vector<double>& initial, const std::vector<int>& held,
                        const SolveOptions& options) {
+  QuietSolverLogs();
   StartOutcome outcome;
   outcome.initial = initial;
   outcome.parameters = initial;
