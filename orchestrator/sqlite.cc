@@ -103,25 +103,29 @@ absl::StatusOr<Statement*> Database::Prepare(const std::string& sql) {
   return inserted.first->second.get();
 }
 
+absl::StatusOr<std::unique_ptr<Statement>> Database::PrepareOnce(const std::string& sql) {
+  sqlite3_stmt* stmt = nullptr;
+  int rc = sqlite3_prepare_v2(db_, sql.c_str(), static_cast<int>(sql.size()), &stmt, nullptr);
+  if (rc != SQLITE_OK) return Error(rc, "store: preparing a statement");
+  return std::make_unique<Statement>(stmt);
+}
+
 absl::StatusOr<std::optional<std::string>> Database::QueryText(const std::string& sql) {
-  absl::StatusOr<Statement*> stmt = Prepare(sql);
+  absl::StatusOr<std::unique_ptr<Statement>> stmt = PrepareOnce(sql);
   if (!stmt.ok()) return stmt.status();
   absl::StatusOr<bool> row = (*stmt)->Step();
   if (!row.ok()) return row.status();
   std::optional<std::string> result;
   if (*row) result = (*stmt)->Text(0);
-  (*stmt)->Reset();
   return result;
 }
 
 absl::StatusOr<int64_t> Database::QueryInt(const std::string& sql) {
-  absl::StatusOr<Statement*> stmt = Prepare(sql);
+  absl::StatusOr<std::unique_ptr<Statement>> stmt = PrepareOnce(sql);
   if (!stmt.ok()) return stmt.status();
   absl::StatusOr<bool> row = (*stmt)->Step();
   if (!row.ok()) return row.status();
-  int64_t value = *row ? (*stmt)->Int(0) : 0;
-  (*stmt)->Reset();
-  return value;
+  return *row ? (*stmt)->Int(0) : 0;
 }
 
 Transaction::~Transaction() {

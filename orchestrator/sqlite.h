@@ -63,7 +63,8 @@ class Database {
   absl::Status Exec(std::string_view sql);
   // The cached statement for `sql`, reset and unbound.
   absl::StatusOr<Statement*> Prepare(const std::string& sql);
-  // The first column of the first row of `sql`, as text; nullopt when there is no row.
+  // The first column of the first row of `sql`, as text; nullopt when there is no row. Not
+  // cached (the SQL may carry literal ids), so that the statement cache stays bounded.
   absl::StatusOr<std::optional<std::string>> QueryText(const std::string& sql);
   absl::StatusOr<int64_t> QueryInt(const std::string& sql);
 
@@ -74,6 +75,8 @@ class Database {
   absl::Status Error(int code, std::string_view what) const;
 
  private:
+  // A statement for one use, finalized when the result is destroyed.
+  absl::StatusOr<std::unique_ptr<Statement>> PrepareOnce(const std::string& sql);
   explicit Database(sqlite3* db) : db_(db) {}
   sqlite3* db_;
   std::map<std::string, std::unique_ptr<Statement>> statements_;

@@ -82,7 +82,6 @@ class Cluster {
                             {MIXLAW_BINARY, "serve", "--db", (dir_ / "store.db").string(),
                              "--listen", "127.0.0.1:" + std::to_string(port_)});
     options.argv.insert(options.argv.end(), extra.begin(), extra.end());
-    server_extra_ = extra;
     auto child = ChildProcess::Spawn(options);
     ASSERT_TRUE(child.ok()) << child.status();
     server_ = std::move(*child);
@@ -219,7 +218,6 @@ class Cluster {
  private:
   std::filesystem::path dir_;
   int port_ = 0;
-  std::vector<std::string> server_extra_;
   std::unique_ptr<ChildProcess> server_;
   std::vector<std::unique_ptr<ChildProcess>> workers_;
 };
