@@ -150,6 +150,9 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--function-tolerance", solve.function_tolerance, "Ceres' function tolerance")
       ->capture_default_str();
+  app.add_option("--screen-tolerance", solve.screen_function_tolerance,
+                 "Function tolerance of each start before the best are polished")
+      ->capture_default_str();
   app.add_option("--coupling-points", coupling_points, "Coupling-law points (0: skip)")
       ->capture_default_str();
   app.add_option("--coupling-starts", coupling_starts, "Coupling-law starts")

@@ -26,34 +26,19 @@
 #include "ceres/cost_function.h"
 #include "ceres/jet.h"
 #include "fitter/points.h"
+#include "fitter/vector_loops.h"
 
 namespace mixlaw {
 
-// s(r) above, and ds/dr.
-inline double HuberRoot(double r, double delta, double* slope) {
-  const double magnitude = std::fabs(r);
-  if (magnitude <= delta) {
-    *slope = 1.0;
-    return r;
-  }
-  const double root = std::sqrt(2.0 * delta * magnitude - delta * delta);  // >= delta
-  *slope = delta / root;
-  return r < 0 ? -root : root;
-}
-
-// The Huber-rooted log residuals of the law functor Residual (constructed from a Point; writes
-// ln f - ln y) at every point of `rows` (repeats allowed), over one block of kNumParameters.
-template <typename Residual, int kNumParameters>
-class HuberLogResidualBlock : public ceres::CostFunction {
+// The Huber-rooted log residuals of a law over one block of kNumParameters: a subclass fills the
+// plain log residuals and their Jacobian (EvaluateLaw), this class roots them and caches them.
+template <int kNumParameters>
+class HuberBlock : public ceres::CostFunction {
  public:
-  HuberLogResidualBlock(const std::vector<Point>& points, const std::vector<int>& rows,
-                        double delta)
-      : delta_(delta) {
-    residuals_.reserve(rows.size());
-    for (int row : rows) residuals_.emplace_back(points[static_cast<size_t>(row)]);
-    residuals_at_.resize(rows.size());
-    jacobian_at_.resize(rows.size() * kNumParameters);
-    set_num_residuals(static_cast<int>(rows.size()));
+  HuberBlock(size_t num_points, double delta) : delta_(delta) {
+    residuals_at_.resize(num_points);
+    jacobian_at_.resize(num_points * kNumParameters);
+    set_num_residuals(static_cast<int>(num_points));
     mutable_parameter_block_sizes()->push_back(kNumParameters);
   }
 
@@ -65,7 +50,8 @@ class HuberLogResidualBlock : public ceres::CostFunction {
     const double* theta = parameters[0];
     if (!std::equal(theta, theta + kNumParameters, theta_.begin()) || !valid_) {
       std::copy(theta, theta + kNumParameters, theta_.begin());
-      valid_ = EvaluateAll(theta);
+      valid_ = EvaluateLaw(theta, residuals_at_.data(), jacobian_at_.data());
+      if (valid_) Root();
     }
     if (!valid_) return false;
     std::copy(residuals_at_.begin(), residuals_at_.end(), residuals);
@@ -75,36 +61,55 @@ class HuberLogResidualBlock : public ceres::CostFunction {
     return true;
   }
 
+ protected:
+  // Writes ln f - ln y of every point to residuals and its derivatives to jacobian (points x
+  // kNumParameters, row-major); false where the law cannot be evaluated.
+  virtual bool EvaluateLaw(const double* theta, double* residuals, double* jacobian) const = 0;
+
  private:
-  // Fills residuals_at_ and jacobian_at_ at theta; false where the functor fails. The law's
-  // residuals and their derivatives first, then the Huber roots in a loop of their own, whose
-  // square roots and divisions overlap when no call to the functor stands between them. Flattened:
-  // the functor and the Jet arithmetic are inlined into the loop (15% faster on Chinchilla).
-  [[gnu::flatten]] bool EvaluateAll(const double* theta) const {
+  void Root() const {
+    HuberRoots(delta_, residuals_at_.size(), kNumParameters, residuals_at_.data(),
+               jacobian_at_.data());
+  }
+
+  double delta_;
+  mutable std::array<double, kNumParameters> theta_{};  // where the cache was filled
+  mutable bool valid_ = false;
+  mutable std::vector<double> residuals_at_;  // (points)
+  mutable std::vector<double> jacobian_at_;   // (points, kNumParameters), row-major
+};
+
+// HuberBlock over the law functor Residual (constructed from a Point; writes ln f - ln y) at every
+// point of `rows` (repeats allowed), differentiated by Ceres' Jets.
+template <typename Residual, int kNumParameters>
+class HuberLogResidualBlock : public HuberBlock<kNumParameters> {
+ public:
+  HuberLogResidualBlock(const std::vector<Point>& points, const std::vector<int>& rows,
+                        double delta)
+      : HuberBlock<kNumParameters>(rows.size(), delta) {
+    residuals_.reserve(rows.size());
+    for (int row : rows) residuals_.emplace_back(points[static_cast<size_t>(row)]);
+  }
+
+ protected:
+  // Flattened: the functor and the Jet arithmetic are inlined into the loop (15% faster on
+  // Chinchilla).
+  [[gnu::flatten]] bool EvaluateLaw(const double* theta, double* residuals,
+                                    double* jacobian) const override {
     using Jet = ceres::Jet<double, kNumParameters>;
     Jet at[kNumParameters];
     for (int k = 0; k < kNumParameters; ++k) at[k] = Jet(theta[k], k);
     for (size_t i = 0; i < residuals_.size(); ++i) {
       Jet r;
       if (!residuals_[i](at, &r)) return false;
-      residuals_at_[i] = r.a;
-      std::copy(r.v.data(), r.v.data() + kNumParameters, jacobian_at_.data() + i * kNumParameters);
-    }
-    for (size_t i = 0; i < residuals_.size(); ++i) {
-      double slope = 1.0;
-      residuals_at_[i] = HuberRoot(residuals_at_[i], delta_, &slope);
-      double* row = jacobian_at_.data() + i * kNumParameters;
-      for (int k = 0; k < kNumParameters; ++k) row[k] *= slope;
+      residuals[i] = r.a;
+      std::copy(r.v.data(), r.v.data() + kNumParameters, jacobian + i * kNumParameters);
     }
     return true;
   }
 
-  double delta_;
+ private:
   std::vector<Residual> residuals_;
-  mutable std::array<double, kNumParameters> theta_{};  // where the cache was filled
-  mutable bool valid_ = false;
-  mutable std::vector<double> residuals_at_;  // (points)
-  mutable std::vector<double> jacobian_at_;   // (points, kNumParameters), row-major
 };
 
 }  // namespace mixlaw

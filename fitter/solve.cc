@@ -110,9 +110,30 @@ std::vector<StartOutcome> SolveFromEach(const ResidualSet& set, const std::vecto
                                         const std::vector<int>& held, const SolveOptions& options,
                                         int threads) {
   std::vector<StartOutcome> outcomes(starts.size());
+  SolveOptions screen = options;
+  screen.function_tolerance = std::max(options.function_tolerance,
+                                       options.screen_function_tolerance);
   ParallelFor(static_cast<int>(starts.size()), threads, [&](int i) {
     outcomes[static_cast<size_t>(i)] =
-        SolveFrom(set, rows, starts[static_cast<size_t>(i)], held, options);
+        SolveFrom(set, rows, starts[static_cast<size_t>(i)], held, screen);
+  });
+  if (screen.function_tolerance == options.function_tolerance) return outcomes;
+  std::vector<size_t> order;
+  for (size_t i = 0; i < outcomes.size(); ++i) {
+    if (outcomes[i].usable()) order.push_back(i);
+  }
+  const size_t polished = std::min(order.size(), static_cast<size_t>(std::max(0, options.polished_starts)));
+  std::partial_sort(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(polished),
+                    order.end(),
+                    [&](size_t a, size_t b) { return outcomes[a].cost < outcomes[b].cost; });
+  ParallelFor(static_cast<int>(polished), threads, [&](int k) {
+    StartOutcome& outcome = outcomes[order[static_cast<size_t>(k)]];
+    StartOutcome polish = SolveFrom(set, rows, outcome.parameters, held, options);
+    if (!polish.usable() || polish.cost > outcome.cost) return;
+    outcome.parameters = polish.parameters;
+    outcome.cost = polish.cost;
+    outcome.termination = polish.termination;
+    outcome.iterations += polish.iterations;
   });
   return outcomes;
 }
