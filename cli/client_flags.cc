@@ -23,18 +23,23 @@ absl::StatusOr<ConnectionOptions> ConnectionFromFlags(const ClientFlags& flags) 
   return options;
 }
 
-int ExitCodeFor(const grpc::Status& status) {
-  switch (status.error_code()) {
-    case grpc::StatusCode::UNAVAILABLE:
-    case grpc::StatusCode::DEADLINE_EXCEEDED:
-    case grpc::StatusCode::UNAUTHENTICATED:
-    case grpc::StatusCode::PERMISSION_DENIED:
+int ExitCodeForCode(absl::StatusCode code) {
+  switch (code) {
+    case absl::StatusCode::kUnavailable:
+    case absl::StatusCode::kDeadlineExceeded:
+    case absl::StatusCode::kUnauthenticated:
+    case absl::StatusCode::kPermissionDenied:
       return kExitUnreachable;
-    case grpc::StatusCode::INVALID_ARGUMENT:
+    case absl::StatusCode::kInvalidArgument:
       return kExitUsage;
     default:
       return kExitError;
   }
+}
+
+int ExitCodeFor(const grpc::Status& status) {
+  // gRPC's and absl's status codes are the same numbers.
+  return ExitCodeForCode(static_cast<absl::StatusCode>(status.error_code()));
 }
 
 }  // namespace mixlaw

@@ -32,6 +32,8 @@ void AddClientFlags(CLI::App* command, ClientFlags* flags, bool json = true);
 absl::StatusOr<ConnectionOptions> ConnectionFromFlags(const ClientFlags& flags);
 // The exit code for a failed call: kExitUnreachable for transport and auth errors, else kExitError.
 int ExitCodeFor(const grpc::Status& status);
+// The same for an absl status code.
+int ExitCodeForCode(absl::StatusCode code);
 
 // A flag raised by SIGINT or SIGTERM (after InstallStopSignals).
 std::atomic<bool>& StopRequested();

@@ -120,11 +120,11 @@ int RunDemo(const DemoFlags& f) {
   }
   std::cout << "\nEvery run's curves and final losses are in " << options.db_path
             << "; run outputs and checkpoints under " << f.dir << "/runs.\n"
-            << "To fit the coupling law to them:\n"
-            << "  mixlaw serve --db " << options.db_path << " --listen 127.0.0.1:7601 &\n"
-            << "  mixlaw sweep export " << result->sweep.id()
-            << " --orchestrator 127.0.0.1:7601 -o runs.csv\n"
-            << "  mixlaw fit --csv runs.csv --out fit.json\n";
+            << "To fit the coupling law to them and ask for a target size:\n"
+            << "  mixlaw fit " << result->sweep.id() << " --db " << options.db_path
+            << " --out fit.json\n"
+            << "  mixlaw recommend " << result->sweep.id() << " --db " << options.db_path
+            << " --target-params 4e6\n";
   return HasFailures(result->sweep) ? kExitRunsFailed : kExitOk;
 }
 

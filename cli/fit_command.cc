@@ -5,6 +5,7 @@
 #include <set>
 
 #include "cli/commands.h"
+#include "cli/sweep_source.h"
 #include "common/number_format.h"
 #include "fitter/fit.h"
 #include "fitter/fit_json.h"
@@ -14,11 +15,12 @@ namespace mixlaw {
 namespace {
 
 struct FitFlags {
+  int64_t sweep_id = 0;
+  SweepSourceFlags source;
   std::string csv;
   std::string law = "coupling";
   std::string split = kSplitAdditional;
   std::string out;
-  bool json = false;
   bool no_cv = false;
   FitOptions options;
 };
@@ -94,10 +96,28 @@ int RunFit(FitFlags& f) {
     std::cerr << "mixlaw fit: unknown law '" << f.law << "' (laws: " << LawNames() << ")\n";
     return kExitUsage;
   }
-  absl::StatusOr<ObservationSet> set = ReadObservationsCsv(f.csv);
-  if (!set.ok()) {
-    std::cerr << "mixlaw fit: " << set.status().message() << "\n";
-    return set.status().code() == absl::StatusCode::kNotFound ? kExitError : kExitUsage;
+  if (f.csv.empty() == (f.sweep_id == 0)) {
+    std::cerr << "mixlaw fit: give a sweep id or --csv FILE (one of them)\n";
+    return kExitUsage;
+  }
+  absl::StatusOr<ObservationSet> set;
+  if (f.sweep_id != 0) {
+    absl::StatusOr<SweepData> data = LoadSweep(f.source, f.sweep_id, false);
+    if (!data.ok()) {
+      std::cerr << "mixlaw fit: " << data.status().message() << "\n";
+      return ExitCodeForLoad(data.status());
+    }
+    set = SweepObservations(*data);
+    if (!set.ok()) {
+      std::cerr << "mixlaw fit: " << set.status().message() << "\n";
+      return kExitError;
+    }
+  } else {
+    set = ReadObservationsCsv(f.csv);
+    if (!set.ok()) {
+      std::cerr << "mixlaw fit: " << set.status().message() << "\n";
+      return set.status().code() == absl::StatusCode::kNotFound ? kExitError : kExitUsage;
+    }
   }
   f.options.cross_validate = !f.no_cv;
   absl::StatusOr<LawFit> fit = FitObservations(*entry, *set, f.split, f.options);
@@ -112,7 +132,7 @@ int RunFit(FitFlags& f) {
       return kExitError;
     }
   }
-  if (f.json) {
+  if (f.source.client.json) {
     std::cout << FitToJson(*fit).dump(2) << "\n";
   } else {
     PrintFit(*fit, f.options.bootstrap);
@@ -125,16 +145,16 @@ int RunFit(FitFlags& f) {
 
 void AddFitCommand(CLI::App& app, int* exit_code) {
   static FitFlags f;
-  CLI::App* fit = app.add_subcommand("fit", "Fit a law to final losses from a CSV");
+  CLI::App* fit =
+      app.add_subcommand("fit", "Fit a law to the final losses of a sweep or of a CSV");
+  fit->add_option("SWEEP", f.sweep_id, "Sweep id (from an orchestrator, or --db FILE)");
   fit->add_option("--csv", f.csv,
                   "Runs: `sweep export --table runs --format csv`, or "
-                  "params,almr,lr,loss_base,loss_additional[,tokens,seed,name]")
-      ->required();
+                  "params,almr,lr,loss_base,loss_additional[,tokens,seed,name]");
   fit->add_option("--law", f.law, "Law: " + LawNames())->capture_default_str();
   fit->add_option("--split", f.split, "The split fitted by laws of one split")
       ->capture_default_str();
   fit->add_option("--out", f.out, "Write the fit here (FIT.json, read by `mixlaw recommend`)");
-  fit->add_flag("--json", f.json, "Print the fit as JSON");
   fit->add_option("--huber-delta", f.options.solve.huber_delta,
                   "Huber loss threshold on the log residuals")
       ->capture_default_str()
@@ -151,6 +171,7 @@ void AddFitCommand(CLI::App& app, int* exit_code) {
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
   fit->add_flag("--no-cv", f.no_cv, "Skip the leave-one-group-out cross-validation");
+  AddSweepSourceFlags(fit, &f.source);
   fit->callback([exit_code] { *exit_code = RunFit(f); });
 }
 

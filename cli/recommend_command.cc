@@ -5,6 +5,8 @@
 #include <iostream>
 
 #include "cli/commands.h"
+#include "cli/sweep_source.h"
+#include "fitter/fit.h"
 #include "common/number_format.h"
 #include "fitter/fit_json.h"
 #include "fitter/recommend.h"
@@ -14,12 +16,14 @@ namespace mixlaw {
 namespace {
 
 struct RecommendFlags {
+  int64_t sweep_id = 0;
+  SweepSourceFlags source;
+  FitOptions fit_options;
   std::string fit;
   double target_params = 0;
   double forgetting_budget = 0;
   double weight = 1;
   double lr_size_exponent = 0;
-  bool json = false;
   CLI::Option* budget_option = nullptr;
   CLI::Option* weight_option = nullptr;
   CLI::Option* exponent_option = nullptr;
@@ -93,10 +97,31 @@ void PrintRecommendation(const Recommendation& r) {
   for (const std::string& w : r.warnings) std::printf("  - %s\n", w.c_str());
 }
 
+// The coupling law fitted to the sweep's runs, with bootstrap intervals.
+absl::StatusOr<LawFit> FitSweep(const RecommendFlags& f, int* exit_code) {
+  absl::StatusOr<SweepData> data = LoadSweep(f.source, f.sweep_id, false);
+  if (!data.ok()) {
+    *exit_code = ExitCodeForLoad(data.status());
+    return data.status();
+  }
+  absl::StatusOr<ObservationSet> set = SweepObservations(*data);
+  *exit_code = kExitError;
+  if (!set.ok()) return set.status();
+  FitOptions options = f.fit_options;
+  options.cross_validate = false;  // `mixlaw fit` reports it; the recommendation needs the fit
+  return FitObservations(*FindLaw("coupling"), *set, kSplitAdditional, options);
+}
+
 int RunRecommend(const RecommendFlags& f) {
-  absl::StatusOr<LawFit> fit = ReadFitFile(f.fit);
+  if (f.fit.empty() == (f.sweep_id == 0)) {
+    std::cerr << "mixlaw recommend: give a sweep id or --fit FIT.json (one of them)\n";
+    return kExitUsage;
+  }
+  int fit_exit = kExitError;
+  absl::StatusOr<LawFit> fit = f.sweep_id != 0 ? FitSweep(f, &fit_exit) : ReadFitFile(f.fit);
   if (!fit.ok()) {
     std::cerr << "mixlaw recommend: " << fit.status().message() << "\n";
+    if (f.sweep_id != 0) return fit_exit;
     return fit.status().code() == absl::StatusCode::kNotFound ? kExitError : kExitUsage;
   }
   RecommendOptions options;
@@ -109,9 +134,13 @@ int RunRecommend(const RecommendFlags& f) {
     std::cerr << "mixlaw recommend: " << rec.status().message() << "\n";
     return rec.status().code() == absl::StatusCode::kInvalidArgument ? kExitUsage : kExitError;
   }
-  if (f.json) {
-    std::cout << RecommendationJson(*rec).dump(2) << "\n";
+  if (f.source.client.json) {
+    nlohmann::json j = RecommendationJson(*rec);
+    j["fit"] = {{"source", fit->source}, {"law", fit->law}, {"runs", fit->data.runs}};
+    std::cout << j.dump(2) << "\n";
   } else {
+    std::printf("%s law fitted to %zu runs of %s\n\n", fit->law.c_str(), fit->data.runs,
+                fit->source.c_str());
     PrintRecommendation(*rec);
   }
   return kExitOk;
@@ -122,8 +151,10 @@ int RunRecommend(const RecommendFlags& f) {
 void AddRecommendCommand(CLI::App& app, int* exit_code) {
   static RecommendFlags f;
   CLI::App* rec = app.add_subcommand(
-      "recommend", "The ALMR and peak LR for the target model from a coupling-law fit");
-  rec->add_option("--fit", f.fit, "FIT.json written by `mixlaw fit --out`")->required();
+      "recommend", "The ALMR and peak LR for the target model from a sweep or a coupling-law fit");
+  rec->add_option("SWEEP", f.sweep_id,
+                  "Sweep id: fit the coupling law to its runs (from an orchestrator, or --db FILE)");
+  rec->add_option("--fit", f.fit, "FIT.json written by `mixlaw fit --out`, instead of a sweep");
   rec->add_option("--target-params", f.target_params, "Parameters of the target model (70e9)")
       ->required()
       ->check(CLI::PositiveNumber);
@@ -136,7 +167,15 @@ void AddRecommendCommand(CLI::App& app, int* exit_code) {
   f.exponent_option =
       rec->add_option("--lr-size-exponent", f.lr_size_exponent,
                       "Transfer rule: the optimal LR scales as N^-E from the largest proxy size");
-  rec->add_flag("--json", f.json, "Print the recommendation as JSON");
+  f.fit_options.bootstrap = 200;
+  rec->add_option("--bootstrap", f.fit_options.bootstrap,
+                  "With a sweep: bootstrap resamples of its runs for the intervals")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
+  rec->add_option("--threads", f.fit_options.threads, "With a sweep: fitting threads")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  AddSweepSourceFlags(rec, &f.source);
   rec->callback([exit_code] { *exit_code = RunRecommend(f); });
 }
 

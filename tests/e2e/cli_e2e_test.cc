@@ -146,6 +146,55 @@ TEST(CliE2ETest, ExternalTrainerFromExamplesRunsInTheEmbeddedSweep) {
   }
 }
 
+// `fit SWEEP` and `recommend SWEEP` read the runs from a store file or from the orchestrator
+// serving it, fit exactly what `sweep export` gives `fit --csv`, and agree with `recommend --fit`.
+TEST(CliE2ETest, FitAndRecommendReadASweepFromItsStoreOrItsOrchestrator) {
+  auto dir = TestDir();
+  std::filesystem::path example =
+      std::filesystem::path(MIXLAW_SOURCE_DIR) / "examples" / "demo-synthetic.json";
+  std::string db = (dir / "store.db").string();
+  Result run = Mixlaw({"sweep", "run", example.string(), "--db", db}, dir);
+  ASSERT_EQ(run.status.code, 0) << run.err;
+
+  std::string fit_file = (dir / "fit.json").string();
+  Result fit = Mixlaw({"fit", "1", "--db", db, "--no-cv", "--out", fit_file, "--json"});
+  ASSERT_EQ(fit.status.code, 0) << fit.err;
+  auto fitted = nlohmann::json::parse(fit.Out());
+  EXPECT_EQ(fitted["data"]["runs"], 84) << "3 sizes x 4 ALMRs x 7 LRs; pretraining runs skipped";
+  EXPECT_EQ(fitted["source"], "sweep 1");
+
+  Result from_store = Mixlaw({"recommend", "1", "--db", db, "--target-params", "4e7",
+                              "--bootstrap", "20", "--json"});
+  ASSERT_EQ(from_store.status.code, 0) << from_store.err;
+  auto store_rec = nlohmann::json::parse(from_store.Out());
+  Result from_file = Mixlaw({"recommend", "--fit", fit_file, "--target-params", "4e7", "--json"});
+  ASSERT_EQ(from_file.status.code, 0) << from_file.err;
+  auto file_rec = nlohmann::json::parse(from_file.Out());
+  EXPECT_DOUBLE_EQ(store_rec["lr"].get<double>(), file_rec["lr"].get<double>());
+  EXPECT_DOUBLE_EQ(store_rec["almr"].get<double>(), file_rec["almr"].get<double>());
+  EXPECT_EQ(store_rec["bootstrap_replicates"], 20);
+  EXPECT_LE(store_rec["lr_interval"][0].get<double>(), store_rec["lr"].get<double>());
+  EXPECT_GE(store_rec["lr_interval"][1].get<double>(), store_rec["lr"].get<double>());
+  EXPECT_EQ(store_rec["fit"]["runs"], 84);
+
+  Cluster cluster(dir);
+  cluster.StartServer();
+  Result busy = Mixlaw({"recommend", "1", "--db", db, "--target-params", "4e7"});
+  EXPECT_EQ(busy.status.code, 1) << "the store is in use by the orchestrator";
+  EXPECT_NE(busy.err.find("in use"), std::string::npos) << busy.err;
+  Result served = Mixlaw({"recommend", "1", "--orchestrator", cluster.address(),
+                          "--target-params", "4e7", "--bootstrap", "20", "--json"});
+  ASSERT_EQ(served.status.code, 0) << served.err;
+  EXPECT_DOUBLE_EQ(nlohmann::json::parse(served.Out())["lr"].get<double>(),
+                   store_rec["lr"].get<double>());
+  Result missing = Mixlaw({"recommend", "9", "--orchestrator", cluster.address(),
+                           "--target-params", "4e7"});
+  EXPECT_EQ(missing.status.code, 1);
+  EXPECT_NE(missing.err.find("sweep 9 does not exist"), std::string::npos) << missing.err;
+  Result both = Mixlaw({"recommend", "1", "--fit", fit_file, "--target-params", "4e7"});
+  EXPECT_EQ(both.status.code, 2) << both.err;
+}
+
 TEST(CliE2ETest, InterruptedEmbeddedSweepResumesFromItsStore) {
   auto dir = TestDir();
   std::string spec = WriteFile(dir / "s.json",
