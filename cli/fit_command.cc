@@ -18,6 +18,7 @@ struct FitFlags {
   int64_t sweep_id = 0;
   SweepSourceFlags source;
   std::string csv;
+  int last_evals = 1;
   std::string law = "coupling";
   std::string split = kSplitAdditional;
   std::string out;
@@ -100,14 +101,18 @@ int RunFit(FitFlags& f) {
     std::cerr << "mixlaw fit: give a sweep id or --csv FILE (one of them)\n";
     return kExitUsage;
   }
+  if (f.last_evals > 1 && f.sweep_id == 0) {
+    std::cerr << "mixlaw fit: --last-evals needs a sweep (a CSV holds one loss a run)\n";
+    return kExitUsage;
+  }
   absl::StatusOr<ObservationSet> set;
   if (f.sweep_id != 0) {
-    absl::StatusOr<SweepData> data = LoadSweep(f.source, f.sweep_id, false);
+    absl::StatusOr<SweepData> data = LoadSweep(f.source, f.sweep_id, f.last_evals > 1);
     if (!data.ok()) {
       std::cerr << "mixlaw fit: " << data.status().message() << "\n";
       return ExitCodeForLoad(data.status());
     }
-    set = SweepObservations(*data);
+    set = SweepObservations(*data, f.last_evals);
     if (!set.ok()) {
       std::cerr << "mixlaw fit: " << set.status().message() << "\n";
       return kExitError;
@@ -168,6 +173,10 @@ void AddFitCommand(CLI::App& app, int* exit_code) {
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
   fit->add_option("--threads", f.options.threads, "Threads")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  fit->add_option("--last-evals", f.last_evals,
+                  "With a sweep: each run's loss is the mean of its last K evaluations")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
   fit->add_flag("--no-cv", f.no_cv, "Skip the leave-one-group-out cross-validation");

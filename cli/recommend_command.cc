@@ -19,6 +19,7 @@ struct RecommendFlags {
   int64_t sweep_id = 0;
   SweepSourceFlags source;
   FitOptions fit_options;
+  int last_evals = 1;
   std::string fit;
   double target_params = 0;
   double forgetting_budget = 0;
@@ -99,12 +100,12 @@ void PrintRecommendation(const Recommendation& r) {
 
 // The coupling law fitted to the sweep's runs, with bootstrap intervals.
 absl::StatusOr<LawFit> FitSweep(const RecommendFlags& f, int* exit_code) {
-  absl::StatusOr<SweepData> data = LoadSweep(f.source, f.sweep_id, false);
+  absl::StatusOr<SweepData> data = LoadSweep(f.source, f.sweep_id, f.last_evals > 1);
   if (!data.ok()) {
     *exit_code = ExitCodeForLoad(data.status());
     return data.status();
   }
-  absl::StatusOr<ObservationSet> set = SweepObservations(*data);
+  absl::StatusOr<ObservationSet> set = SweepObservations(*data, f.last_evals);
   *exit_code = kExitError;
   if (!set.ok()) return set.status();
   FitOptions options = f.fit_options;
@@ -172,6 +173,10 @@ void AddRecommendCommand(CLI::App& app, int* exit_code) {
                   "With a sweep: bootstrap resamples of its runs for the intervals")
       ->capture_default_str()
       ->check(CLI::NonNegativeNumber);
+  rec->add_option("--last-evals", f.last_evals,
+                  "With a sweep: each run's loss is the mean of its last K evaluations")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
   rec->add_option("--threads", f.fit_options.threads, "With a sweep: fitting threads")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);

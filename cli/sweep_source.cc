@@ -1,5 +1,6 @@
 #include "cli/sweep_source.h"
 
+#include <algorithm>
 #include <sstream>
 
 #include "absl/strings/str_cat.h"
@@ -87,9 +88,27 @@ absl::StatusOr<SweepData> LoadSweep(const SweepSourceFlags& flags, int64_t sweep
   return LoadFromOrchestrator(flags.client, sweep_id, with_points);
 }
 
-absl::StatusOr<ObservationSet> SweepObservations(const SweepData& data) {
+absl::StatusOr<ObservationSet> SweepObservations(const SweepData& data, int last_evals) {
+  std::vector<v1::Run> runs = data.runs;
+  if (last_evals > 1) {
+    for (v1::Run& run : runs) {
+      auto found = data.points.find(run.id());
+      if (found == data.points.end()) continue;
+      std::map<std::string, std::vector<double>> evals;  // split -> losses in step order
+      for (const v1::MetricPoint& p : found->second) {
+        if (p.split().rfind("eval/", 0) == 0) evals[p.split()].push_back(p.loss());
+      }
+      for (auto& [split, losses] : evals) {
+        if (run.final_loss().count(split) == 0) continue;  // unfinished: left as exported
+        const size_t k = std::min(losses.size(), static_cast<size_t>(last_evals));
+        double sum = 0;
+        for (size_t i = losses.size() - k; i < losses.size(); ++i) sum += losses[i];
+        (*run.mutable_final_loss())[split] = sum / static_cast<double>(k);
+      }
+    }
+  }
   std::ostringstream csv;
-  WriteRunsCsv(data.runs, csv);
+  WriteRunsCsv(runs, csv);
   return ParseObservationsCsv(csv.str(), absl::StrCat("sweep ", data.sweep.id()));
 }
 

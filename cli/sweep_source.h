@@ -39,8 +39,9 @@ absl::StatusOr<SweepData> LoadSweep(const SweepSourceFlags& flags, int64_t sweep
 
 // The sweep's runs as the fitter reads them: exactly what `sweep export --table runs --format
 // csv` writes, parsed by the same reader as `fit --csv` (pretraining rows skipped, diverged runs
-// listed).
-absl::StatusOr<ObservationSet> SweepObservations(const SweepData& data);
+// listed). With `last_evals` > 1 each run's loss on a split is the mean of its last `last_evals`
+// evaluations of it (the data must hold the points) instead of the last one.
+absl::StatusOr<ObservationSet> SweepObservations(const SweepData& data, int last_evals = 1);
 
 // The exit code for a LoadSweep error.
 int ExitCodeForLoad(const absl::Status& status);

@@ -76,6 +76,7 @@ struct LawFit {
   uint64_t seed = 0;
   DataSummary data;
   std::vector<ComponentFit> components;
+  std::vector<Observation> runs;      // the runs fitted, with their losses
   std::vector<std::string> diverged;  // names of the runs left out
   std::vector<std::string> notes;     // rows skipped on reading
   std::vector<std::string> warnings;  // about the data (optima at the edge of the grid, ...)

@@ -99,6 +99,18 @@ json FitToJson(const LawFit& fit) {
   for (const auto& [n, values] : fit.data.lrs) lrs.push_back({{"params", n}, {"lrs", values}});
   json components = json::array();
   for (const ComponentFit& c : fit.components) components.push_back(ComponentJson(c));
+  json runs = json::array();
+  for (const Observation& o : fit.runs) {
+    json losses = json::object();
+    for (const auto& [split, loss] : o.final_loss) losses[split] = Number(loss);
+    runs.push_back({{"name", o.name},
+                    {"params", o.params},
+                    {"tokens", o.tokens},
+                    {"almr", o.almr},
+                    {"peak_lr", o.peak_lr},
+                    {"seed", o.seed},
+                    {"final_loss", losses}});
+  }
   return {{"format", kFitFormat},
           {"law", fit.law},
           {"source", fit.source},
@@ -110,6 +122,7 @@ json FitToJson(const LawFit& fit) {
             {"sizes", fit.data.sizes},
             {"almrs", fit.data.almrs},
             {"lrs", lrs}}},
+          {"runs", runs},
           {"diverged", fit.diverged},
           {"notes", fit.notes},
           {"warnings", fit.warnings},
@@ -144,6 +157,22 @@ absl::StatusOr<LawFit> FitFromJson(const json& j, const std::string& source) {
     }
   } else {
     r.Problem("data", "missing object");
+  }
+  for (const json& o : j.value("runs", json::array())) {  // absent in older files
+    if (!o.is_object()) continue;
+    Observation run;
+    run.name = o.value("name", "");
+    run.params = NumberOr(o, "params", kNaN);
+    run.tokens = NumberOr(o, "tokens", 0);
+    run.almr = NumberOr(o, "almr", kNaN);
+    run.peak_lr = NumberOr(o, "peak_lr", kNaN);
+    run.seed = o.contains("seed") && o["seed"].is_number_integer() ? o["seed"].get<int64_t>() : 0;
+    if (o.contains("final_loss") && o["final_loss"].is_object()) {
+      for (const auto& [split, loss] : o["final_loss"].items()) {
+        run.final_loss[split] = loss.is_number() ? loss.get<double>() : kNaN;
+      }
+    }
+    fit.runs.push_back(std::move(run));
   }
   if (!j.contains("components") || !j["components"].is_array() || j["components"].empty()) {
     r.Problem("components", "missing, or not a non-empty array");

@@ -62,6 +62,7 @@ absl::StatusOr<LawFit> FitObservations(const LawEntry& entry, const ObservationS
   fit.seed = options.seed;
   fit.data = Summarize(set);
   fit.notes = set.notes;
+  fit.runs = set.runs;
   for (const Observation& o : set.diverged) fit.diverged.push_back(o.name);
   for (const LawComponent& component : entry.components) {
     const Law& law = *component.law;

@@ -162,6 +162,14 @@ TEST(CliE2ETest, FitAndRecommendReadASweepFromItsStoreOrItsOrchestrator) {
   auto fitted = nlohmann::json::parse(fit.Out());
   EXPECT_EQ(fitted["data"]["runs"], 84) << "3 sizes x 4 ALMRs x 7 LRs; pretraining runs skipped";
   EXPECT_EQ(fitted["source"], "sweep 1");
+  ASSERT_EQ(fitted["runs"].size(), 84u);
+
+  // --last-evals 3: each run's loss is the mean of its last three evaluations, as exported.
+  Result averaged = Mixlaw({"fit", "1", "--db", db, "--no-cv", "--last-evals", "3", "--json"});
+  ASSERT_EQ(averaged.status.code, 0) << averaged.err;
+  auto averaged_runs = nlohmann::json::parse(averaged.Out())["runs"];
+  ASSERT_EQ(averaged_runs.size(), 84u);
+  const std::string name = averaged_runs[5]["name"];
 
   Result from_store = Mixlaw({"recommend", "1", "--db", db, "--target-params", "4e7",
                               "--bootstrap", "20", "--json"});
@@ -179,6 +187,20 @@ TEST(CliE2ETest, FitAndRecommendReadASweepFromItsStoreOrItsOrchestrator) {
 
   Cluster cluster(dir);
   cluster.StartServer();
+  Result points = Mixlaw({"sweep", "export", "1", "--table", "points", "--format", "json",
+                          "--orchestrator", cluster.address()});
+  ASSERT_EQ(points.status.code, 0) << points.err;
+  std::vector<double> evals;  // in step order
+  for (const auto& p : nlohmann::json::parse(points.Out())) {
+    if (p["run"] == name && p["split"] == "eval/additional") evals.push_back(p["loss"]);
+  }
+  ASSERT_GE(evals.size(), 3u);
+  const double mean = (evals.end()[-1] + evals.end()[-2] + evals.end()[-3]) / 3;
+  EXPECT_NEAR(averaged_runs[5]["final_loss"]["eval/additional"].get<double>(), mean, 1e-12);
+  EXPECT_DOUBLE_EQ(fitted["runs"][5]["final_loss"]["eval/additional"].get<double>(),
+                   evals.back());
+  EXPECT_NE(evals.back(), mean) << "the synthetic trainer's evaluations are noisy";
+
   Result busy = Mixlaw({"recommend", "1", "--db", db, "--target-params", "4e7"});
   EXPECT_EQ(busy.status.code, 1) << "the store is in use by the orchestrator";
   EXPECT_NE(busy.err.find("in use"), std::string::npos) << busy.err;
