@@ -1,21 +1,32 @@
-// mixlaw demo: the README's main job. Prepares the Debian English and Chinese corpora, pretrains
-// a small English Llama per size and sweeps ALMR x LR of continual pre-training on Chinese with
-// the builtin trainer, through the orchestrator and its workers. `--preset synthetic` runs the
-// same loop on the synthetic trainer instead (and says so).
+// mixlaw demo: the README's main job, a proxy-to-target study on one machine. Prepares the Debian
+// English and Chinese corpora; pretrains a small English Llama per proxy size and sweeps ALMR x
+// LR of continual pre-training on Chinese through the orchestrator and its workers; fits the
+// coupling law and extrapolates to a target size at least 4 times the largest proxy; then trains
+// the target for real around the prediction, with several seeds, and sets the law and the direct
+// transfer of the largest proxy's optimum against what it measures. `--preset synthetic` runs the
+// same loop on the synthetic trainer (and says so).
 #include <unistd.h>
 
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
-#include <thread>
-#include <cmath>
 #include <map>
+#include <optional>
+#include <sstream>
+#include <thread>
 
+#include "absl/strings/str_format.h"
 #include "cli/commands.h"
 #include "cli/demo_spec.h"
+#include "cli/demo_study.h"
 #include "cli/embedded_sweep.h"
 #include "cli/output.h"
+#include "cli/report_summary.h"
+#include "cli/sweep_source.h"
 #include "common/number_format.h"
+#include "fitter/fit_json.h"
+#include "orchestrator/sweep_spec.h"
 #include "trainer/data/corpus.h"
 #include "trainer/data/prepare.h"
 
@@ -26,17 +37,35 @@ namespace {
 struct DemoFlags {
   std::string dir = "mixlaw-demo";
   std::string spec;
-  std::string preset = "proxy";
+  std::string target_spec;
+  std::string preset = "default";
   int workers = 0;
+  int bootstrap = 200;
+  int64_t seed = 0;
+  bool json = false;
 };
 
+// A preset's two sweep specs: the proxy sizes' grid, and the target model whose grid the demo
+// fills from the fit.
+struct Preset {
+  const char* proxies;
+  const char* target;
+  bool synthetic;
+};
+
+Preset PresetNamed(const std::string& name) {
+  if (name == "full") return {kDemoFullSpecJson, kDemoFullTargetSpecJson, false};
+  if (name == "synthetic") return {kDemoSyntheticSpecJson, kDemoSyntheticTargetSpecJson, true};
+  return {kDemoSpecJson, kDemoTargetSpecJson, false};
+}
 // Prepares DIR/data from the Debian corpora unless it is there already.
 bool PrepareDemoData(const std::filesystem::path& dir) {
   if (std::filesystem::exists(dir / "data" / "base" / "meta.json") &&
       std::filesystem::exists(dir / "data" / "additional" / "meta.json")) {
+    std::cout << "  already prepared in " << (dir / "data").string() << "\n";
     return true;
   }
-  std::cout << "preparing the corpora: English fortunes, Chinese fortunes-zh; a 3072-piece BPE\n";
+  std::cout << "  preparing the corpora: English fortunes, Chinese fortunes-zh; a 3072-piece BPE\n";
   PrepareOptions options;
   options.base_inputs = {kDemoInput};
   options.additional_inputs = {kDemoInput};
@@ -54,35 +83,42 @@ bool PrepareDemoData(const std::filesystem::path& dir) {
   return true;
 }
 
-int RunDemo(const DemoFlags& f) {
-  std::error_code ec;
-  std::filesystem::create_directories(f.dir, ec);
-  if (ec) {
-    std::cerr << "mixlaw demo: cannot create " << f.dir << ": " << ec.message() << "\n";
-    return kExitUsage;
+// Writes `text` to `path`; false (said on stderr) when it cannot.
+bool WriteText(const std::filesystem::path& path, const std::string& text) {
+  std::ofstream out(path);
+  out << text;
+  if (out) return true;
+  std::cerr << "mixlaw demo: " << path.string() << ": cannot be written\n";
+  return false;
+}
+
+// Reads a spec given on the command line; empty (said on stderr) when it cannot.
+std::string ReadText(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  if (!in) std::cerr << "mixlaw demo: " << path << ": cannot be read\n";
+  return in ? text.str() : std::string();
+}
+
+// The spec with `offset` added to each of its seeds and its pretraining seed (unchanged when it is not JSON: the parser
+// then says why).
+std::string ShiftSeeds(const std::string& text, int64_t offset) {
+  nlohmann::json spec = nlohmann::json::parse(text, nullptr, false);
+  if (!spec.is_object() || !spec.contains("seeds") || !spec["seeds"].is_array()) return text;
+  for (auto& seed : spec["seeds"]) {
+    if (seed.is_number_integer()) seed = seed.get<int64_t>() + offset;
   }
-  std::string spec = f.spec;
-  if (spec.empty()) {
-    spec = (std::filesystem::path(f.dir) / "sweep.json").string();
-    std::ofstream out(spec);
-    out << (f.preset == "synthetic" ? kDemoSyntheticSpecJson : kDemoSpecJson);
-    if (!out) {
-      std::cerr << "mixlaw demo: " << spec << ": cannot be written\n";
-      return kExitError;
-    }
+  if (spec.contains("pretrain") && spec["pretrain"].is_object()) {
+    spec["pretrain"]["seed"] = spec["pretrain"].value("seed", int64_t{0}) + offset;
   }
-  if (f.preset == "synthetic") {
-    std::cout << "mixlaw demo: a sweep on the SYNTHETIC trainer (losses drawn from the coupling "
-                 "law with noise; no model is trained)\n";
-  } else {
-    std::cout << "mixlaw demo: continual pre-training of small English Llama models on Chinese, "
-                 "an ALMR x LR grid per size, on the builtin CPU trainer\n";
-    if (f.spec.empty() && !PrepareDemoData(f.dir)) return kExitError;
-  }
-  std::cout << "  spec " << spec << ", store " << f.dir << "/demo.db\n";
-  InstallStopSignals();
+  return spec.dump(2) + "\n";
+}
+
+// Runs one sweep of the study in the demo's store; nullopt (said on stderr) when it did not end.
+std::optional<EmbeddedSweepResult> RunSweep(const DemoFlags& f, const std::string& spec_path) {
   EmbeddedSweepOptions options;
-  options.spec_path = spec;
+  options.spec_path = spec_path;
   options.db_path = (std::filesystem::path(f.dir) / "demo.db").string();
   options.workers = f.workers > 0 ? f.workers
                                   : std::max(2, static_cast<int>(std::thread::hardware_concurrency()));
@@ -91,41 +127,247 @@ int RunDemo(const DemoFlags& f) {
   absl::StatusOr<EmbeddedSweepResult> result = RunEmbeddedSweep(options);
   if (!result.ok()) {
     std::cerr << "mixlaw demo: " << result.status().message() << "\n";
-    return kExitError;
+    return std::nullopt;
   }
   if (result->interrupted) {
-    std::cerr << "interrupted: run mixlaw demo again to resume\n";
-    return kExitError;
+    std::cerr << "interrupted: run mixlaw demo again (same --dir) to resume\n";
+    return std::nullopt;
   }
-  std::cout << "sweep " << result->sweep.id() << ": " << CountsText(result->sweep) << "\n\n"
-            << "Best grid point per model and ALMR (lowest final eval/additional loss, in nats "
-               "per token; base = the English loss there):\n";
-  std::map<std::pair<std::string, double>, const v1::Run*> best;
-  for (const v1::Run& r : result->runs) {
-    auto it = r.final_loss().find("eval/additional");
+  std::cout << "  sweep " << result->sweep.id() << " (" << result->sweep.name()
+            << "): " << CountsText(result->sweep) << "\n";
+  return std::move(*result);
+}
+
+// The best grid point per model and ALMR on the additional split.
+void PrintBestGridPoints(const std::vector<v1::Run>& runs) {
+  std::map<std::pair<double, double>, const v1::Run*> best;
+  for (const v1::Run& r : runs) {
+    auto it = r.final_loss().find(kSplitAdditional);
     if (r.stage() != "cpt" || r.state() != v1::RUN_STATE_SUCCEEDED || it == r.final_loss().end()) {
       continue;
     }
-    const v1::Run*& b = best[{r.model(), r.almr()}];
-    if (b == nullptr || it->second < b->final_loss().at("eval/additional")) b = &r;
+    const v1::Run*& b = best[{r.params(), r.almr()}];
+    if (b == nullptr || it->second < b->final_loss().at(kSplitAdditional)) b = &r;
   }
-  std::printf("  %-8s %6s  %10s  %9s  %9s\n", "model", "ALMR", "best LR", "additional", "base");
+  std::printf("  best grid point per size and ALMR (final loss, nats per token):\n");
+  std::printf("    %-8s %7s %6s  %10s  %10s  %9s\n", "model", "N", "ALMR", "best LR",
+              "additional", "base");
   for (const auto& [key, r] : best) {
-    std::printf("  %-8s %6s  %10s  %9s  %9s\n", key.first.c_str(), FormatAlmr(key.second).c_str(),
+    auto base = r->final_loss().find(kSplitBase);
+    std::printf("    %-8s %7s %6s  %10s  %10s  %9s\n", r->model().c_str(),
+                FormatParams(key.first).c_str(), FormatAlmr(key.second).c_str(),
                 FormatLr(r->peak_lr()).c_str(),
-                FormatLoss(r->final_loss().at("eval/additional")).c_str(),
-                FormatLoss(r->final_loss().count("eval/base") ? r->final_loss().at("eval/base")
-                                                              : std::nan(""))
-                    .c_str());
+                FormatLoss(r->final_loss().at(kSplitAdditional)).c_str(),
+                FormatLoss(base == r->final_loss().end() ? std::nan("") : base->second).c_str());
   }
-  std::cout << "\nEvery run's curves and final losses are in " << options.db_path
-            << "; run outputs and checkpoints under " << f.dir << "/runs.\n"
-            << "To fit the coupling law to them and ask for a target size:\n"
-            << "  mixlaw fit " << result->sweep.id() << " --db " << options.db_path
-            << " --out fit.json\n"
-            << "  mixlaw recommend " << result->sweep.id() << " --db " << options.db_path
-            << " --target-params 4e6\n";
-  return HasFailures(result->sweep) ? kExitRunsFailed : kExitOk;
+}
+
+std::string Ratio(double x) { return absl::StrFormat("x%.2f", x); }
+std::string Percent(double x) { return absl::StrFormat("%+.2f%%", 100 * x); }
+
+void PrintPlan(const TargetPlan& plan) {
+  const Recommendation& r = plan.recommendation;
+  std::printf("  coupling law on %zu runs; R^2 (log) %.4f / %.4f (additional / base)\n",
+              plan.fit.data.runs, plan.fit.components[0].r2_log,
+              plan.fit.components.size() > 1 ? plan.fit.components[1].r2_log : std::nan(""));
+  std::printf("  recommendation at %s (%s): ALMR %s, LR %s; predicted %s %s, %s %s\n",
+              FormatParams(plan.target_params).c_str(), r.criterion.c_str(),
+              FormatAlmr(r.almr).c_str(), FormatLr(r.lr).c_str(), kSplitAdditional,
+              FormatLoss(r.loss_additional).c_str(), kSplitBase, FormatLoss(r.loss_base).c_str());
+  for (const std::string& w : r.warnings) std::printf("    warning: %s\n", w.c_str());
+  std::printf("  checked at ALMR %s (the swept ALMR nearest): the law's optimal LR %s, the "
+              "largest proxy's (%s) %s%s\n",
+              FormatAlmr(plan.almr).c_str(), FormatLr(plan.predicted_lr).c_str(),
+              FormatParams(plan.largest_proxy).c_str(), FormatLr(plan.transfer_lr).c_str(),
+              plan.transfer_interior ? "" : " (at the edge of its grid)");
+  std::string lrs;
+  for (double lr : plan.lrs) lrs += (lrs.empty() ? "" : ", ") + FormatLr(lr);
+  std::printf("  training the target at LR %s\n", lrs.c_str());
+}
+
+void PrintCheck(const TargetPlan& plan, const TargetCheck& c, const std::string& model) {
+  const double n_ratio = plan.target_params / plan.largest_proxy;
+  std::printf(
+      "\nAt the held-out target %s (%s parameters, %.1fx the largest proxy), ALMR %s, %s, "
+      "mean of %d seeds:\n",
+      model.c_str(), FormatParams(plan.target_params).c_str(), n_ratio,
+      FormatAlmr(plan.almr).c_str(), kSplitAdditional, c.seeds);
+  std::printf("    %-20s %10s  %12s  %12s  %22s\n", "", "LR", "LR/measured", "loss",
+              "vs measured optimum");
+  std::printf("    %-20s %10s  %12s  %12s  %22s\n", "measured optimum",
+              FormatLr(c.measured_lr).c_str(), "", FormatLoss(c.measured_loss).c_str(), "");
+  std::printf("    %-20s %10s  %12s  %12s  %22s\n", "coupling law",
+              FormatLr(plan.predicted_lr).c_str(), Ratio(plan.predicted_lr / c.measured_lr).c_str(),
+              FormatLoss(plan.predicted_loss).c_str(),
+              (Percent(plan.predicted_loss / c.measured_loss - 1) + " (predicted)").c_str());
+  std::printf("    %-20s %10s  %12s  %12s  %22s\n", "  trained at its LR", "", "",
+              FormatLoss(c.predicted_lr_loss).c_str(),
+              Percent(c.predicted_lr_loss / c.measured_loss - 1).c_str());
+  std::printf("    %-20s %10s  %12s  %12s  %22s\n", "direct transfer",
+              FormatLr(plan.transfer_lr).c_str(), Ratio(plan.transfer_lr / c.measured_lr).c_str(),
+              FormatLoss(c.transfer_loss).c_str(),
+              (Percent(c.transfer_loss / c.measured_loss - 1) + " (trained)").c_str());
+  for (const std::string& note : c.notes) std::printf("    note: %s\n", note.c_str());
+  const double law_error = std::fabs(std::log(plan.predicted_lr / c.measured_lr));
+  const double transfer_error = std::fabs(std::log(plan.transfer_lr / c.measured_lr));
+  std::printf("  goals: optimal LR within x1.5: %s; loss within 1%%: %s; LR closer than direct "
+              "transfer: %s\n",
+              law_error <= std::log(1.5) ? "met" : "NOT met",
+              std::fabs(plan.predicted_loss / c.measured_loss - 1) <= 0.01 ? "met" : "NOT met",
+              law_error < transfer_error ? "met" : "NOT met");
+}
+
+// The target check as the report draws it.
+TargetValidation ValidationOf(const TargetPlan& plan, const TargetCheck& check,
+                              const ObservationSet& target, const std::string& model) {
+  TargetValidation v;
+  v.model = model;
+  v.params = plan.target_params;
+  v.almr = plan.almr;
+  for (const Observation& o : target.runs) {
+    auto loss = [&](const char* split) {
+      auto it = o.final_loss.find(split);
+      return it == o.final_loss.end() ? std::nan("") : it->second;
+    };
+    v.runs.push_back({o.peak_lr, o.seed, loss(kSplitAdditional), loss(kSplitBase)});
+  }
+  v.predicted_lr = plan.predicted_lr;
+  v.predicted_loss = plan.predicted_loss;
+  v.measured_lr = check.measured_lr;
+  v.measured_loss = check.measured_loss;
+  v.transfer_lr = plan.transfer_lr;
+  v.transfer_loss = check.transfer_loss;
+  v.split = kSplitAdditional;
+  return v;
+}
+
+// Writes DIR/report from the proxies' sweep (read back with its curves), the plan and the check.
+bool WriteDemoReport(const DemoFlags& f, int64_t proxies_id, const TargetPlan& plan,
+                     const TargetValidation& validation) {
+  SweepSourceFlags source;
+  source.db = (std::filesystem::path(f.dir) / "demo.db").string();
+  absl::StatusOr<SweepData> data = LoadSweep(source, proxies_id, /*with_points=*/true);
+  if (!data.ok()) {
+    std::cerr << "mixlaw demo: report: " << data.status().message() << "\n";
+    return false;
+  }
+  ReportInput input;
+  input.sweep = SummaryOf(*data);
+  input.fit = plan.fit;
+  input.options.target_params = plan.target_params;
+  input.recommendation = plan.recommendation;
+  input.validation = validation;
+  absl::StatusOr<ReportFiles> files =
+      WriteReport(input, (std::filesystem::path(f.dir) / "report").string());
+  if (!files.ok()) {
+    std::cerr << "mixlaw demo: report: " << files.status().message() << "\n";
+    return false;
+  }
+  std::cout << "\nReport: " << files->html << " (and " << files->markdown << ")\n";
+  return true;
+}
+
+int RunDemo(const DemoFlags& f) {
+  std::error_code ec;
+  std::filesystem::create_directories(f.dir, ec);
+  if (ec) {
+    std::cerr << "mixlaw demo: cannot create " << f.dir << ": " << ec.message() << "\n";
+    return kExitUsage;
+  }
+  const std::filesystem::path dir(f.dir);
+  const Preset preset = PresetNamed(f.preset);
+  std::string proxies_text = f.spec.empty() ? preset.proxies : ReadText(f.spec);
+  std::string target_text = !f.target_spec.empty() ? ReadText(f.target_spec)
+                            : f.spec.empty()       ? preset.target
+                                                   : "";
+  if (proxies_text.empty() || (!f.target_spec.empty() && target_text.empty())) return kExitUsage;
+  if (f.seed != 0) {
+    proxies_text = ShiftSeeds(proxies_text, f.seed);
+    if (!target_text.empty()) target_text = ShiftSeeds(target_text, f.seed);
+  }
+  const std::string proxies_path = (dir / "sweep.json").string();
+  if (!WriteText(proxies_path, proxies_text)) return kExitError;
+
+  if (preset.synthetic && f.spec.empty()) {
+    std::cout << "mixlaw demo: the SYNTHETIC preset: losses are drawn from the coupling law with "
+                 "noise; no model is trained\n";
+  } else {
+    std::cout << "mixlaw demo: continual pre-training of small English Llama models on Chinese, "
+                 "proxy sizes to a held-out target size, on the builtin CPU trainer\n";
+  }
+  std::cout << "  store " << f.dir << "/demo.db; running it again resumes\n";
+  std::cout << "\n[1/4] corpora\n";
+  if (preset.synthetic) {
+    std::cout << "  none needed: the synthetic trainer reads no text\n";
+  } else if (!PrepareDemoData(dir)) {
+    return kExitError;
+  }
+  InstallStopSignals();
+
+  std::cout << "\n[2/4] proxy sizes: base model pretraining, then the ALMR x LR grid ("
+            << proxies_path << ")\n";
+  std::optional<EmbeddedSweepResult> proxies = RunSweep(f, proxies_path);
+  if (!proxies) return kExitError;
+  PrintBestGridPoints(proxies->runs);
+  if (target_text.empty()) {
+    std::cout << "\nno target spec: fit and check skipped (mixlaw fit " << proxies->sweep.id()
+              << " --db " << f.dir << "/demo.db)\n";
+    return HasFailures(proxies->sweep) ? kExitRunsFailed : kExitOk;
+  }
+
+  std::cout << "\n[3/4] fit the coupling law to the proxies and extrapolate to the target\n";
+  nlohmann::json target_template = nlohmann::json::parse(target_text, nullptr, false);
+  absl::StatusOr<SweepSpec> target_parsed =
+      target_template.is_discarded()
+          ? absl::InvalidArgumentError("target spec: not JSON")
+          : ParseSweepSpec(target_text, "target spec", dir.string());
+  if (!target_parsed.ok() || target_parsed->models.size() != 1) {
+    std::cerr << "mixlaw demo: "
+              << (target_parsed.ok() ? "target spec: models: exactly one target model"
+                                     : std::string(target_parsed.status().message()))
+              << "\n";
+    return kExitUsage;
+  }
+  const ModelConfig& target_model = target_parsed->models.front();
+  absl::StatusOr<ObservationSet> proxy_runs =
+      SweepObservations(SweepData{proxies->sweep, proxies->runs, {}});
+  if (!proxy_runs.ok()) {
+    std::cerr << "mixlaw demo: " << proxy_runs.status().message() << "\n";
+    return kExitError;
+  }
+  const int threads = std::max(2, static_cast<int>(std::thread::hardware_concurrency()));
+  absl::StatusOr<TargetPlan> plan =
+      PlanTarget(*proxy_runs, target_model.FitParams(), f.bootstrap, threads);
+  if (!plan.ok()) {
+    std::cerr << "mixlaw demo: " << plan.status().message() << "\n";
+    return kExitError;
+  }
+  if (!WriteFitFile(plan->fit, (dir / "fit.json").string()).ok()) return kExitError;
+  PrintPlan(*plan);
+
+  std::cout << "\n[4/4] the target size, trained for real around the prediction\n";
+  const std::string target_path = (dir / "target.json").string();
+  if (!WriteText(target_path, TargetSpec(target_template, *plan).dump(2) + "\n")) return kExitError;
+  std::optional<EmbeddedSweepResult> target = RunSweep(f, target_path);
+  if (!target) return kExitError;
+  absl::StatusOr<ObservationSet> target_runs =
+      SweepObservations(SweepData{target->sweep, target->runs, {}});
+  absl::StatusOr<TargetCheck> check =
+      target_runs.ok() ? CheckTarget(*plan, *target_runs) : target_runs.status();
+  if (!check.ok()) {
+    std::cerr << "mixlaw demo: " << check.status().message() << "\n";
+    return kExitError;
+  }
+  PrintCheck(*plan, *check, target_model.name);
+  if (!WriteDemoReport(f, proxies->sweep.id(), *plan,
+                       ValidationOf(*plan, *check, *target_runs, target_model.name))) {
+    return kExitError;
+  }
+  std::cout << "The fit is in " << f.dir << "/fit.json; every run's curves in " << f.dir
+            << "/demo.db (sweeps " << proxies->sweep.id() << " and " << target->sweep.id()
+            << "), run outputs under " << f.dir << "/runs.\n";
+  const bool failures = HasFailures(proxies->sweep) || HasFailures(target->sweep);
+  return failures ? kExitRunsFailed : kExitOk;
 }
 
 }  // namespace
@@ -136,11 +378,21 @@ void AddDemoCommand(CLI::App& app, int* exit_code) {
       "demo", "Run the demo study end to end on this machine (resumes when run again)");
   demo->add_option("--dir", f.dir, "Working directory for the store and run outputs")
       ->capture_default_str();
-  demo->add_option("--spec", f.spec, "Use this sweep spec instead of the demo's");
   demo->add_option("--preset", f.preset,
-                   "proxy: the Llama trainer on real text; synthetic: the synthetic trainer")
+                   "default: 3 proxy sizes and a 4x target on real text (about 10 minutes on 2 "
+                   "cores); full: a bigger study; synthetic: the synthetic trainer")
       ->capture_default_str()
-      ->check(CLI::IsMember({"proxy", "synthetic"}));
+      ->check(CLI::IsMember({"default", "full", "synthetic"}));
+  demo->add_option("--spec", f.spec, "Use this sweep spec for the proxies instead of the preset's");
+  demo->add_option("--target-spec", f.target_spec,
+                   "The target model's sweep spec (its grid is set from the fit)");
+  demo->add_option("--seed", f.seed,
+                   "Added to every seed of both sweeps: the same study, other random draws")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
+  demo->add_option("--bootstrap", f.bootstrap, "Bootstrap resamples for the fit's intervals")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
   demo->add_option("--workers", f.workers, "Concurrent trainers (default: one per core)");
   demo->callback([exit_code] { *exit_code = RunDemo(f); });
 }

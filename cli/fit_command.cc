@@ -28,9 +28,7 @@ struct FitFlags {
 
 std::string Interval(const ParameterEstimate& p) {
   if (std::isnan(p.lower)) return "";
-  char buffer[64];
-  std::snprintf(buffer, sizeof(buffer), "[%.5g, %.5g]", p.lower, p.upper);
-  return buffer;
+  return "[" + FormatEstimate(p.lower) + ", " + FormatEstimate(p.upper) + "]";
 }
 
 void PrintComponent(const ComponentFit& c, int bootstrap) {
@@ -39,12 +37,11 @@ void PrintComponent(const ComponentFit& c, int bootstrap) {
               bootstrap > 0 ? "95% bootstrap interval" : "");
   for (const ParameterEstimate& p : c.parameters) {
     if (p.held) {
-      std::printf("  %-10s %12.5g %12s\n", p.name.c_str(), p.value, "held");
+      std::printf("  %-10s %12s %12s\n", p.name.c_str(), FormatEstimate(p.value).c_str(), "held");
       continue;
     }
-    char error[32] = "-";
-    if (!std::isnan(p.std_error)) std::snprintf(error, sizeof(error), "%.3g", p.std_error);
-    std::printf("  %-10s %12.5g %12s   %s%s\n", p.name.c_str(), p.value, error, Interval(p).c_str(),
+    std::printf("  %-10s %12s %12s   %s%s\n", p.name.c_str(), FormatEstimate(p.value).c_str(),
+                FormatStdError(p.std_error).c_str(), Interval(p).c_str(),
                 p.at_bound ? "  (at a bound)" : "");
   }
   size_t near_best = 0, converged = 0;
@@ -65,8 +62,9 @@ void PrintComponent(const ComponentFit& c, int bootstrap) {
       std::printf("    %-6s %-8s %3zu points  RMSE %.4f", f.group.c_str(), value.c_str(), f.points,
                   f.rmse_log);
       if (f.optima > 0) {
-        std::printf("  LR optimum off by x%.2f median, x%.2f max over %zu", f.lr_factor_median,
-                    f.lr_factor_max, f.optima);
+        std::printf("  LR optimum off by %s median, %s max over %zu",
+                    FormatFactor(f.lr_factor_median).c_str(), FormatFactor(f.lr_factor_max).c_str(),
+                    f.optima);
       }
       std::printf("\n");
     }

@@ -36,13 +36,20 @@ bool HasFailures(const v1::Sweep& sweep) {
   return CountOf(sweep, v1::RUN_STATE_FAILED) + CountOf(sweep, v1::RUN_STATE_CANCELLED) > 0;
 }
 
-std::string CountsText(const v1::Sweep& sweep) {
-  std::string text;
+std::vector<std::pair<std::string, int64_t>> StateCounts(const v1::Sweep& sweep) {
+  std::vector<std::pair<std::string, int64_t>> counts;
   for (v1::RunState state : kStateOrder) {
     int64_t n = CountOf(sweep, state);
-    if (n == 0) continue;
+    if (n > 0) counts.emplace_back(RunStateName(state), n);
+  }
+  return counts;
+}
+
+std::string CountsText(const v1::Sweep& sweep) {
+  std::string text;
+  for (const auto& [state, n] : StateCounts(sweep)) {
     if (!text.empty()) text += ", ";
-    text += std::to_string(n) + " " + RunStateName(state);
+    text += std::to_string(n) + " " + state;
   }
   return text.empty() ? "no runs" : text;
 }

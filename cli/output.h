@@ -4,6 +4,7 @@
 
 #include <ostream>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "mixlaw/v1/mixlaw.pb.h"
@@ -13,6 +14,8 @@ namespace mixlaw {
 
 // "12 succeeded, 3 running, 30 pending": every state with runs, in a fixed order.
 std::string CountsText(const v1::Sweep& sweep);
+// The same as (state name, runs) pairs, in the same order.
+std::vector<std::pair<std::string, int64_t>> StateCounts(const v1::Sweep& sweep);
 // "[##########..........]  50.0%": the sweep's progress.
 std::string ProgressBar(const v1::Sweep& sweep, int width);
 // The count of runs in `state`.

@@ -10,6 +10,7 @@
 #include "common/number_format.h"
 #include "fitter/fit_json.h"
 #include "fitter/recommend.h"
+#include "fitter/recommend_json.h"
 
 namespace mixlaw {
 
@@ -29,39 +30,6 @@ struct RecommendFlags {
   CLI::Option* weight_option = nullptr;
   CLI::Option* exponent_option = nullptr;
 };
-
-nlohmann::json Number(double v) { return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(); }
-
-nlohmann::json IntervalJson(const Interval& i) { return {Number(i.lower), Number(i.upper)}; }
-
-nlohmann::json RecommendationJson(const Recommendation& r) {
-  nlohmann::json grid = nlohmann::json::array();
-  for (const AlmrRow& row : r.grid) {
-    grid.push_back({{"almr", row.almr},
-                    {"lr_opt_additional", row.lr_additional},
-                    {"lr_opt_base", row.lr_base},
-                    {"lr", row.lr},
-                    {"loss_additional", row.loss_additional},
-                    {"loss_base", row.loss_base},
-                    {"feasible", row.feasible}});
-  }
-  return {{"target_params", r.target_params},
-          {"criterion", r.criterion},
-          {"transfer", r.transfer},
-          {"almr", r.almr},
-          {"almr_interval", IntervalJson(r.almr_interval)},
-          {"lr", r.lr},
-          {"lr_interval", IntervalJson(r.lr_interval)},
-          {"loss_additional", r.loss_additional},
-          {"loss_additional_interval", IntervalJson(r.loss_additional_interval)},
-          {"loss_base", r.loss_base},
-          {"loss_base_interval", IntervalJson(r.loss_base_interval)},
-          {"base_reference", r.base_reference},
-          {"forgetting", r.forgetting},
-          {"bootstrap_replicates", r.replicates},
-          {"grid", grid},
-          {"warnings", r.warnings}};
-}
 
 std::string Between(const Interval& i, std::string (*format)(double)) {
   return std::isnan(i.lower) ? "" : "  [" + format(i.lower) + ", " + format(i.upper) + "]";
@@ -136,7 +104,7 @@ int RunRecommend(const RecommendFlags& f) {
     return rec.status().code() == absl::StatusCode::kInvalidArgument ? kExitUsage : kExitError;
   }
   if (f.source.client.json) {
-    nlohmann::json j = RecommendationJson(*rec);
+    nlohmann::json j = RecommendationToJson(*rec);
     j["fit"] = {{"source", fit->source}, {"law", fit->law}, {"runs", fit->data.runs}};
     std::cout << j.dump(2) << "\n";
   } else {

@@ -41,4 +41,10 @@ std::string FormatParams(double params) {
 
 std::string FormatPercent(double fraction) { return Printf("%.1f%%", fraction * 100.0); }
 
+std::string FormatEstimate(double value) { return Printf("%.5g", value); }
+
+std::string FormatStdError(double error) { return std::isnan(error) ? "-" : Printf("%.3g", error); }
+
+std::string FormatFactor(double factor) { return Printf("x%.2f", factor); }
+
 }  // namespace mixlaw

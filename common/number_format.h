@@ -12,6 +12,9 @@ std::string FormatLr(double lr);          // "3.00e-03"
 std::string FormatAlmr(double almr);      // "0.25"
 std::string FormatParams(double params);  // "70B", "8.03B", "125M", "480k"
 std::string FormatPercent(double fraction);  // "45.0%"
+std::string FormatEstimate(double value);   // a fitted parameter or its bound: "-0.34512", "1.2346e+05"
+std::string FormatStdError(double error);   // a parameter's standard error: "0.0123"; "-" when NaN
+std::string FormatFactor(double factor);    // how far off a prediction is: "x1.25"
 
 }  // namespace mixlaw
 

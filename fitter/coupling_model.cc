@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "fitter/laws/coupling.h"
+#include "fitter/observations.h"
 
 namespace mixlaw {
 
@@ -55,6 +56,16 @@ double CouplingModel::LossAdditional(double almr, double lr, double params) cons
 
 double CouplingModel::LossBase(double almr, double lr, double params) const {
   return Loss<CouplingBaseResidual>(base_, almr, lr, params);
+}
+
+double CouplingModel::LnOptimalLrOn(const std::string& split, double almr, double params) const {
+  return split == kSplitAdditional ? LnOptimalLrAdditional(almr, params)
+                                   : LnOptimalLrBase(almr, params);
+}
+
+double CouplingModel::LossOn(const std::string& split, double almr, double lr,
+                             double params) const {
+  return split == kSplitAdditional ? LossAdditional(almr, lr, params) : LossBase(almr, lr, params);
 }
 
 double CouplingModel::BaseReference(double params) const {

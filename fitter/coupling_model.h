@@ -3,6 +3,7 @@
 #ifndef MIXLAW_FITTER_COUPLING_MODEL_H_
 #define MIXLAW_FITTER_COUPLING_MODEL_H_
 
+#include <string>
 #include <vector>
 
 namespace mixlaw {
@@ -25,6 +26,10 @@ class CouplingModel {
   // L_s(r, eta, N), by the same functors the fit used.
   double LossAdditional(double almr, double lr, double params) const;
   double LossBase(double almr, double lr, double params) const;
+
+  // The same by split name: `split` is kSplitAdditional, else the base split is meant.
+  double LnOptimalLrOn(const std::string& split, double almr, double params) const;
+  double LossOn(const std::string& split, double almr, double lr, double params) const;
 
   // min over eta of L_base(0, eta, N) = E + A N^-alpha: what forgetting is measured from.
   double BaseReference(double params) const;

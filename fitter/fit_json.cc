@@ -216,6 +216,18 @@ absl::StatusOr<LawFit> FitFromJson(const json& j, const std::string& source) {
       c.bootstrap.push_back(NumberArray(b));
     }
     c.bootstrap_failed = static_cast<int>(NumberOr(cj, "bootstrap_failed", 0));
+    for (const json& f : cj.value("cross_validation", json::array())) {
+      if (!f.is_object()) continue;
+      CvFold fold;
+      fold.group = f.value("group", "");
+      fold.held_out = NumberOr(f, "held_out", kNaN);
+      fold.points = static_cast<size_t>(NumberOr(f, "points", 0));
+      fold.rmse_log = NumberOr(f, "rmse_log", kNaN);
+      fold.optima = static_cast<size_t>(NumberOr(f, "optima", 0));
+      fold.lr_factor_median = NumberOr(f, "lr_factor_median", kNaN);
+      fold.lr_factor_max = NumberOr(f, "lr_factor_max", kNaN);
+      c.cross_validation.push_back(fold);
+    }
     fit.components.push_back(std::move(c));
   }
   if (!r.ok()) return r.ToStatus();

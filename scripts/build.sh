@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the build needs (scripts/setup.sh), then configures and builds mixlaw into
-# ${BUILD:-build}. Incremental: a second run rebuilds only what changed.
+# ${BUILD:-build}: everything, or only the targets named (`build.sh mixlaw`). Incremental: a
+# second run rebuilds only what changed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
@@ -8,4 +9,8 @@ build=${BUILD:-build}
 if [ ! -f "$build/build.ninja" ]; then
   cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMIXLAW_WERROR=ON
 fi
-cmake --build "$build" -j "$(nproc)"
+if [ $# -gt 0 ]; then
+  cmake --build "$build" -j "$(nproc)" --target "$@"
+else
+  cmake --build "$build" -j "$(nproc)"
+fi

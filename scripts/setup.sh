@@ -11,9 +11,11 @@ packages=(
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler libsqlite3-dev sqlite3
   # numerics, formats and CLI
   libceres-dev libeigen3-dev nlohmann-json3-dev libcli11-dev libsentencepiece-dev
-  # tests and benchmarks
+  # the report: Chart.js is compiled into report.html (libjs-chart.js, read at build time)
+  libjs-chart.js
+  # tests and benchmarks; chromium opens the report headless in its test, zlib reads the screenshot
   libgtest-dev libgmock-dev libbenchmark-dev python3 python3-optuna python3-numpy python3-scipy python3-torch
-  libopenblas0-pthread
+  libopenblas0-pthread chromium zlib1g-dev
   # demo corpora: English and Chinese text
   fortunes fortunes-zh
 )

@@ -21,6 +21,7 @@ nlohmann::json TrainingConfig::ToJson() const {
           {"grad_accum", grad_accum},
           {"schedule", schedule.ToJson()},
           {"eval_every", eval_every},
+          {"eval_at_start", eval_at_start},
           {"checkpoint_every", checkpoint_every},
           {"weight_decay", weight_decay},
           {"grad_clip", grad_clip},
@@ -35,7 +36,7 @@ TrainingConfig ParseTrainingConfig(const nlohmann::json& value, const std::strin
   TrainingConfig t;
   if (!reader.CheckObject(value, path,
                           {"tokens", "batch_size", "seq_len", "grad_accum", "schedule",
-                           "eval_every", "checkpoint_every", "weight_decay", "grad_clip", "beta1",
+                           "eval_every", "eval_at_start", "checkpoint_every", "weight_decay", "grad_clip", "beta1",
                            "beta2", "adam_eps", "spike_factor"})) {
     return t;
   }
@@ -50,6 +51,7 @@ TrainingConfig ParseTrainingConfig(const nlohmann::json& value, const std::strin
   }
   t.eval_every = reader.Integer(value, path, "eval_every", false, Bounds::NonNegative())
                      .value_or(t.eval_every);
+  t.eval_at_start = reader.Bool(value, path, "eval_at_start", false).value_or(t.eval_at_start);
   t.checkpoint_every =
       reader.Integer(value, path, "checkpoint_every", false, Bounds::NonNegative())
           .value_or(t.checkpoint_every);

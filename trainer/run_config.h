@@ -22,6 +22,7 @@ struct TrainingConfig {
   int64_t grad_accum = 1;
   Schedule schedule;
   int64_t eval_every = 0;   // steps between evaluations; 0: only at the end
+  bool eval_at_start = true;  // also evaluate before the first step (for CPT: the base model)
   int64_t checkpoint_every = 0;  // steps between checkpoints; 0: only at the end
   double weight_decay = 0.1;
   double grad_clip = 1.0;   // global-norm clipping; 0 disables it

@@ -217,6 +217,62 @@ TEST(CliE2ETest, FitAndRecommendReadASweepFromItsStoreOrItsOrchestrator) {
   EXPECT_EQ(both.status.code, 2) << both.err;
 }
 
+// The whole study on the synthetic trainer: proxies, fit, a target 4 times the largest proxy
+// trained at LRs around the prediction, the comparison with direct transfer; again resumes.
+TEST(CliE2ETest, SyntheticDemoChecksItsPredictionAtAHeldOutSizeAndResumes) {
+  auto dir = TestDir();
+  Result first = Mixlaw({"demo", "--preset", "synthetic", "--dir", (dir / "d").string(),
+                         "--bootstrap", "20"});
+  ASSERT_EQ(first.status.code, 0) << first.err;
+  const std::string out = first.Out();
+  EXPECT_NE(out.find("sweep 1 (demo-synthetic): 87 succeeded"), std::string::npos) << out;
+  EXPECT_NE(out.find("(40M parameters, 4.0x the largest proxy)"), std::string::npos) << out;
+  EXPECT_NE(out.find("direct transfer"), std::string::npos) << out;
+  EXPECT_NE(out.find("goals: optimal LR within x1.5: met"), std::string::npos) << out;
+
+  std::ifstream target_file(dir / "d" / "target.json");
+  auto target = nlohmann::json::parse(target_file);
+  ASSERT_EQ(target["grid"]["almr"].size(), 1u);
+  std::vector<double> lrs = target["grid"]["lr"];
+  ASSERT_GE(lrs.size(), 5u);
+  for (size_t i = 1; i < lrs.size(); ++i) EXPECT_LE(lrs[i] / lrs[i - 1], 1.41) << i;
+  EXPECT_EQ(target["models"][0]["params"], 4e7);
+  EXPECT_TRUE(std::filesystem::exists(dir / "d" / "fit.json"));
+  // 3 seeds per LR plus the pretraining run, all succeeded.
+  const std::string expected = "sweep 2 (demo-synthetic-target): " +
+                               std::to_string(3 * lrs.size() + 1) + " succeeded";
+  EXPECT_NE(out.find(expected), std::string::npos) << out;
+  EXPECT_TRUE(std::filesystem::exists(dir / "d" / "report" / "report.html"));
+
+  Result again = Mixlaw({"demo", "--preset", "synthetic", "--dir", (dir / "d").string(),
+                         "--bootstrap", "20"});
+  ASSERT_EQ(again.status.code, 0) << again.err;
+  EXPECT_NE(again.err.find("resumed sweep 2"), std::string::npos) << again.err;
+  EXPECT_EQ(again.Out().substr(again.Out().find("At the held-out")),
+            out.substr(out.find("At the held-out")))
+      << "the same study, read back from the store";
+}
+
+// examples/fit-from-csv.sh: losses measured by another tool, fitted, recommended and reported.
+TEST(CliE2ETest, FitFromCsvExampleWritesTheFitAndTheReport) {
+  auto dir = TestDir();
+  SpawnOptions options;
+  options.argv = {"bash", std::string(MIXLAW_SOURCE_DIR) + "/examples/fit-from-csv.sh",
+                  MIXLAW_BINARY, (dir / "out").string()};
+  options.stderr_tail_bytes = 1 << 16;
+  auto child = ChildProcess::Spawn(options);
+  ASSERT_TRUE(child.ok());
+  std::vector<std::string> lines;
+  ExitStatus status = (*child)->Wait(&lines);
+  ASSERT_EQ(status.code, 0) << (*child)->stderr_tail();
+  std::string all;
+  for (const std::string& l : lines) all += l + "\n";
+  EXPECT_NE(all.find("coupling law on 48 runs"), std::string::npos) << all;
+  EXPECT_NE(all.find("recommendation for 5M"), std::string::npos) << all;
+  EXPECT_TRUE(std::filesystem::exists(dir / "out" / "fit.json"));
+  EXPECT_TRUE(std::filesystem::exists(dir / "out" / "report" / "report.html"));
+}
+
 TEST(CliE2ETest, InterruptedEmbeddedSweepResumesFromItsStore) {
   auto dir = TestDir();
   std::string spec = WriteFile(dir / "s.json",

@@ -2,6 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <fstream>
+#include <sstream>
+
 namespace mixlaw {
 namespace {
 
@@ -95,6 +99,37 @@ TEST(SweepSpecTest, RefusesInvalidJsonWithItsPosition) {
   EXPECT_NE(spec.status().message().find("s.json: not valid JSON"), std::string::npos);
   EXPECT_NE(spec.status().message().find("line 1"), std::string::npos);
 }
+
+// Every demo preset: both specs parse, the target is one model of at least 4 times the largest
+// proxy's parameters, and the proxies' spec names exactly that size as its fit target.
+class DemoPresetTest : public testing::TestWithParam<std::string> {};
+
+absl::StatusOr<SweepSpec> ParseExample(const std::string& name) {
+  std::string path = std::string(MIXLAW_SOURCE_DIR) + "/examples/" + name;
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  return ParseSweepSpec(text.str(), path, std::string(MIXLAW_SOURCE_DIR) + "/examples");
+}
+
+TEST_P(DemoPresetTest, TargetIsOneModelFourTimesTheLargestProxy) {
+  absl::StatusOr<SweepSpec> proxies = ParseExample(GetParam() + ".json");
+  absl::StatusOr<SweepSpec> target = ParseExample(GetParam() + "-target.json");
+  ASSERT_TRUE(proxies.ok()) << proxies.status();
+  ASSERT_TRUE(target.ok()) << target.status();
+  ASSERT_EQ(target->models.size(), 1u);
+  ASSERT_GE(proxies->models.size(), 3u) << "a ladder of at least three proxy sizes";
+  double largest = 0;
+  for (const ModelConfig& m : proxies->models) largest = std::max(largest, m.FitParams());
+  const double n = target->models[0].FitParams();
+  EXPECT_GE(n, 4 * largest);
+  ASSERT_TRUE(proxies->target_params.has_value());
+  EXPECT_EQ(*proxies->target_params, n);
+  EXPECT_GE(target->seeds.size(), 2u) << "several seeds at the target";
+}
+
+INSTANTIATE_TEST_SUITE_P(Examples, DemoPresetTest,
+                         testing::Values("demo", "demo-full", "demo-synthetic"));
 
 }  // namespace
 }  // namespace mixlaw

@@ -48,7 +48,7 @@ class Run {
     if (int code = Start(); code != kTrainerExitSuccess) return code;
     out_ << FormatTotalStepsLine(total_steps_) << std::endl;
     // Where the run starts from (for CPT: the base model), measured like every later point.
-    if (step_ == 0) Eval(0, t_.schedule.LrAt(0, total_steps_, c_.peak_lr));
+    if (step_ == 0 && t_.eval_at_start) Eval(0, t_.schedule.LrAt(0, total_steps_, c_.peak_lr));
     const int64_t warmup = static_cast<int64_t>(std::floor(t_.schedule.warmup_frac *
                                                            static_cast<double>(total_steps_)));
     std::vector<int32_t> inputs(static_cast<size_t>(model_.B()) * model_.T()), targets(inputs.size());

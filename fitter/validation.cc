@@ -1,0 +1,110 @@
+#include "fitter/validation.h"
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "common/number_format.h"
+
+namespace mixlaw {
+
+namespace {
+
+double ThreeDigits(double x) {
+  const double scale = std::pow(10.0, std::floor(std::log10(x)) - 2);
+  return std::round(x / scale) * scale;
+}
+
+bool Near(double a, double b, double relative) {
+  return std::fabs(a - b) <= relative * std::max(std::fabs(a), std::fabs(b));
+}
+
+std::string Where(double params, double almr) {
+  return absl::StrCat(FormatParams(params), ", ALMR ", FormatAlmr(almr));
+}
+
+}  // namespace
+
+std::vector<double> CheckLrs(double predicted, double transfer, double spacing, int each_side) {
+  std::vector<double> lrs;
+  for (int k = -each_side; k <= each_side; ++k) {
+    lrs.push_back(ThreeDigits(predicted * std::pow(spacing, k)));
+  }
+  if (transfer < lrs.front() / 1.1 || transfer > lrs.back() * 1.1) {
+    lrs.push_back(ThreeDigits(transfer));
+  }
+  std::sort(lrs.begin(), lrs.end());
+  return lrs;
+}
+
+absl::StatusOr<GroupOptimum> OptimumAt(const ObservationSet& runs, const std::string& split,
+                                       double params, double almr) {
+  std::vector<Point> points;
+  for (const Point& p : LossPoints(runs, split)) {
+    if (Near(p.params, params, 1e-6) && Near(p.almr, almr, 1e-9)) points.push_back(p);
+  }
+  for (Point& p : points) p.params = params, p.almr = almr, p.tokens = 0;  // one group
+  std::vector<GroupOptimum> optima = ObservedOptima(points);
+  if (optima.empty()) {
+    return absl::NotFoundError(
+        absl::StrCat(split, ": fewer than two LRs measured at ", Where(params, almr)));
+  }
+  return optima.front();
+}
+
+absl::StatusOr<double> MeanLossAt(const ObservationSet& runs, const std::string& split,
+                                  double params, double almr, double lr) {
+  double sum = 0;
+  int count = 0;
+  for (const Point& p : LossPoints(runs, split)) {
+    if (Near(p.params, params, 1e-6) && Near(p.almr, almr, 1e-9) && Near(p.lr, lr, 1e-6)) {
+      sum += p.value;
+      ++count;
+    }
+  }
+  if (count == 0) {
+    return absl::NotFoundError(absl::StrCat(split, ": no run at ", Where(params, almr), ", LR ",
+                                            FormatLr(lr)));
+  }
+  return sum / count;
+}
+
+absl::StatusOr<double> LossAt(const ObservationSet& runs, const std::string& split, double params,
+                              double almr, double lr) {
+  std::map<double, std::pair<double, int>> by_lr;  // LR -> (sum of losses, seeds)
+  for (const Point& p : LossPoints(runs, split)) {
+    if (!Near(p.params, params, 1e-6) || !Near(p.almr, almr, 1e-9)) continue;
+    auto& cell = by_lr[p.lr];
+    cell.first += p.value;
+    cell.second += 1;
+  }
+  if (by_lr.size() < 3) {
+    return absl::NotFoundError(absl::StrCat(split, ": fewer than three LRs measured at ",
+                                            Where(params, almr)));
+  }
+  if (lr < by_lr.begin()->first / 1.01 || lr > by_lr.rbegin()->first * 1.01) {
+    return absl::OutOfRangeError(absl::StrCat(split, ": ", FormatLr(lr),
+                                              " is outside the LRs measured at ",
+                                              Where(params, almr)));
+  }
+  std::vector<std::pair<double, double>> nearest;  // (ln LR, mean loss)
+  for (const auto& [x, cell] : by_lr) nearest.push_back({std::log(x), cell.first / cell.second});
+  const double at = std::log(lr);
+  std::sort(nearest.begin(), nearest.end(), [&](const auto& a, const auto& b) {
+    return std::fabs(a.first - at) < std::fabs(b.first - at);
+  });
+  nearest.resize(3);
+  double value = 0;  // Lagrange's form of the parabola through the three
+  for (size_t i = 0; i < 3; ++i) {
+    double term = nearest[i].second;
+    for (size_t j = 0; j < 3; ++j) {
+      if (j != i) term *= (at - nearest[j].first) / (nearest[i].first - nearest[j].first);
+    }
+    value += term;
+  }
+  return value;
+}
+
+}  // namespace mixlaw

@@ -1,0 +1,130 @@
+// The recommendation checked at the target size: runs trained there at several LRs, their
+// measured optimum beside the law's prediction and beside the largest proxy's LR used as is.
+#include <algorithm>
+#include <cmath>
+#include <map>
+
+#include "absl/strings/str_cat.h"
+#include "common/number_format.h"
+#include "report/palette.h"
+#include "report/sections.h"
+
+namespace mixlaw::report {
+
+namespace {
+
+double LossOf(const TargetValidation& v, const TargetValidation::Run& run) {
+  return v.split == kSplitAdditional ? run.loss_additional : run.loss_base;
+}
+
+std::vector<Cell> Row(const TargetValidation& v, const std::string& what, const std::string& key,
+                      double lr, double loss) {
+  const bool measured = v.measured_lr > 0 && v.measured_loss > 0;
+  return {{what},
+          {FormatLr(lr), "val:" + key + "_lr"},
+          {FormatLoss(loss), "val:" + key + "_loss"},
+          {measured ? FormatFactor(lr / v.measured_lr) : "-"},
+          {measured ? SignedPercent(loss / v.measured_loss - 1) : "-"}};
+}
+
+Series Vertical(const std::string& label, const std::string& color, double x, double lo,
+                double hi) {
+  Series s{label, color};
+  s.line = true;
+  s.dashed = true;
+  s.points = {{x, lo}, {x, hi}};
+  return s;
+}
+
+}  // namespace
+
+Section ValidationSection(const SectionInput& in) {
+  Section s{"validation", "Validation at the target size", {}};
+  const TargetValidation& v = *in.input.validation;
+  s.blocks.push_back(Paragraph(absl::StrCat(
+      v.model, " (", FormatParams(v.params), ") trained at ALMR ", FormatAlmr(v.almr), " over ",
+      v.runs.size(), " (LR, seed) runs: the LR with the lowest measured ", v.split,
+      " loss beside the law's predicted optimum and the largest proxy's optimum used as is. "
+      "LR / measured is how far each LR is from the measured optimum; the loss error is "
+      "relative to the measured optimum's loss.")));
+  Table t{"validation",
+          {"", "peak LR", "loss (nats/token)", "LR / measured", "loss error"},
+          {false, true, true, true, true},
+          {}};
+  t.rows.push_back(Row(v, "predicted by the law", "predicted", v.predicted_lr, v.predicted_loss));
+  t.rows.push_back(Row(v, "measured optimum", "measured", v.measured_lr, v.measured_loss));
+  t.rows.push_back(Row(v, "direct transfer (largest proxy's optimum)", "transfer", v.transfer_lr,
+                       v.transfer_loss));
+  s.blocks.push_back(TableBlock(std::move(t)));
+
+  Chart c{"validation",
+          v.model,
+          absl::StrCat(v.model, ": ", v.split, " at ALMR ", FormatAlmr(v.almr)),
+          {"peak LR (log scale)"},
+          {"final loss on " + v.split + " (nats/token)"}};
+  c.x.log = true;
+  std::map<int64_t, Series> by_seed;
+  std::map<double, std::pair<double, int>> by_lr;  // LR -> (sum, count) over seeds
+  double lo = HUGE_VAL, hi = -HUGE_VAL, lr_lo = HUGE_VAL, lr_hi = 0;
+  for (const TargetValidation::Run& run : v.runs) {
+    const double loss = LossOf(v, run);
+    if (!std::isfinite(loss) || !(run.lr > 0)) continue;
+    auto [it, added] = by_seed.try_emplace(run.seed);
+    if (added) {
+      it->second.label = absl::StrCat("seed ", run.seed);
+      it->second.color = Category(by_seed.size() - 1);
+    }
+    it->second.points.push_back({run.lr, loss});
+    by_lr[run.lr].first += loss;
+    by_lr[run.lr].second += 1;
+    lo = std::min(lo, loss);
+    hi = std::max(hi, loss);
+    lr_lo = std::min(lr_lo, run.lr);
+    lr_hi = std::max(lr_hi, run.lr);
+  }
+  for (auto& [seed, series] : by_seed) c.series.push_back(std::move(series));
+  Series mean{"seed mean", kTargetColor};
+  mean.line = true;
+  for (const auto& [lr, sum] : by_lr) mean.points.push_back({lr, sum.first / sum.second});
+  c.series.push_back(std::move(mean));
+  for (double lr : {v.predicted_lr, v.measured_lr, v.transfer_lr}) {
+    if (lr > 0) {
+      lr_lo = std::min(lr_lo, lr);
+      lr_hi = std::max(lr_hi, lr);
+    }
+  }
+  if (lr_lo < lr_hi) {
+    Series predicted{"law at " + FormatParams(v.params), "#e31a1c"};
+    predicted.line = true;
+    double lowest = HUGE_VAL;
+    for (double lr : LogSpace(lr_lo / 1.5, lr_hi * 1.5, 48)) {
+      const double loss = in.views.target.LossOn(v.split, v.almr, lr, v.params);
+      predicted.points.push_back({lr, loss});
+      lowest = std::min(lowest, loss);
+    }
+    c.series.push_back(std::move(predicted));
+    // The scale takes in the law's valley even when its level is off the measured losses.
+    if (std::isfinite(lowest) && lo < hi) {
+      hi = std::max(hi, lowest + 0.5 * (hi - lo));
+      lo = std::min(lo, lowest);
+    }
+  }
+  if (lo < hi) {
+    c.y.min = lo - 0.1 * (hi - lo);
+    c.y.max = hi + 0.1 * (hi - lo);
+    struct Marker {
+      const char* label;
+      const char* color;
+      double lr;
+    };
+    for (const Marker& m : {Marker{"predicted LR", "#e31a1c", v.predicted_lr},
+                            Marker{"measured optimum", "#111111", v.measured_lr},
+                            Marker{"direct transfer", "#7570b3", v.transfer_lr}}) {
+      if (m.lr > 0) c.series.push_back(Vertical(m.label, m.color, m.lr, *c.y.min, *c.y.max));
+    }
+  }
+  s.blocks.push_back(Charts({std::move(c)}));
+  return s;
+}
+
+}  // namespace mixlaw::report

@@ -1,0 +1,377 @@
+// The report of a fit to planted runs: the page is self-contained, every section and chart is
+// there with data, and the numbers it shows are the fit's and the recommendation's, in the
+// command line's formats, in the page and in the Markdown alike.
+#include "report/report.h"
+
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "fitter/fit_json.h"
+#include "gtest/gtest.h"
+#include "nlohmann/json.hpp"
+#include "report/law_views.h"
+#include "report/page_assets.h"
+#include "tests/report/report_fixture.h"
+
+namespace mixlaw {
+namespace {
+
+using testing_support::FitFileInput;
+using testing_support::SweepInput;
+using testing_support::Validation;
+
+std::string Html(const ReportInput& input) {
+  absl::StatusOr<std::string> html = ReportHtml(input);
+  EXPECT_TRUE(html.ok()) << html.status();
+  return html.ok() ? *html : "";
+}
+
+std::string Markdown(const ReportInput& input) {
+  absl::StatusOr<std::string> md = ReportMarkdown(input);
+  EXPECT_TRUE(md.ok()) << md.status();
+  return md.ok() ? *md : "";
+}
+
+// The text of the cell with data-field="field"; empty when there is none.
+std::string FieldText(const std::string& html, const std::string& field) {
+  const std::string key = "data-field=\"" + field + "\">";
+  size_t at = html.find(key);
+  if (at == std::string::npos) return "";
+  at += key.size();
+  return html.substr(at, html.find('<', at) - at);
+}
+
+size_t Count(const std::string& text, const std::string& what) {
+  size_t n = 0;
+  for (size_t at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
+  return n;
+}
+
+// The charts' data the page carries.
+nlohmann::json PageData(const std::string& html) {
+  const std::string open = "<script type=\"application/json\" id=\"report-data\">";
+  size_t start = html.find(open);
+  if (start == std::string::npos) return nullptr;
+  start += open.size();
+  return nlohmann::json::parse(html.substr(start, html.find("</script>", start) - start));
+}
+
+// The page without the text of its script elements (Chart.js's source is not markup).
+std::string WithoutScripts(std::string html) {
+  for (size_t at = html.find("<script"); at != std::string::npos;
+       at = html.find("<script", at + 1)) {
+    const size_t body = html.find('>', at) + 1, end = html.find("</script>", body);
+    html.erase(body, end - body);
+  }
+  return html;
+}
+
+// The Markdown line that starts with `prefix`; empty when there is none.
+std::string LineStarting(const std::string& md, const std::string& prefix) {
+  std::istringstream in(md);
+  for (std::string line; std::getline(in, line);) {
+    if (line.rfind(prefix, 0) == 0) return line;
+  }
+  return "";
+}
+
+std::string ReadText(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+TEST(ReportTest, ThePageLoadsNothingFromOutside) {
+  const std::string html = Html(SweepInput());
+  const std::string markup = WithoutScripts(html);
+  EXPECT_EQ(Count(markup, "<link"), 0u);
+  EXPECT_EQ(Count(markup, "src="), 0u) << "scripts, images and frames are all inline";
+  EXPECT_EQ(Count(markup, "@import"), 0u);
+  size_t links = 0;
+  for (size_t at = markup.find("href=\""); at != std::string::npos;
+       at = markup.find("href=\"", at + 1)) {
+    EXPECT_EQ(markup[at + 6], '#') << markup.substr(at, 60);
+    ++links;
+  }
+  EXPECT_GT(links, 5u) << "the table of contents links the sections";
+  for (size_t at = markup.find("url("); at != std::string::npos; at = markup.find("url(", at + 1)) {
+    EXPECT_EQ(markup[at + 4], '#') << markup.substr(at, 60);
+  }
+  EXPECT_NE(html.find("Chart.js v3"), std::string::npos) << "Chart.js is inlined";
+}
+
+TEST(ReportTest, EverySectionIsInThePageAndTheMarkdown) {
+  ReportInput input = SweepInput();
+  input.validation = Validation(input);
+  const std::string html = Html(input), md = Markdown(input);
+  const std::vector<std::pair<std::string, std::string>> sections = {
+      {"recommendation", "Recommendation"},
+      {"validation", "Validation at the target size"},
+      {"sweep", "What was swept and how it ended"},
+      {"loss-curves", "Loss curves"},
+      {"loss-vs-lr", "Final loss against peak LR"},
+      {"optimal-lr", "Optimal LR against ALMR"},
+      {"surface", "Predicted loss at the target size"},
+      {"parity", "Predicted against measured"},
+      {"cross-validation", "Cross-validation"},
+      {"parameters", "Parameters"},
+      {"warnings", "Warnings"}};
+  for (const auto& [id, title] : sections) {
+    EXPECT_NE(html.find("<section id=\"" + id + "\""), std::string::npos) << id;
+    EXPECT_NE(html.find("href=\"#" + id + "\""), std::string::npos) << id;
+    EXPECT_NE(md.find("\n## " + title + "\n"), std::string::npos) << title;
+  }
+  EXPECT_EQ(Html(SweepInput()).find("<section id=\"validation\""), std::string::npos)
+      << "no validation section without a validation";
+}
+
+TEST(ReportTest, ParameterTablesShowFitJsonValuesInTheFitCommandsFormat) {
+  const ReportInput input = SweepInput();
+  const std::string html = Html(input), md = Markdown(input);
+  const nlohmann::json fit = FitToJson(input.fit);
+  size_t checked = 0;
+  for (const nlohmann::json& c : fit["components"]) {
+    const std::string split = c["split"];
+    for (const nlohmann::json& p : c["parameters"]) {
+      const std::string key = split + ":" + p["name"].get<std::string>();
+      const std::string value = FormatEstimate(p["value"].get<double>());
+      EXPECT_EQ(FieldText(html, "value:" + key), value) << key;
+      if (!p["held"].get<bool>()) {
+        EXPECT_EQ(FieldText(html, "std_error:" + key), FormatStdError(p["std_error"].get<double>()))
+            << key;
+        EXPECT_EQ(FieldText(html, "interval:" + key),
+                  "[" + FormatEstimate(p["lower"].get<double>()) + ", " +
+                      FormatEstimate(p["upper"].get<double>()) + "]")
+            << key;
+      }
+      // The Markdown has the same row: the name, then the same value.
+      bool found = false;
+      std::istringstream lines(md);
+      for (std::string line; std::getline(lines, line);) {
+        found = found || (line.rfind("| " + p["name"].get<std::string>() + " ", 0) == 0 &&
+                          line.find(" " + value + " |") != std::string::npos);
+      }
+      EXPECT_TRUE(found) << key << " " << value;
+      ++checked;
+    }
+  }
+  EXPECT_EQ(checked, 18u) << "nine parameters a split";
+}
+
+TEST(ReportTest, RecommendationIsShownAsRecommendPrintsIt) {
+  const ReportInput input = SweepInput();
+  const Recommendation& r = *input.recommendation;
+  const std::string html = Html(input), md = Markdown(input);
+  EXPECT_EQ(FieldText(html, "rec:almr"), FormatAlmr(r.almr));
+  EXPECT_EQ(FieldText(html, "rec:lr"), FormatLr(r.lr));
+  EXPECT_EQ(FieldText(html, "rec:loss_additional"), FormatLoss(r.loss_additional));
+  EXPECT_EQ(FieldText(html, "rec:target_params"), "1B");
+  EXPECT_EQ(FieldText(html, "rec:criterion"), "L_additional + 1 * L_base");
+  const std::string almr_row = LineStarting(md, "| ALMR ");
+  EXPECT_NE(almr_row.find(FormatAlmr(r.almr)), std::string::npos) << almr_row;
+  EXPECT_NE(almr_row.find("[" + FormatAlmr(r.almr_interval.lower) + ", "), std::string::npos)
+      << almr_row;
+  EXPECT_NE(LineStarting(md, "| peak LR ").find(FormatLr(r.lr)), std::string::npos);
+}
+
+TEST(ReportTest, EveryChartHasDataAndAFigure) {
+  const ReportInput input = SweepInput();
+  const std::string html = Html(input);
+  const nlohmann::json data = PageData(html);
+  ASSERT_TRUE(data.is_object());
+  const nlohmann::json& charts = data["charts"];
+  EXPECT_EQ(Count(html, "<figure class=\"chart\""), charts.size());
+  EXPECT_NE(html.find("<body data-charts=\"" + std::to_string(charts.size() + 1) + "\""),
+            std::string::npos)
+      << "the Chart.js charts and the surface";
+  std::map<std::string, size_t> kinds;
+  for (const nlohmann::json& chart : charts) {
+    ++kinds[chart["kind"].get<std::string>()];
+    size_t points = 0;
+    for (const nlohmann::json& s : chart["series"]) points += s["points"].size();
+    EXPECT_GT(points, 0u) << chart["kind"] << " " << chart["panel"];
+    EXPECT_FALSE(chart["x"]["title"].get<std::string>().empty());
+    EXPECT_FALSE(chart["y"]["title"].get<std::string>().empty());
+  }
+  EXPECT_EQ(kinds["loss-curves"], 6u) << "three models x two splits";
+  EXPECT_EQ(kinds["loss-vs-lr"], 6u) << "three sizes x two splits";
+  EXPECT_EQ(kinds["optimal-lr"], 2u);
+  EXPECT_EQ(kinds["parity"], 1u);
+  EXPECT_EQ(kinds["residuals"], 1u);
+  EXPECT_EQ(Count(html, "data-chart=\"surface\""), 2u) << "the figure and its SVG";
+}
+
+TEST(ReportTest, FittedCurvesAreTheLawAndMarkersTheRuns) {
+  const ReportInput input = SweepInput();
+  const nlohmann::json data = PageData(Html(input));
+  auto views = report::ViewsOf(input.fit, input.options);
+  ASSERT_TRUE(views.ok());
+  size_t lines = 0, markers = 0;
+  for (const nlohmann::json& chart : data["charts"]) {
+    if (chart["kind"] != "loss-vs-lr" || chart["panel"] != "30M eval/base") continue;
+    EXPECT_TRUE(chart["x"]["log"].get<bool>()) << "LR on a log axis";
+    EXPECT_EQ(chart["y"]["title"], "final loss (nats/token)");
+    for (const nlohmann::json& s : chart["series"]) {
+      if (s["label"] == "ALMR 0.25 (fitted)") {
+        for (const nlohmann::json& p : s["points"]) {
+          EXPECT_NEAR(p[1].get<double>(), views->proxy.LossBase(0.25, p[0].get<double>(), 3e7),
+                      1e-12);
+          ++lines;
+        }
+      }
+      if (s["label"] == "ALMR 0.25") {
+        for (const nlohmann::json& p : s["points"]) {
+          bool measured = false;
+          for (const Observation& o : input.fit.runs) {
+            measured =
+                measured || (o.params == 3e7 && o.almr == 0.25 && o.peak_lr == p[0].get<double>() &&
+                             o.final_loss.at(kSplitBase) == p[1].get<double>());
+          }
+          EXPECT_TRUE(measured) << p;
+          ++markers;
+        }
+      }
+    }
+  }
+  EXPECT_EQ(lines, 48u);
+  EXPECT_EQ(markers, 7u) << "seven LRs swept";
+}
+
+TEST(ReportTest, OptimalLrBandComesFromTheBootstrapAndBracketsTheFit) {
+  const ReportInput input = SweepInput();
+  auto views = report::ViewsOf(input.fit, input.options);
+  ASSERT_TRUE(views.ok());
+  EXPECT_EQ(views->replicates.size(), 12u);
+  const std::vector<double> almrs = {0.1, 0.3, 0.5, 0.75};
+  for (const std::string split : {kSplitAdditional, kSplitBase}) {
+    std::vector<Interval> band = report::OptimalLrBand(views->replicates, split, almrs, 1e9);
+    ASSERT_EQ(band.size(), almrs.size());
+    for (size_t k = 0; k < almrs.size(); ++k) {
+      const double lr = std::exp(views->target.LnOptimalLrOn(split, almrs[k], 1e9));
+      EXPECT_LT(band[k].lower, band[k].upper);
+      EXPECT_LE(band[k].lower, lr * 1.0001) << split << " " << almrs[k];
+      EXPECT_GE(band[k].upper, lr * 0.9999) << split << " " << almrs[k];
+    }
+  }
+  EXPECT_TRUE(std::isnan(report::OptimalLrBand({}, kSplitBase, almrs, 1e9)[0].lower));
+}
+
+TEST(ReportTest, FromFitJsonAloneTheSweepSectionsSayTheyNeedASweep) {
+  ReportInput input = FitFileInput();
+  // Through the file format, as `mixlaw report --fit` reads it.
+  absl::StatusOr<LawFit> read = FitFromJson(FitToJson(input.fit), "planted-fit.json");
+  ASSERT_TRUE(read.ok()) << read.status();
+  input.fit = *read;
+  const std::string html = Html(input), md = Markdown(input);
+  EXPECT_EQ(Count(html, "data-chart=\"loss-curves\""), 0u);
+  EXPECT_NE(html.find("Loss curves need the sweep"), std::string::npos);
+  EXPECT_NE(md.find("Loss curves need the sweep"), std::string::npos);
+  EXPECT_EQ(Count(html, "data-chart=\"loss-vs-lr\""), 6u) << "FIT.json keeps the runs fitted";
+  size_t folds = 0;
+  for (const ComponentFit& c : testing_support::PlantedFit().components) {
+    folds += c.cross_validation.size();
+  }
+  EXPECT_GT(folds, 0u);
+  EXPECT_EQ(Count(html, "<td>size ") + Count(html, "<td>ALMR "), folds)
+      << "the cross-validation folds survive FIT.json";
+}
+
+TEST(ReportTest, UnsuccessfulRunsAreListedWithTheirReasonEscaped) {
+  const ReportInput input = SweepInput("<b>out of memory</b> & more\n");  // as trainers end it
+  const std::string html = Html(input), md = Markdown(input);
+  EXPECT_NE(html.find("&lt;b&gt;out of memory&lt;/b&gt; &amp; more"), std::string::npos);
+  EXPECT_EQ(html.find("<b>out of memory"), std::string::npos);
+  EXPECT_NE(md.find("| m10M/almr0.1/lr9.99e-01/seed0 | failed | <b>out of memory</b> & more |"),
+            std::string::npos);
+  EXPECT_EQ(FieldText(html, "state:failed"), "1");
+  EXPECT_NE(html.find("84 succeeded, 1 failed"), std::string::npos) << "the words of sweep watch";
+}
+
+TEST(ReportTest, ValidationComparesThePredictedAndTransferredLrWithTheMeasured) {
+  ReportInput input = SweepInput();
+  input.validation = Validation(input);
+  const std::string html = Html(input), md = Markdown(input);
+  EXPECT_EQ(FieldText(html, "val:predicted_lr"), "2.50e-03");
+  EXPECT_EQ(FieldText(html, "val:measured_loss"), "2.5000");
+  EXPECT_EQ(FieldText(html, "val:transfer_lr"), "8.00e-03");
+  const std::string predicted = LineStarting(md, "| predicted by the law ");
+  EXPECT_NE(predicted.find(" x1.25 |"), std::string::npos) << predicted;
+  EXPECT_NE(predicted.find(" +1.0% |"), std::string::npos) << predicted;
+  EXPECT_NE(LineStarting(md, "| direct transfer ").find(" x4.00 |"), std::string::npos);
+  const nlohmann::json data = PageData(html);
+  std::set<std::string> labels;
+  for (const nlohmann::json& chart : data["charts"]) {
+    if (chart["kind"] != "validation") continue;
+    EXPECT_TRUE(chart["x"]["log"].get<bool>());
+    for (const nlohmann::json& s : chart["series"]) labels.insert(s["label"]);
+  }
+  for (const char* label : {"seed 0", "seed 1", "seed mean", "law at 1B", "predicted LR",
+                            "measured optimum", "direct transfer"}) {
+    EXPECT_TRUE(labels.count(label)) << label;
+  }
+}
+
+TEST(ReportTest, MarkdownTablesAreAlignedAndProseWraps) {
+  const std::string md = Markdown(SweepInput());
+  std::istringstream in(md);
+  size_t table_width = 0, tables = 0;
+  for (std::string line; std::getline(in, line);) {
+    if (line.rfind("|", 0) != 0) {
+      table_width = 0;
+      EXPECT_LE(line.size(), 100u) << line;
+      continue;
+    }
+    if (table_width == 0) ++tables;
+    if (table_width == 0) table_width = line.size();
+    EXPECT_EQ(line.size(), table_width) << line;
+  }
+  EXPECT_GE(tables, 10u);
+}
+
+TEST(ReportTest, TheInlinedScriptAndStyleAreTheSourceFiles) {
+  const std::filesystem::path dir = std::filesystem::path(MIXLAW_SOURCE_DIR) / "report";
+  EXPECT_EQ(report::PageScript(), ReadText(dir / "page.js"));
+  EXPECT_EQ(report::PageStyle(), ReadText(dir / "page.css"));
+  EXPECT_GT(report::ChartJs().size(), 100000u);
+  EXPECT_EQ(report::ChartJs().find("</script"), std::string::npos);
+}
+
+TEST(ReportTest, WriteReportWritesThePageTheMarkdownAndTheFit) {
+  const ReportInput input = SweepInput();
+  const std::string dir = testing::TempDir() + "/report-written/nested";
+  std::filesystem::remove_all(dir);
+  absl::StatusOr<ReportFiles> files = WriteReport(input, dir);
+  ASSERT_TRUE(files.ok()) << files.status();
+  EXPECT_EQ(ReadText(files->html), Html(input));
+  EXPECT_EQ(ReadText(files->markdown), Markdown(input));
+  absl::StatusOr<LawFit> fit = ReadFitFile(files->fit);
+  ASSERT_TRUE(fit.ok()) << fit.status();
+  EXPECT_EQ(FitToJson(*fit)["components"][0]["parameters"],
+            FitToJson(input.fit)["components"][0]["parameters"]);
+  std::filesystem::remove_all(testing::TempDir() + "/report-written");
+}
+
+TEST(ReportTest, WithoutARecommendationTheReportSaysWhyAndStillDrawsTheFit) {
+  ReportInput input = SweepInput();
+  input.recommendation.reset();
+  input.recommendation_error = "no ALMR in [0.1, 0.75] keeps the predicted base loss within 0";
+  const std::string html = Html(input), md = Markdown(input);
+  EXPECT_NE(md.find("No recommendation for 1B: no ALMR in [0.1, 0.75] keeps"), std::string::npos);
+  EXPECT_EQ(FieldText(html, "rec:almr"), "");
+  EXPECT_EQ(html.find("id=\"recommended\""), std::string::npos) << "no marker on the surface";
+  EXPECT_EQ(Count(html, "<figure class=\"chart\""), PageData(html)["charts"].size());
+  EXPECT_NE(html.find("<section id=\"surface\""), std::string::npos);
+}
+
+TEST(ReportTest, AFitOfAnotherLawIsRefusedWithTheReason) {
+  ReportInput input = SweepInput();
+  input.fit.law = "chinchilla";
+  absl::StatusOr<std::string> html = ReportHtml(input);
+  ASSERT_FALSE(html.ok());
+  EXPECT_EQ(html.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(html.status().message().find("coupling"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace mixlaw
