@@ -163,7 +163,11 @@ void PrintBestGridPoints(const std::vector<v1::Run>& runs) {
 }
 
 std::string Ratio(double x) { return absl::StrFormat("x%.2f", x); }
-std::string Percent(double x) { return absl::StrFormat("%+.2f%%", 100 * x); }
+// "+1.25%"; a value that rounds to zero prints as +0.00%, never -0.00%.
+std::string Percent(double x) {
+  const double percent = std::round(100 * x * 100) / 100;
+  return absl::StrFormat("%+.2f%%", percent == 0 ? 0.0 : percent);
+}
 
 void PrintPlan(const TargetPlan& plan) {
   const Recommendation& r = plan.recommendation;
@@ -239,6 +243,40 @@ TargetValidation ValidationOf(const TargetPlan& plan, const TargetCheck& check,
   v.transfer_loss = check.transfer_loss;
   v.split = kSplitAdditional;
   return v;
+}
+
+// The study's outcome for scripts (DIR/study.json, and stdout with --json).
+nlohmann::json StudyJson(const TargetPlan& plan, const TargetCheck& c, int64_t proxies_id,
+                         int64_t target_id, const std::string& model) {
+  const double law_error = std::fabs(std::log(plan.predicted_lr / c.measured_lr));
+  const double transfer_error = std::fabs(std::log(plan.transfer_lr / c.measured_lr));
+  const double loss_error = plan.predicted_loss / c.measured_loss - 1;
+  return {{"proxies_sweep", proxies_id},
+          {"target_sweep", target_id},
+          {"target", {{"model", model}, {"params", plan.target_params},
+                      {"largest_proxy_params", plan.largest_proxy}}},
+          {"almr", plan.almr},
+          {"split", kSplitAdditional},
+          {"lrs", plan.lrs},
+          {"seeds", c.seeds},
+          {"measured", {{"lr", c.measured_lr}, {"loss", c.measured_loss},
+                        {"bracketed", c.bracketed}}},
+          {"law", {{"lr", plan.predicted_lr},
+                   {"loss", plan.predicted_loss},
+                   {"lr_over_measured", plan.predicted_lr / c.measured_lr},
+                   {"loss_error", loss_error},
+                   {"loss_trained_at_lr", c.predicted_lr_loss}}},
+          {"direct_transfer", {{"lr", plan.transfer_lr},
+                               {"lr_over_measured", plan.transfer_lr / c.measured_lr},
+                               {"loss_trained_at_lr", c.transfer_loss},
+                               {"proxy_optimum_interior", plan.transfer_interior}}},
+          {"goals", {{"lr_within_1_5", law_error <= std::log(1.5)},
+                     {"loss_within_1_percent", std::fabs(loss_error) <= 0.01},
+                     {"closer_than_direct_transfer", law_error < transfer_error}}},
+          {"recommendation", {{"almr", plan.recommendation.almr},
+                              {"lr", plan.recommendation.lr},
+                              {"criterion", plan.recommendation.criterion}}},
+          {"notes", c.notes}};
 }
 
 // Writes DIR/report from the proxies' sweep (read back with its curves), the plan and the check.
@@ -363,9 +401,14 @@ int RunDemo(const DemoFlags& f) {
                        ValidationOf(*plan, *check, *target_runs, target_model.name))) {
     return kExitError;
   }
-  std::cout << "The fit is in " << f.dir << "/fit.json; every run's curves in " << f.dir
-            << "/demo.db (sweeps " << proxies->sweep.id() << " and " << target->sweep.id()
-            << "), run outputs under " << f.dir << "/runs.\n";
+  const nlohmann::json study =
+      StudyJson(*plan, *check, proxies->sweep.id(), target->sweep.id(), target_model.name);
+  if (!WriteText(dir / "study.json", study.dump(2) + "\n")) return kExitError;
+  std::cout << "The fit is in " << f.dir << "/fit.json, the comparison in " << f.dir
+            << "/study.json; every run's curves in " << f.dir << "/demo.db (sweeps "
+            << proxies->sweep.id() << " and " << target->sweep.id() << "), run outputs under "
+            << f.dir << "/runs.\n";
+  if (f.json) std::cout << study.dump(2) << "\n";
   const bool failures = HasFailures(proxies->sweep) || HasFailures(target->sweep);
   return failures ? kExitRunsFailed : kExitOk;
 }
@@ -393,6 +436,8 @@ void AddDemoCommand(CLI::App& app, int* exit_code) {
   demo->add_option("--bootstrap", f.bootstrap, "Bootstrap resamples for the fit's intervals")
       ->capture_default_str()
       ->check(CLI::NonNegativeNumber);
+  demo->add_flag("--json", f.json,
+                 "After the text, print the study's outcome as JSON (also in DIR/study.json)");
   demo->add_option("--workers", f.workers, "Concurrent trainers (default: one per core)");
   demo->callback([exit_code] { *exit_code = RunDemo(f); });
 }

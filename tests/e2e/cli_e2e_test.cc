@@ -222,9 +222,19 @@ TEST(CliE2ETest, FitAndRecommendReadASweepFromItsStoreOrItsOrchestrator) {
 TEST(CliE2ETest, SyntheticDemoChecksItsPredictionAtAHeldOutSizeAndResumes) {
   auto dir = TestDir();
   Result first = Mixlaw({"demo", "--preset", "synthetic", "--dir", (dir / "d").string(),
-                         "--bootstrap", "20"});
+                         "--bootstrap", "20", "--json"});
   ASSERT_EQ(first.status.code, 0) << first.err;
   const std::string out = first.Out();
+  // The last JSON document is the study's outcome, as in DIR/study.json.
+  auto study = nlohmann::json::parse(out.substr(out.rfind("\n{\n") + 1));
+  std::ifstream study_file(dir / "d" / "study.json");
+  EXPECT_EQ(study, nlohmann::json::parse(study_file));
+  EXPECT_EQ(study["target"]["params"], 4e7);
+  EXPECT_EQ(study["seeds"], 3);
+  EXPECT_TRUE(study["measured"]["bracketed"]);
+  // The synthetic trainer draws from the coupling law itself: the law must find its optimum.
+  EXPECT_TRUE(study["goals"]["lr_within_1_5"]) << study.dump(2);
+  EXPECT_NEAR(study["law"]["lr_over_measured"].get<double>(), 1.0, 0.25) << study.dump(2);
   EXPECT_NE(out.find("sweep 1 (demo-synthetic): 87 succeeded"), std::string::npos) << out;
   EXPECT_NE(out.find("(40M parameters, 4.0x the largest proxy)"), std::string::npos) << out;
   EXPECT_NE(out.find("direct transfer"), std::string::npos) << out;
@@ -248,9 +258,11 @@ TEST(CliE2ETest, SyntheticDemoChecksItsPredictionAtAHeldOutSizeAndResumes) {
                          "--bootstrap", "20"});
   ASSERT_EQ(again.status.code, 0) << again.err;
   EXPECT_NE(again.err.find("resumed sweep 2"), std::string::npos) << again.err;
-  EXPECT_EQ(again.Out().substr(again.Out().find("At the held-out")),
-            out.substr(out.find("At the held-out")))
-      << "the same study, read back from the store";
+  auto comparison = [](const std::string& text) {
+    const size_t from = text.find("At the held-out");
+    return text.substr(from, text.find("Report:") - from);
+  };
+  EXPECT_EQ(comparison(again.Out()), comparison(out)) << "the same study, read back from the store";
 }
 
 // examples/fit-from-csv.sh: losses measured by another tool, fitted, recommended and reported.
