@@ -388,6 +388,13 @@ int RunDemo(const DemoFlags& f) {
   if (!WriteText(target_path, TargetSpec(target_template, *plan).dump(2) + "\n")) return kExitError;
   std::optional<EmbeddedSweepResult> target = RunSweep(f, target_path);
   if (!target) return kExitError;
+  if (CountOf(target->sweep, v1::RUN_STATE_SUCCEEDED) < 2) {
+    std::cerr << "mixlaw demo: the target sweep (" << target->sweep.id()
+              << ") ended with too few succeeded runs to compare: " << CountsText(target->sweep)
+              << "\n  failure reasons: mixlaw serve --db " << f.dir
+              << "/demo.db, then mixlaw sweep status " << target->sweep.id() << " --runs\n";
+    return kExitRunsFailed;
+  }
   absl::StatusOr<ObservationSet> target_runs =
       SweepObservations(SweepData{target->sweep, target->runs, {}});
   absl::StatusOr<TargetCheck> check =

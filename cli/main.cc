@@ -47,7 +47,11 @@ void InstallStopSignals() {
 std::string SelfExecutable() {
   std::error_code ec;
   auto path = std::filesystem::read_symlink("/proc/self/exe", ec);
-  return ec ? std::string("mixlaw") : path.string();
+  if (ec) return "mixlaw";
+  // Replaced on disk while this process runs (a rebuild, an upgrade): the link still reaches the
+  // image this process runs, so trainers started later run the same code.
+  if (!std::filesystem::exists(path, ec)) return "/proc/self/exe";
+  return path.string();
 }
 
 }  // namespace mixlaw

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
+#include <cstdlib>
 #include <map>
 #include <utility>
 
@@ -12,9 +14,12 @@ namespace mixlaw {
 
 namespace {
 
+// x to three significant digits, as the nearest double to its decimal form (so that 3.06e-3 is
+// written "0.00306" in run names, not 0.0030600000000000002).
 double ThreeDigits(double x) {
-  const double scale = std::pow(10.0, std::floor(std::log10(x)) - 2);
-  return std::round(x / scale) * scale;
+  char text[32];
+  std::snprintf(text, sizeof(text), "%.2e", x);
+  return std::strtod(text, nullptr);
 }
 
 bool Near(double a, double b, double relative) {

@@ -16,6 +16,8 @@ TEST(ValidationTest, LadderIsSpacedAroundThePredictionAndReachesTheTransferLr) {
   EXPECT_DOUBLE_EQ(lrs[2], 0.01);
   EXPECT_DOUBLE_EQ(lrs[4], 0.0196);
   for (size_t i = 1; i < lrs.size(); ++i) EXPECT_LE(lrs[i] / lrs[i - 1], 1.41);
+  // Three digits exactly, for readable run names: 3.06e-3 is the double nearest 0.00306.
+  EXPECT_EQ(CheckLrs(3.0593e-3, 3.0593e-3, 1.4, 0), std::vector<double>{0.00306});
   lrs = CheckLrs(1e-2, 2.1e-2, 1.4, 2);
   EXPECT_EQ(lrs.size(), 5u) << "within a factor 1.1 of the top rung: read off the ladder";
   lrs = CheckLrs(1e-2, 3.3e-2, 1.4, 2);
