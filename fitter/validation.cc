@@ -37,7 +37,7 @@ std::vector<double> CheckLrs(double predicted, double transfer, double spacing, 
   for (int k = -each_side; k <= each_side; ++k) {
     lrs.push_back(ThreeDigits(predicted * std::pow(spacing, k)));
   }
-  if (transfer < lrs.front() / 1.1 || transfer > lrs.back() * 1.1) {
+  if (transfer < lrs.front() / 1.01 || transfer > lrs.back() * 1.01) {
     lrs.push_back(ThreeDigits(transfer));
   }
   std::sort(lrs.begin(), lrs.end());

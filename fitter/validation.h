@@ -14,8 +14,8 @@
 namespace mixlaw {
 
 // The LRs to train: predicted * spacing^k for k = -each_side .. each_side, rounded to three
-// significant digits, plus `transfer` itself when it lies beyond either end by more than a
-// factor 1.1 (the loss inside the ladder is read off its parabola: LossAt), ascending.
+// significant digits, plus `transfer` itself when it lies beyond either end (by more than 1%: the
+// loss inside the ladder is read off its parabola, see LossAt), ascending.
 std::vector<double> CheckLrs(double predicted, double transfer, double spacing, int each_side);
 
 // The observed optimum over LR on `split` of the runs at size `params` and ALMR `almr` (seeds

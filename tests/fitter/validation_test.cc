@@ -18,8 +18,11 @@ TEST(ValidationTest, LadderIsSpacedAroundThePredictionAndReachesTheTransferLr) {
   for (size_t i = 1; i < lrs.size(); ++i) EXPECT_LE(lrs[i] / lrs[i - 1], 1.41);
   // Three digits exactly, for readable run names: 3.06e-3 is the double nearest 0.00306.
   EXPECT_EQ(CheckLrs(3.0593e-3, 3.0593e-3, 1.4, 0), std::vector<double>{0.00306});
+  lrs = CheckLrs(1e-2, 1.9e-2, 1.4, 2);
+  EXPECT_EQ(lrs.size(), 5u) << "inside the ladder: read off its parabola";
   lrs = CheckLrs(1e-2, 2.1e-2, 1.4, 2);
-  EXPECT_EQ(lrs.size(), 5u) << "within a factor 1.1 of the top rung: read off the ladder";
+  ASSERT_EQ(lrs.size(), 6u) << "just beyond the top rung: trained";
+  EXPECT_DOUBLE_EQ(lrs.back(), 0.021);
   lrs = CheckLrs(1e-2, 3.3e-2, 1.4, 2);
   ASSERT_EQ(lrs.size(), 6u);
   EXPECT_DOUBLE_EQ(lrs.back(), 0.033);
