@@ -25,6 +25,7 @@
 #include "cli/report_summary.h"
 #include "cli/sweep_source.h"
 #include "common/number_format.h"
+#include "fitter/validation.h"
 #include "fitter/fit_json.h"
 #include "orchestrator/sweep_spec.h"
 #include "trainer/data/corpus.h"
@@ -247,12 +248,12 @@ TargetValidation ValidationOf(const TargetPlan& plan, const TargetCheck& check,
 
 // The study's outcome for scripts (DIR/study.json, and stdout with --json).
 nlohmann::json StudyJson(const TargetPlan& plan, const TargetCheck& c, int64_t proxies_id,
-                         int64_t target_id, const std::string& model) {
+                         const std::vector<int64_t>& target_ids, const std::string& model) {
   const double law_error = std::fabs(std::log(plan.predicted_lr / c.measured_lr));
   const double transfer_error = std::fabs(std::log(plan.transfer_lr / c.measured_lr));
   const double loss_error = plan.predicted_loss / c.measured_loss - 1;
   return {{"proxies_sweep", proxies_id},
-          {"target_sweep", target_id},
+          {"target_sweeps", target_ids},
           {"target", {{"model", model}, {"params", plan.target_params},
                       {"largest_proxy_params", plan.largest_proxy}}},
           {"almr", plan.almr},
@@ -384,39 +385,70 @@ int RunDemo(const DemoFlags& f) {
   PrintPlan(*plan);
 
   std::cout << "\n[4/4] the target size, trained for real around the prediction\n";
-  const std::string target_path = (dir / "target.json").string();
-  if (!WriteText(target_path, TargetSpec(target_template, *plan).dump(2) + "\n")) return kExitError;
-  std::optional<EmbeddedSweepResult> target = RunSweep(f, target_path);
-  if (!target) return kExitError;
-  if (CountOf(target->sweep, v1::RUN_STATE_SUCCEEDED) < 2) {
-    std::cerr << "mixlaw demo: the target sweep (" << target->sweep.id()
-              << ") ended with too few succeeded runs to compare: " << CountsText(target->sweep)
-              << "\n  failure reasons: mixlaw serve --db " << f.dir
-              << "/demo.db, then mixlaw sweep status " << target->sweep.id() << " --runs\n";
-    return kExitRunsFailed;
+  // Round 1 trains the ladder; while the lowest loss sits at an end of what was trained, a
+  // later round (a sweep of its own, resumed like the others) adds two rungs beyond it.
+  constexpr int kMaxRounds = 3;
+  ObservationSet target_runs;
+  std::vector<int64_t> target_ids;
+  bool target_failures = false;
+  std::vector<double> round_lrs = plan->lrs;
+  absl::StatusOr<TargetCheck> check = absl::UnknownError("no target sweep ran");
+  for (int round = 1; round <= kMaxRounds; ++round) {
+    const std::string target_path =
+        (dir / (round == 1 ? std::string("target.json")
+                           : "target-" + std::to_string(round) + ".json"))
+            .string();
+    if (!WriteText(target_path,
+                   TargetSpec(target_template, *plan, round_lrs, round).dump(2) + "\n")) {
+      return kExitError;
+    }
+    std::optional<EmbeddedSweepResult> target = RunSweep(f, target_path);
+    if (!target) return kExitError;
+    target_ids.push_back(target->sweep.id());
+    target_failures = target_failures || HasFailures(target->sweep);
+    if (CountOf(target->sweep, v1::RUN_STATE_SUCCEEDED) < 2) {
+      std::cerr << "mixlaw demo: the target sweep (" << target->sweep.id()
+                << ") ended with too few succeeded runs to compare: " << CountsText(target->sweep)
+                << "\n  failure reasons: mixlaw serve --db " << f.dir
+                << "/demo.db, then mixlaw sweep status " << target->sweep.id() << " --runs\n";
+      return kExitRunsFailed;
+    }
+    absl::StatusOr<ObservationSet> runs =
+        SweepObservations(SweepData{target->sweep, target->runs, {}});
+    if (!runs.ok()) {
+      std::cerr << "mixlaw demo: " << runs.status().message() << "\n";
+      return kExitError;
+    }
+    target_runs.runs.insert(target_runs.runs.end(), runs->runs.begin(), runs->runs.end());
+    if (round > 1) plan->lrs.insert(plan->lrs.end(), round_lrs.begin(), round_lrs.end());
+    std::sort(plan->lrs.begin(), plan->lrs.end());
+    check = CheckTarget(*plan, target_runs);
+    if (!check.ok() || check->bracketed || round == kMaxRounds) break;
+    const bool upward = check->measured_lr >= plan->lrs.back() / 1.001;
+    round_lrs = BeyondLrs(plan->lrs, upward, kCheckSpacing, 2);
+    std::cout << "  the lowest loss is at " << FormatLr(check->measured_lr)
+              << ", an end of the LRs trained: widening the ladder "
+              << (upward ? "upward" : "downward") << " (round " << round + 1 << ")\n";
   }
-  absl::StatusOr<ObservationSet> target_runs =
-      SweepObservations(SweepData{target->sweep, target->runs, {}});
-  absl::StatusOr<TargetCheck> check =
-      target_runs.ok() ? CheckTarget(*plan, *target_runs) : target_runs.status();
   if (!check.ok()) {
     std::cerr << "mixlaw demo: " << check.status().message() << "\n";
     return kExitError;
   }
   PrintCheck(*plan, *check, target_model.name);
   if (!WriteDemoReport(f, proxies->sweep.id(), *plan,
-                       ValidationOf(*plan, *check, *target_runs, target_model.name))) {
+                       ValidationOf(*plan, *check, target_runs, target_model.name))) {
     return kExitError;
   }
   const nlohmann::json study =
-      StudyJson(*plan, *check, proxies->sweep.id(), target->sweep.id(), target_model.name);
+      StudyJson(*plan, *check, proxies->sweep.id(), target_ids, target_model.name);
   if (!WriteText(dir / "study.json", study.dump(2) + "\n")) return kExitError;
+  std::string ids;
+  for (int64_t id : target_ids) ids += ", " + std::to_string(id);
   std::cout << "The fit is in " << f.dir << "/fit.json, the comparison in " << f.dir
             << "/study.json; every run's curves in " << f.dir << "/demo.db (sweeps "
-            << proxies->sweep.id() << " and " << target->sweep.id() << "), run outputs under "
-            << f.dir << "/runs.\n";
+            << proxies->sweep.id() << ids << "), run outputs under " << f.dir << "/runs.\n";
   if (f.json) std::cout << study.dump(2) << "\n";
-  const bool failures = HasFailures(proxies->sweep) || HasFailures(target->sweep);
+  const bool failures = HasFailures(proxies->sweep) || target_failures;
   return failures ? kExitRunsFailed : kExitOk;
 }
 

@@ -50,9 +50,11 @@ absl::StatusOr<TargetPlan> PlanTarget(const ObservationSet& proxies, double targ
   return plan;
 }
 
-nlohmann::json TargetSpec(const nlohmann::json& target_template, const TargetPlan& plan) {
+nlohmann::json TargetSpec(const nlohmann::json& target_template, const TargetPlan& plan,
+                          const std::vector<double>& lrs, int round) {
   nlohmann::json spec = target_template;
-  spec["grid"] = {{"almr", {plan.almr}}, {"lr", plan.lrs}};
+  spec["grid"] = {{"almr", {plan.almr}}, {"lr", lrs}};
+  if (round > 1) spec["name"] = spec.value("name", std::string("target")) + "-" + std::to_string(round);
   spec["fit"] = {{"target_params", plan.target_params}};
   return spec;
 }

@@ -37,8 +37,9 @@ absl::StatusOr<TargetPlan> PlanTarget(const ObservationSet& proxies, double targ
                                       int bootstrap, int threads);
 
 // The target sweep's spec: `target_template` (a sweep spec of the target model) with its grid
-// set to the plan's ALMR and LRs.
-nlohmann::json TargetSpec(const nlohmann::json& target_template, const TargetPlan& plan);
+// set to the plan's ALMR and `lrs`; `round` > 1 names a later sweep that widens the ladder.
+nlohmann::json TargetSpec(const nlohmann::json& target_template, const TargetPlan& plan,
+                          const std::vector<double>& lrs, int round = 1);
 
 // What the target's runs show.
 struct TargetCheck {

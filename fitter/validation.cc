@@ -44,6 +44,18 @@ std::vector<double> CheckLrs(double predicted, double transfer, double spacing, 
   return lrs;
 }
 
+std::vector<double> BeyondLrs(const std::vector<double>& lrs, bool upward, double spacing,
+                              int count) {
+  const double end = upward ? *std::max_element(lrs.begin(), lrs.end())
+                            : *std::min_element(lrs.begin(), lrs.end());
+  std::vector<double> beyond;
+  for (int k = 1; k <= count; ++k) {
+    beyond.push_back(ThreeDigits(end * std::pow(spacing, upward ? k : -k)));
+  }
+  std::sort(beyond.begin(), beyond.end());
+  return beyond;
+}
+
 absl::StatusOr<GroupOptimum> OptimumAt(const ObservationSet& runs, const std::string& split,
                                        double params, double almr) {
   std::vector<Point> points;

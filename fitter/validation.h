@@ -18,6 +18,11 @@ namespace mixlaw {
 // loss inside the ladder is read off its parabola, see LossAt), ascending.
 std::vector<double> CheckLrs(double predicted, double transfer, double spacing, int each_side);
 
+// `count` more LRs beyond the lowest (`upward` false) or highest of `lrs`, spaced by `spacing`
+// and rounded as CheckLrs rounds: where to look when the lowest loss is at an end.
+std::vector<double> BeyondLrs(const std::vector<double>& lrs, bool upward, double spacing,
+                              int count);
+
 // The observed optimum over LR on `split` of the runs at size `params` and ALMR `almr` (seeds
 // averaged; the best LR refined by a parabola in ln LR when it is interior). NotFound when fewer
 // than two LRs were measured there.

@@ -265,6 +265,31 @@ TEST(CliE2ETest, SyntheticDemoChecksItsPredictionAtAHeldOutSizeAndResumes) {
   EXPECT_EQ(comparison(again.Out()), comparison(out)) << "the same study, read back from the store";
 }
 
+// A target whose optimum lies beyond the predicted ladder (its synthetic law's optimal LR is 3.5
+// times the proxies'): the demo widens the ladder in later sweeps until the optimum is bracketed.
+TEST(CliE2ETest, DemoWidensTheLadderUntilTheTargetsOptimumIsBracketed) {
+  auto dir = TestDir();
+  std::ifstream in(std::filesystem::path(MIXLAW_SOURCE_DIR) / "examples" /
+                   "demo-synthetic-target.json");
+  auto target = nlohmann::json::parse(in);
+  target["trainer"]["synthetic"]["additional"] = {{"c", -0.7 + std::log(3.5)}};
+  target["trainer"]["synthetic"]["diverge_lr_factor"] = 0;
+  std::string target_path = WriteFile(dir / "target.json", target.dump());
+  std::filesystem::path proxies =
+      std::filesystem::path(MIXLAW_SOURCE_DIR) / "examples" / "demo-synthetic.json";
+  Result r = Mixlaw({"demo", "--preset", "synthetic", "--dir", (dir / "d").string(), "--spec",
+                     proxies.string(), "--target-spec", target_path, "--bootstrap", "0",
+                     "--json"});
+  ASSERT_EQ(r.status.code, 0) << r.err;
+  const std::string out = r.Out();
+  EXPECT_NE(out.find("widening the ladder upward (round 2)"), std::string::npos) << out;
+  auto study = nlohmann::json::parse(out.substr(out.rfind("\n{\n") + 1));
+  EXPECT_GE(study["target_sweeps"].size(), 2u);
+  EXPECT_TRUE(study["measured"]["bracketed"]) << study.dump(2);
+  EXPECT_LT(study["law"]["lr_over_measured"].get<double>(), 1 / 1.5) << study.dump(2);
+  EXPECT_FALSE(study["goals"]["lr_within_1_5"]);
+}
+
 // examples/fit-from-csv.sh: losses measured by another tool, fitted, recommended and reported.
 TEST(CliE2ETest, FitFromCsvExampleWritesTheFitAndTheReport) {
   auto dir = TestDir();

@@ -28,6 +28,12 @@ TEST(ValidationTest, LadderIsSpacedAroundThePredictionAndReachesTheTransferLr) {
   EXPECT_DOUBLE_EQ(lrs.back(), 0.033);
 }
 
+TEST(ValidationTest, BeyondTheEndsOfTheLadder) {
+  const std::vector<double> lrs = {0.005, 0.007, 0.0098};
+  EXPECT_EQ(BeyondLrs(lrs, true, 1.4, 2), (std::vector<double>{0.0137, 0.0192}));
+  EXPECT_EQ(BeyondLrs(lrs, false, 1.4, 2), (std::vector<double>{0.00255, 0.00357}));
+}
+
 ObservationSet Bowl(double best_lr, double params, double almr) {
   ObservationSet set;
   for (int seed = 0; seed < 2; ++seed) {
