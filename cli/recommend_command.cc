@@ -66,13 +66,15 @@ void PrintRecommendation(const Recommendation& r) {
   for (const std::string& w : r.warnings) std::printf("  - %s\n", w.c_str());
 }
 
-// The coupling law fitted to the sweep's runs, with bootstrap intervals.
-absl::StatusOr<LawFit> FitSweep(const RecommendFlags& f, int* exit_code) {
+// The coupling law fitted to the sweep's runs, with bootstrap intervals; *target_params is the
+// sweep spec's fit.target_params (0 when it sets none).
+absl::StatusOr<LawFit> FitSweep(const RecommendFlags& f, int* exit_code, double* target_params) {
   absl::StatusOr<SweepData> data = LoadSweep(f.source, f.sweep_id, f.last_evals > 1);
   if (!data.ok()) {
     *exit_code = ExitCodeForLoad(data.status());
     return data.status();
   }
+  *target_params = data->sweep.target_params();
   absl::StatusOr<ObservationSet> set = SweepObservations(*data, f.last_evals);
   *exit_code = kExitError;
   if (!set.ok()) return set.status();
@@ -86,15 +88,26 @@ int RunRecommend(const RecommendFlags& f) {
     std::cerr << "mixlaw recommend: give a sweep id or --fit FIT.json (one of them)\n";
     return kExitUsage;
   }
+  if (f.target_params <= 0 && f.sweep_id == 0) {
+    std::cerr << "mixlaw recommend: --target-params: required with --fit\n";
+    return kExitUsage;
+  }
   int fit_exit = kExitError;
-  absl::StatusOr<LawFit> fit = f.sweep_id != 0 ? FitSweep(f, &fit_exit) : ReadFitFile(f.fit);
+  double spec_target = 0;
+  absl::StatusOr<LawFit> fit =
+      f.sweep_id != 0 ? FitSweep(f, &fit_exit, &spec_target) : ReadFitFile(f.fit);
   if (!fit.ok()) {
     std::cerr << "mixlaw recommend: " << fit.status().message() << "\n";
     if (f.sweep_id != 0) return fit_exit;
     return fit.status().code() == absl::StatusCode::kNotFound ? kExitError : kExitUsage;
   }
   RecommendOptions options;
-  options.target_params = f.target_params;
+  options.target_params = f.target_params > 0 ? f.target_params : spec_target;
+  if (!(options.target_params > 0)) {
+    std::cerr << "mixlaw recommend: --target-params: required, as sweep " << f.sweep_id
+              << "'s spec sets no fit.target_params\n";
+    return kExitUsage;
+  }
   if (f.budget_option->count() > 0) options.forgetting_budget = f.forgetting_budget;
   if (f.weight_option->count() > 0) options.weight = f.weight;
   if (f.exponent_option->count() > 0) options.lr_size_exponent = f.lr_size_exponent;
@@ -124,8 +137,9 @@ void AddRecommendCommand(CLI::App& app, int* exit_code) {
   rec->add_option("SWEEP", f.sweep_id,
                   "Sweep id: fit the coupling law to its runs (from an orchestrator, or --db FILE)");
   rec->add_option("--fit", f.fit, "FIT.json written by `mixlaw fit --out`, instead of a sweep");
-  rec->add_option("--target-params", f.target_params, "Parameters of the target model (70e9)")
-      ->required()
+  rec->add_option("--target-params", f.target_params,
+                  "Parameters of the target model (70e9); default with a sweep: its spec's "
+                  "fit.target_params")
       ->check(CLI::PositiveNumber);
   f.budget_option = rec->add_option(
       "--forgetting-budget", f.forgetting_budget,

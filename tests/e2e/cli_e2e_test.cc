@@ -215,6 +215,16 @@ TEST(CliE2ETest, FitAndRecommendReadASweepFromItsStoreOrItsOrchestrator) {
   EXPECT_NE(missing.err.find("sweep 9 does not exist"), std::string::npos) << missing.err;
   Result both = Mixlaw({"recommend", "1", "--fit", fit_file, "--target-params", "4e7"});
   EXPECT_EQ(both.status.code, 2) << both.err;
+  // The spec's fit.target_params (4e7) is the default target with a sweep, and required with --fit.
+  Result from_spec = Mixlaw({"recommend", "1", "--orchestrator", cluster.address(),
+                             "--bootstrap", "20", "--json"});
+  ASSERT_EQ(from_spec.status.code, 0) << from_spec.err;
+  EXPECT_EQ(nlohmann::json::parse(from_spec.Out())["target_params"], 4e7);
+  EXPECT_DOUBLE_EQ(nlohmann::json::parse(from_spec.Out())["lr"].get<double>(),
+                   store_rec["lr"].get<double>());
+  Result no_target = Mixlaw({"recommend", "--fit", fit_file});
+  EXPECT_EQ(no_target.status.code, 2);
+  EXPECT_NE(no_target.err.find("--target-params"), std::string::npos) << no_target.err;
 }
 
 // The whole study on the synthetic trainer: proxies, fit, a target 4 times the largest proxy
