@@ -83,6 +83,11 @@ absl::StatusOr<TargetCheck> CheckTarget(const TargetPlan& plan, const Observatio
   std::set<int64_t> seeds;
   for (const Observation& o : target.runs) seeds.insert(o.seed);
   check.seeds = static_cast<int>(seeds.size());
+  const double law_error = std::fabs(std::log(plan.predicted_lr / check.measured_lr));
+  const double transfer_error = std::fabs(std::log(plan.transfer_lr / check.measured_lr));
+  check.lr_within_1_5 = law_error <= std::log(1.5);
+  check.loss_within_1_percent = std::fabs(plan.predicted_loss / check.measured_loss - 1) <= 0.01;
+  check.closer_than_transfer = law_error < transfer_error;
   return check;
 }
 

@@ -49,6 +49,9 @@ struct TargetCheck {
   double transfer_loss = 0;      // measured loss at the direct-transfer LR (likewise)
   int seeds = 0;
   std::vector<std::string> notes;
+  // The demo's goals: the law's optimal LR within a factor 1.5 of the measured one, its loss
+  // within 1% of the measured optimum's, its LR closer (in ln LR) than the direct transfer's.
+  bool lr_within_1_5 = false, loss_within_1_percent = false, closer_than_transfer = false;
 };
 
 absl::StatusOr<TargetCheck> CheckTarget(const TargetPlan& plan, const ObservationSet& target);

@@ -108,7 +108,7 @@ int RunFit(FitFlags& f) {
     absl::StatusOr<SweepData> data = LoadSweep(f.source, f.sweep_id, f.last_evals > 1);
     if (!data.ok()) {
       std::cerr << "mixlaw fit: " << data.status().message() << "\n";
-      return ExitCodeForLoad(data.status());
+      return ExitCodeForCode(data.status().code());
     }
     set = SweepObservations(*data, f.last_evals);
     if (!set.ok()) {
@@ -126,7 +126,7 @@ int RunFit(FitFlags& f) {
   absl::StatusOr<LawFit> fit = FitObservations(*entry, *set, f.split, f.options);
   if (!fit.ok()) {
     std::cerr << "mixlaw fit: " << fit.status().message() << "\n";
-    return fit.status().code() == absl::StatusCode::kInvalidArgument ? kExitUsage : kExitError;
+    return ExitCodeForCode(fit.status().code());
   }
   if (!f.out.empty()) {
     absl::Status written = WriteFitFile(*fit, f.out);

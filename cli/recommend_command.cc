@@ -71,7 +71,7 @@ void PrintRecommendation(const Recommendation& r) {
 absl::StatusOr<LawFit> FitSweep(const RecommendFlags& f, int* exit_code, double* target_params) {
   absl::StatusOr<SweepData> data = LoadSweep(f.source, f.sweep_id, f.last_evals > 1);
   if (!data.ok()) {
-    *exit_code = ExitCodeForLoad(data.status());
+    *exit_code = ExitCodeForCode(data.status().code());
     return data.status();
   }
   *target_params = data->sweep.target_params();
@@ -86,6 +86,10 @@ absl::StatusOr<LawFit> FitSweep(const RecommendFlags& f, int* exit_code, double*
 int RunRecommend(const RecommendFlags& f) {
   if (f.fit.empty() == (f.sweep_id == 0)) {
     std::cerr << "mixlaw recommend: give a sweep id or --fit FIT.json (one of them)\n";
+    return kExitUsage;
+  }
+  if (f.last_evals > 1 && f.sweep_id == 0) {
+    std::cerr << "mixlaw recommend: --last-evals needs a sweep (a FIT.json holds its losses)\n";
     return kExitUsage;
   }
   if (f.target_params <= 0 && f.sweep_id == 0) {
@@ -114,7 +118,7 @@ int RunRecommend(const RecommendFlags& f) {
   absl::StatusOr<Recommendation> rec = Recommend(*fit, options);
   if (!rec.ok()) {
     std::cerr << "mixlaw recommend: " << rec.status().message() << "\n";
-    return rec.status().code() == absl::StatusCode::kInvalidArgument ? kExitUsage : kExitError;
+    return ExitCodeForCode(rec.status().code());
   }
   if (f.source.client.json) {
     nlohmann::json j = RecommendationToJson(*rec);

@@ -54,7 +54,7 @@ std::optional<Failure> FromSweep(const ReportFlags& f, ReportInput* input) {
   Progress(absl::StrCat("loading sweep ", f.sweep_id, " and its metric points"));
   absl::StatusOr<SweepData> data = LoadSweep(f.source, f.sweep_id, /*with_points=*/true);
   if (!data.ok())
-    return Failure{ExitCodeForLoad(data.status()), std::string(data.status().message())};
+    return Failure{ExitCodeForCode(data.status().code()), std::string(data.status().message())};
   if (f.target_option->count() == 0) {
     input->options.target_params = data->sweep.target_params();
     if (!(input->options.target_params > 0)) {
@@ -74,9 +74,7 @@ std::optional<Failure> FromSweep(const ReportFlags& f, ReportInput* input) {
   absl::StatusOr<LawFit> fit =
       FitObservations(*FindLaw("coupling"), *set, kSplitAdditional, options);
   if (!fit.ok()) {
-    return Failure{
-        fit.status().code() == absl::StatusCode::kInvalidArgument ? kExitUsage : kExitError,
-        std::string(fit.status().message())};
+    return Failure{ExitCodeForCode(fit.status().code()), std::string(fit.status().message())};
   }
   Progress(absl::StrCat("fitted in ",
                         std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -130,13 +128,13 @@ int RunReport(const ReportFlags& f) {
     input.recommendation_error = std::string(rec.status().message());
   } else {
     std::cerr << "mixlaw report: " << rec.status().message() << "\n";
-    return rec.status().code() == absl::StatusCode::kInvalidArgument ? kExitUsage : kExitError;
+    return ExitCodeForCode(rec.status().code());
   }
   Progress("writing the report");
   absl::StatusOr<ReportFiles> files = WriteReport(input, f.out);
   if (!files.ok()) {
     std::cerr << "mixlaw report: " << files.status().message() << "\n";
-    return files.status().code() == absl::StatusCode::kInvalidArgument ? kExitUsage : kExitError;
+    return ExitCodeForCode(files.status().code());
   }
   if (f.source.client.json) {
     nlohmann::json j = {

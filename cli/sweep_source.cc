@@ -112,6 +112,4 @@ absl::StatusOr<ObservationSet> SweepObservations(const SweepData& data, int last
   return ParseObservationsCsv(csv.str(), absl::StrCat("sweep ", data.sweep.id()));
 }
 
-int ExitCodeForLoad(const absl::Status& status) { return ExitCodeForCode(status.code()); }
-
 }  // namespace mixlaw

@@ -33,7 +33,8 @@ struct SweepData {
 
 // The sweep's runs (and, with `with_points`, every metric point of each). Errors: NotFound for
 // an unknown sweep, Unavailable (and the like) when the orchestrator cannot be reached,
-// FailedPrecondition for a store file in use by a running orchestrator.
+// FailedPrecondition for a store file in use by a running orchestrator; ExitCodeForCode maps
+// them to exit codes.
 absl::StatusOr<SweepData> LoadSweep(const SweepSourceFlags& flags, int64_t sweep_id,
                                     bool with_points);
 
@@ -42,9 +43,6 @@ absl::StatusOr<SweepData> LoadSweep(const SweepSourceFlags& flags, int64_t sweep
 // listed). With `last_evals` > 1 each run's loss on a split is the mean of its last `last_evals`
 // evaluations of it (the data must hold the points) instead of the last one.
 absl::StatusOr<ObservationSet> SweepObservations(const SweepData& data, int last_evals = 1);
-
-// The exit code for a LoadSweep error.
-int ExitCodeForLoad(const absl::Status& status);
 
 }  // namespace mixlaw
 

@@ -96,13 +96,11 @@ absl::StatusOr<ComponentFit> FitComponent(const Law& law, const std::vector<Poin
   std::vector<double> residuals = LogResiduals(law, theta, points);
   fit.r2_log = RSquaredLog(residuals, points);
   fit.rmse_log = RmseLog(residuals);
-  if (options.covariance) {
-    absl::StatusOr<std::vector<double>> errors = StandardErrors(set, theta, held);
-    if (errors.ok()) {
-      for (size_t i = 0; i < theta.size(); ++i) fit.parameters[i].std_error = (*errors)[i];
-    } else {
-      fit.covariance_note = std::string(errors.status().message());
-    }
+  absl::StatusOr<std::vector<double>> errors = StandardErrors(set, theta, held);
+  if (errors.ok()) {
+    for (size_t i = 0; i < theta.size(); ++i) fit.parameters[i].std_error = (*errors)[i];
+  } else {
+    fit.covariance_note = std::string(errors.status().message());
   }
   if (options.bootstrap > 0) {
     BootstrapResult boot = Bootstrap(set, theta, held, num_units, options.bootstrap, options.seed,

@@ -27,7 +27,6 @@ struct FitOptions {
   int threads = 2;
   int bootstrap = 0;  // resamples of the runs; 0: no intervals
   uint64_t seed = 1;
-  bool covariance = true;
   bool cross_validate = true;
 };
 

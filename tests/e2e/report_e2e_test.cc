@@ -13,12 +13,16 @@
 #include "common/number_format.h"
 #include "tests/e2e/cluster.h"
 #include "tests/e2e/png_image.h"
+#include "tests/report/page_text.h"
 
 namespace mixlaw {
 namespace {
 
+using testing_support::Count;
 using testing_support::DecodePng;
+using testing_support::FieldText;
 using testing_support::Image;
+using testing_support::ReadText;
 using testing_support::TestDir;
 
 constexpr int kBrowserTimeoutMs = 60000;  // Chromium takes a few seconds to start
@@ -74,26 +78,6 @@ std::optional<std::string> FindChromium() {
     }
   }
   return std::nullopt;
-}
-
-std::string ReadText(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
-
-size_t Count(const std::string& text, const std::string& what) {
-  size_t n = 0;
-  for (size_t at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
-  return n;
-}
-
-// The text of the element with data-field="field"; empty when there is none.
-std::string FieldText(const std::string& html, const std::string& field) {
-  const std::string key = "data-field=\"" + field + "\">";
-  size_t at = html.find(key);
-  if (at == std::string::npos) return "";
-  at += key.size();
-  return html.substr(at, html.find('<', at) - at);
 }
 
 TEST(ReportE2ETest, AFinishedSweepsReportDrawsEveryChartAndShowsTheFitsNumbers) {

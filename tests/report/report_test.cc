@@ -14,11 +14,15 @@
 #include "report/law_views.h"
 #include "report/page_assets.h"
 #include "tests/report/report_fixture.h"
+#include "tests/report/page_text.h"
 
 namespace mixlaw {
 namespace {
 
+using testing_support::Count;
+using testing_support::FieldText;
 using testing_support::FitFileInput;
+using testing_support::ReadText;
 using testing_support::SweepInput;
 using testing_support::Validation;
 
@@ -32,21 +36,6 @@ std::string Markdown(const ReportInput& input) {
   absl::StatusOr<std::string> md = ReportMarkdown(input);
   EXPECT_TRUE(md.ok()) << md.status();
   return md.ok() ? *md : "";
-}
-
-// The text of the cell with data-field="field"; empty when there is none.
-std::string FieldText(const std::string& html, const std::string& field) {
-  const std::string key = "data-field=\"" + field + "\">";
-  size_t at = html.find(key);
-  if (at == std::string::npos) return "";
-  at += key.size();
-  return html.substr(at, html.find('<', at) - at);
-}
-
-size_t Count(const std::string& text, const std::string& what) {
-  size_t n = 0;
-  for (size_t at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
-  return n;
 }
 
 // The charts' data the page carries.
@@ -75,11 +64,6 @@ std::string LineStarting(const std::string& md, const std::string& prefix) {
     if (line.rfind(prefix, 0) == 0) return line;
   }
   return "";
-}
-
-std::string ReadText(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), {});
 }
 
 TEST(ReportTest, ThePageLoadsNothingFromOutside) {

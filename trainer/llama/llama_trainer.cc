@@ -163,8 +163,10 @@ class Run {
     // The tokenizer travels with the weights, as Hugging Face checkpoints carry theirs.
     if (!data_.tokenizer_model.empty()) {
       std::error_code ec;
-      std::filesystem::copy_file(data_.tokenizer_model, dir + "/tokenizer.model",
+      const std::string target = dir + "/tokenizer.model";
+      std::filesystem::copy_file(data_.tokenizer_model, target + ".tmp",
                                  std::filesystem::copy_options::overwrite_existing, ec);
+      if (!ec) std::filesystem::rename(target + ".tmp", target, ec);  // as the other files
       if (ec) {
         err_ << "checkpoint: copying " << data_.tokenizer_model << ": " << ec.message() << "\n";
         return false;
