@@ -33,6 +33,16 @@ enum CouplingParameter {
   kCouplingParameters
 };
 
+// The terms both splits share: E + A N^-alpha + K (ln eta - ln eta*)^2, with
+// ln eta* = c + gamma ln(r + eps) - delta ln N. Each split adds its own G(r).
+template <typename T>
+T CouplingSharedTerms(const T* const theta, double ln_n, double ln_r_eps, double ln_eta) {
+  using std::exp;
+  const T ln_eta_star = theta[kC] + theta[kGamma] * ln_r_eps - theta[kDelta] * ln_n;
+  const T x = ln_eta - ln_eta_star;
+  return exp(theta[kLogE]) + exp(theta[kLogA] - theta[kAlpha] * ln_n) + theta[kK] * x * x;
+}
+
 // L_additional = E + A N^-alpha + B (r + eps)^-beta + K (ln eta - ln eta*)^2
 struct CouplingAdditionalResidual {
   explicit CouplingAdditionalResidual(const Point& p)
@@ -45,19 +55,10 @@ struct CouplingAdditionalResidual {
   bool operator()(const T* const theta, T* residual) const {
     using std::exp;
     using std::log;
-    const T& log_E = theta[kLogE];
-    const T& log_A = theta[kLogA];
-    const T& alpha = theta[kAlpha];
     const T& log_B = theta[kLogG];
     const T& beta = theta[kGExponent];
-    const T& K = theta[kK];
-    const T& c = theta[kC];
-    const T& gamma = theta[kGamma];
-    const T& delta = theta[kDelta];
-    const T ln_eta_star = c + gamma * ln_r_eps_ - delta * ln_n_;
-    const T x = ln_eta_ - ln_eta_star;
-    const T loss =
-        exp(log_E) + exp(log_A - alpha * ln_n_) + exp(log_B - beta * ln_r_eps_) + K * x * x;
+    const T loss = CouplingSharedTerms(theta, ln_n_, ln_r_eps_, ln_eta_) +
+                   exp(log_B - beta * ln_r_eps_);
     residual[0] = log(loss) - ln_loss_;
     return true;
   }
@@ -79,19 +80,10 @@ struct CouplingBaseResidual {
   bool operator()(const T* const theta, T* residual) const {
     using std::exp;
     using std::log;
-    const T& log_E = theta[kLogE];
-    const T& log_A = theta[kLogA];
-    const T& alpha = theta[kAlpha];
     const T& log_F = theta[kLogG];
     const T& phi = theta[kGExponent];
-    const T& K = theta[kK];
-    const T& c = theta[kC];
-    const T& gamma = theta[kGamma];
-    const T& delta = theta[kDelta];
-    const T ln_eta_star = c + gamma * ln_r_eps_ - delta * ln_n_;
-    const T x = ln_eta_ - ln_eta_star;
     const T G = r_ > 0 ? exp(log_F + phi * ln_r_) : T(0.0);
-    const T loss = exp(log_E) + exp(log_A - alpha * ln_n_) + G + K * x * x;
+    const T loss = CouplingSharedTerms(theta, ln_n_, ln_r_eps_, ln_eta_) + G;
     residual[0] = log(loss) - ln_loss_;
     return true;
   }

@@ -11,15 +11,20 @@
 
 namespace mixlaw::cpu {
 
-void AdamWUpdate(float* param, const float* grad, float* m, float* v, int64_t n, float lr,
-                 float beta1, float beta2, float eps, float weight_decay, int64_t step) {
+AdamWScalars MakeAdamWScalars(float lr, float beta1, float beta2, float weight_decay,
+                              int64_t step) {
   const double bias_correction1 = 1.0 - std::pow(static_cast<double>(beta1), step);
   const double bias_correction2 = 1.0 - std::pow(static_cast<double>(beta2), step);
-  const float decay = static_cast<float>(1.0 - static_cast<double>(lr) * weight_decay);
-  const float lerp_weight = static_cast<float>(1.0 - beta1);
-  const float one_minus_beta2 = static_cast<float>(1.0 - beta2);
-  const float step_size = static_cast<float>(lr / bias_correction1);
-  const float bias_correction2_sqrt = static_cast<float>(std::sqrt(bias_correction2));
+  return {static_cast<float>(1.0 - static_cast<double>(lr) * weight_decay),
+          static_cast<float>(1.0 - beta1), static_cast<float>(1.0 - beta2),
+          static_cast<float>(lr / bias_correction1), static_cast<float>(std::sqrt(bias_correction2))};
+}
+
+void AdamWUpdate(float* param, const float* grad, float* m, float* v, int64_t n, float lr,
+                 float beta1, float beta2, float eps, float weight_decay, int64_t step) {
+  const AdamWScalars a = MakeAdamWScalars(lr, beta1, beta2, weight_decay, step);
+  const float decay = a.decay, lerp_weight = a.lerp_weight, one_minus_beta2 = a.one_minus_beta2;
+  const float step_size = a.step_size, bias_correction2_sqrt = a.bias_correction2_sqrt;
 #pragma omp parallel for schedule(static) if (n > 65536)
   for (int64_t i = 0; i < n; ++i) {
     const float g = grad[i];

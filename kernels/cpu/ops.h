@@ -85,6 +85,18 @@ double SumOfSquares(const float* x, int64_t n);
 void AdamWUpdate(float* param, const float* grad, float* m, float* v, int64_t n, float lr,
                  float beta1, float beta2, float eps, float weight_decay, int64_t step);
 
+// The per-step scalars of an AdamW step, computed in double as PyTorch computes them and then
+// used in fp32; every backend's AdamWUpdate takes them from here.
+struct AdamWScalars {
+  float decay;                  // 1 - lr * weight_decay
+  float lerp_weight;            // 1 - beta1
+  float one_minus_beta2;        // 1 - beta2
+  float step_size;              // lr / (1 - beta1^step)
+  float bias_correction2_sqrt;  // sqrt(1 - beta2^step)
+};
+AdamWScalars MakeAdamWScalars(float lr, float beta1, float beta2, float weight_decay,
+                              int64_t step);
+
 }  // namespace mixlaw::cpu
 
 #endif  // MIXLAW_KERNELS_CPU_OPS_H_

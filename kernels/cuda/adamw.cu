@@ -10,6 +10,7 @@
 #include <cmath>
 
 #include "kernels/cuda/common.cuh"
+#include "kernels/cpu/ops.h"
 #include "kernels/cuda/ops.h"
 
 namespace mixlaw::cuda {
@@ -38,16 +39,10 @@ __global__ void AdamWKernel(float* param, const float* grad, float* m, float* v,
 void AdamWUpdate(float* param, const float* grad, float* m, float* v, int64_t n, float lr,
                  float beta1, float beta2, float eps, float weight_decay, int64_t step) {
   if (n == 0) return;
-  const double bias_correction1 = 1.0 - std::pow(static_cast<double>(beta1), step);
-  const double bias_correction2 = 1.0 - std::pow(static_cast<double>(beta2), step);
-  const float decay = static_cast<float>(1.0 - static_cast<double>(lr) * weight_decay);
-  const float lerp_weight = static_cast<float>(1.0 - beta1);
-  const float one_minus_beta2 = static_cast<float>(1.0 - beta2);
-  const float step_size = static_cast<float>(lr / bias_correction1);
-  const float bias_correction2_sqrt = static_cast<float>(std::sqrt(bias_correction2));
-  AdamWKernel<<<CeilDiv(n, kThreads), kThreads>>>(param, grad, m, v, n, decay, lerp_weight, beta2,
-                                                  one_minus_beta2, step_size, bias_correction2_sqrt,
-                                                  eps);
+  const cpu::AdamWScalars a = cpu::MakeAdamWScalars(lr, beta1, beta2, weight_decay, step);
+  AdamWKernel<<<CeilDiv(n, kThreads), kThreads>>>(param, grad, m, v, n, a.decay, a.lerp_weight,
+                                                  beta2, a.one_minus_beta2, a.step_size,
+                                                  a.bias_correction2_sqrt, eps);
   MIXLAW_CUDA_CHECK_LAUNCH();
 }
 
