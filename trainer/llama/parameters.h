@@ -18,6 +18,7 @@ struct TensorSpec {
   int64_t size = 0;            // elements
   bool decay = true;           // AdamW weight decay applies (not to norms)
   bool is_norm = false;        // initialised to ones
+  float init_std = 0;          // standard deviation of a new model's weights (0 for norms)
 };
 
 // Offsets of one decoder layer's tensors.
@@ -40,11 +41,14 @@ class ParameterLayout {
   // nullptr when absent.
   const TensorSpec* Find(const std::string& name) const;
 
-  // Fills `params` (total() floats) as a new model: N(0, 0.02) weights, unit norms, seeded.
+  // Fills `params` (total() floats) as a new model, seeded: unit norms; each weight matrix from
+  // N(0, 1/fan_in), the residual branches' output projections (o_proj, down_proj) narrowed by a
+  // further sqrt(2 n_layers); the untied embedding from N(0, 1) (its input is one-hot).
   void Initialise(float* params, uint64_t seed) const;
 
  private:
-  int64_t Add(const std::string& name, std::vector<int64_t> shape, bool is_norm);
+  int64_t Add(const std::string& name, std::vector<int64_t> shape, bool is_norm,
+              float init_std = 0);
 
   std::vector<TensorSpec> tensors_;
   std::vector<LayerOffsets> layers_;
