@@ -78,6 +78,10 @@ grpc::Status SweepServiceImpl::WatchSweep(grpc::ServerContext* context,
   std::string last_sent;
   uint64_t version = store_->version();
   while (!context->IsCancelled()) {
+    // Whether it has ended is read before the snapshot, so that the last message sent always
+    // shows the ended sweep (read after, a run finishing in between would never be sent).
+    absl::StatusOr<bool> ended = store_->SweepEnded(request->sweep_id());
+    if (!ended.ok()) return ToGrpcStatus(ended.status());
     absl::StatusOr<v1::Sweep> sweep = store_->GetSweep(request->sweep_id());
     if (!sweep.ok()) return ToGrpcStatus(sweep.status());
     sweep->clear_spec_json();
@@ -86,8 +90,6 @@ grpc::Status SweepServiceImpl::WatchSweep(grpc::ServerContext* context,
       if (!writer->Write(*sweep)) return grpc::Status::OK;  // the client went away
       last_sent = std::move(bytes);
     }
-    absl::StatusOr<bool> ended = store_->SweepEnded(request->sweep_id());
-    if (!ended.ok()) return ToGrpcStatus(ended.status());
     if (*ended) return grpc::Status::OK;
     version = store_->WaitForChange(version, 1000);
   }
