@@ -37,6 +37,10 @@ int ExitCodeForCode(absl::StatusCode code) {
   }
 }
 
+int ExitCodeForInputFile(absl::StatusCode code) {
+  return code == absl::StatusCode::kNotFound ? kExitError : kExitUsage;
+}
+
 int ExitCodeFor(const grpc::Status& status) {
   // gRPC's and absl's status codes are the same numbers.
   return ExitCodeForCode(static_cast<absl::StatusCode>(status.error_code()));

@@ -34,6 +34,9 @@ absl::StatusOr<ConnectionOptions> ConnectionFromFlags(const ClientFlags& flags);
 int ExitCodeFor(const grpc::Status& status);
 // The same for an absl status code.
 int ExitCodeForCode(absl::StatusCode code);
+// The exit code for an input file (CSV, FIT.json) that could not be read: kExitError when it is
+// missing, else kExitUsage (the file was refused).
+int ExitCodeForInputFile(absl::StatusCode code);
 
 // A flag raised by SIGINT or SIGTERM (after InstallStopSignals).
 std::atomic<bool>& StopRequested();

@@ -2,9 +2,11 @@
 #include <cmath>
 #include <cstdio>
 #include <iostream>
+#include <optional>
 #include <set>
 
 #include "cli/commands.h"
+#include "cli/recommend_flags.h"
 #include "cli/sweep_source.h"
 #include "common/number_format.h"
 #include "fitter/fit.h"
@@ -95,31 +97,24 @@ int RunFit(FitFlags& f) {
     std::cerr << "mixlaw fit: unknown law '" << f.law << "' (laws: " << LawNames() << ")\n";
     return kExitUsage;
   }
-  if (f.csv.empty() == (f.sweep_id == 0)) {
-    std::cerr << "mixlaw fit: give a sweep id or --csv FILE (one of them)\n";
-    return kExitUsage;
-  }
-  if (f.last_evals > 1 && f.sweep_id == 0) {
-    std::cerr << "mixlaw fit: --last-evals needs a sweep (a CSV holds one loss a run)\n";
-    return kExitUsage;
+  if (std::optional<int> refused = CheckRunSource("fit", f.sweep_id, f.csv, "--csv FILE",
+                                                   f.last_evals, "a CSV holds one loss a run")) {
+    return *refused;
   }
   absl::StatusOr<ObservationSet> set;
   if (f.sweep_id != 0) {
-    absl::StatusOr<SweepData> data = LoadSweep(f.source, f.sweep_id, f.last_evals > 1);
-    if (!data.ok()) {
-      std::cerr << "mixlaw fit: " << data.status().message() << "\n";
-      return ExitCodeForCode(data.status().code());
-    }
-    set = SweepObservations(*data, f.last_evals);
+    SweepData data;
+    int exit_code = kExitError;
+    set = LoadSweepObservations(f.source, f.sweep_id, f.last_evals, false, &data, &exit_code);
     if (!set.ok()) {
       std::cerr << "mixlaw fit: " << set.status().message() << "\n";
-      return kExitError;
+      return exit_code;
     }
   } else {
     set = ReadObservationsCsv(f.csv);
     if (!set.ok()) {
       std::cerr << "mixlaw fit: " << set.status().message() << "\n";
-      return set.status().code() == absl::StatusCode::kNotFound ? kExitError : kExitUsage;
+      return ExitCodeForInputFile(set.status().code());
     }
   }
   f.options.cross_validate = !f.no_cv;

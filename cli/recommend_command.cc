@@ -3,8 +3,10 @@
 #include <cmath>
 #include <cstdio>
 #include <iostream>
+#include <optional>
 
 #include "cli/commands.h"
+#include "cli/recommend_flags.h"
 #include "cli/sweep_source.h"
 #include "fitter/fit.h"
 #include "common/number_format.h"
@@ -19,16 +21,8 @@ namespace {
 struct RecommendFlags {
   int64_t sweep_id = 0;
   SweepSourceFlags source;
-  FitOptions fit_options;
-  int last_evals = 1;
   std::string fit;
-  double target_params = 0;
-  double forgetting_budget = 0;
-  double weight = 1;
-  double lr_size_exponent = 0;
-  CLI::Option* budget_option = nullptr;
-  CLI::Option* weight_option = nullptr;
-  CLI::Option* exponent_option = nullptr;
+  RecommendationFlags recommendation;
 };
 
 std::string Between(const Interval& i, std::string (*format)(double)) {
@@ -69,30 +63,25 @@ void PrintRecommendation(const Recommendation& r) {
 // The coupling law fitted to the sweep's runs, with bootstrap intervals; *target_params is the
 // sweep spec's fit.target_params (0 when it sets none).
 absl::StatusOr<LawFit> FitSweep(const RecommendFlags& f, int* exit_code, double* target_params) {
-  absl::StatusOr<SweepData> data = LoadSweep(f.source, f.sweep_id, f.last_evals > 1);
-  if (!data.ok()) {
-    *exit_code = ExitCodeForCode(data.status().code());
-    return data.status();
-  }
-  *target_params = data->sweep.target_params();
-  absl::StatusOr<ObservationSet> set = SweepObservations(*data, f.last_evals);
-  *exit_code = kExitError;
+  SweepData data;
+  absl::StatusOr<ObservationSet> set =
+      LoadSweepObservations(f.source, f.sweep_id, f.recommendation.last_evals, false, &data,
+                            exit_code);
   if (!set.ok()) return set.status();
-  FitOptions options = f.fit_options;
+  *target_params = data.sweep.target_params();
+  FitOptions options = f.recommendation.fit_options;
   options.cross_validate = false;  // `mixlaw fit` reports it; the recommendation needs the fit
   return FitObservations(*FindLaw("coupling"), *set, kSplitAdditional, options);
 }
 
 int RunRecommend(const RecommendFlags& f) {
-  if (f.fit.empty() == (f.sweep_id == 0)) {
-    std::cerr << "mixlaw recommend: give a sweep id or --fit FIT.json (one of them)\n";
-    return kExitUsage;
+  if (std::optional<int> refused =
+          CheckRunSource("recommend", f.sweep_id, f.fit, "--fit FIT.json",
+                         f.recommendation.last_evals, "a FIT.json holds its losses")) {
+    return *refused;
   }
-  if (f.last_evals > 1 && f.sweep_id == 0) {
-    std::cerr << "mixlaw recommend: --last-evals needs a sweep (a FIT.json holds its losses)\n";
-    return kExitUsage;
-  }
-  if (f.target_params <= 0 && f.sweep_id == 0) {
+  RecommendOptions options = f.recommendation.Options();
+  if (options.target_params <= 0 && f.sweep_id == 0) {
     std::cerr << "mixlaw recommend: --target-params: required with --fit\n";
     return kExitUsage;
   }
@@ -103,18 +92,14 @@ int RunRecommend(const RecommendFlags& f) {
   if (!fit.ok()) {
     std::cerr << "mixlaw recommend: " << fit.status().message() << "\n";
     if (f.sweep_id != 0) return fit_exit;
-    return fit.status().code() == absl::StatusCode::kNotFound ? kExitError : kExitUsage;
+    return ExitCodeForInputFile(fit.status().code());
   }
-  RecommendOptions options;
-  options.target_params = f.target_params > 0 ? f.target_params : spec_target;
+  if (!(options.target_params > 0)) options.target_params = spec_target;
   if (!(options.target_params > 0)) {
     std::cerr << "mixlaw recommend: --target-params: required, as sweep " << f.sweep_id
               << "'s spec sets no fit.target_params\n";
     return kExitUsage;
   }
-  if (f.budget_option->count() > 0) options.forgetting_budget = f.forgetting_budget;
-  if (f.weight_option->count() > 0) options.weight = f.weight;
-  if (f.exponent_option->count() > 0) options.lr_size_exponent = f.lr_size_exponent;
   absl::StatusOr<Recommendation> rec = Recommend(*fit, options);
   if (!rec.ok()) {
     std::cerr << "mixlaw recommend: " << rec.status().message() << "\n";
@@ -141,31 +126,7 @@ void AddRecommendCommand(CLI::App& app, int* exit_code) {
   rec->add_option("SWEEP", f.sweep_id,
                   "Sweep id: fit the coupling law to its runs (from an orchestrator, or --db FILE)");
   rec->add_option("--fit", f.fit, "FIT.json written by `mixlaw fit --out`, instead of a sweep");
-  rec->add_option("--target-params", f.target_params,
-                  "Parameters of the target model (70e9); default with a sweep: its spec's "
-                  "fit.target_params")
-      ->check(CLI::PositiveNumber);
-  f.budget_option = rec->add_option(
-      "--forgetting-budget", f.forgetting_budget,
-      "Nats the base-language loss may rise above its r = 0 optimum; minimise the additional loss");
-  f.weight_option = rec->add_option("--weight", f.weight,
-                                    "Minimise L_additional + W * L_base (the default, W = 1)");
-  f.budget_option->excludes(f.weight_option);
-  f.exponent_option =
-      rec->add_option("--lr-size-exponent", f.lr_size_exponent,
-                      "Transfer rule: the optimal LR scales as N^-E from the largest proxy size");
-  f.fit_options.bootstrap = 200;
-  rec->add_option("--bootstrap", f.fit_options.bootstrap,
-                  "With a sweep: bootstrap resamples of its runs for the intervals")
-      ->capture_default_str()
-      ->check(CLI::NonNegativeNumber);
-  rec->add_option("--last-evals", f.last_evals,
-                  "With a sweep: each run's loss is the mean of its last K evaluations")
-      ->capture_default_str()
-      ->check(CLI::PositiveNumber);
-  rec->add_option("--threads", f.fit_options.threads, "With a sweep: fitting threads")
-      ->capture_default_str()
-      ->check(CLI::PositiveNumber);
+  AddRecommendationFlags(rec, &f.recommendation);
   AddSweepSourceFlags(rec, &f.source);
   rec->callback([exit_code] { *exit_code = RunRecommend(f); });
 }

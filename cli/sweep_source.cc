@@ -112,4 +112,18 @@ absl::StatusOr<ObservationSet> SweepObservations(const SweepData& data, int last
   return ParseObservationsCsv(csv.str(), absl::StrCat("sweep ", data.sweep.id()));
 }
 
+absl::StatusOr<ObservationSet> LoadSweepObservations(const SweepSourceFlags& flags,
+                                                     int64_t sweep_id, int last_evals,
+                                                     bool with_points, SweepData* data,
+                                                     int* exit_code) {
+  absl::StatusOr<SweepData> loaded = LoadSweep(flags, sweep_id, with_points || last_evals > 1);
+  if (!loaded.ok()) {
+    *exit_code = ExitCodeForCode(loaded.status().code());
+    return loaded.status();
+  }
+  *data = std::move(*loaded);
+  *exit_code = kExitError;
+  return SweepObservations(*data, last_evals);
+}
+
 }  // namespace mixlaw

@@ -44,6 +44,14 @@ absl::StatusOr<SweepData> LoadSweep(const SweepSourceFlags& flags, int64_t sweep
 // evaluations of it (the data must hold the points) instead of the last one.
 absl::StatusOr<ObservationSet> SweepObservations(const SweepData& data, int last_evals = 1);
 
+// LoadSweep (with the points when `with_points` or `last_evals` > 1) into *data, then
+// SweepObservations of it. On failure *exit_code says how to exit: ExitCodeForCode of the load's
+// error, kExitError when the runs cannot be read.
+absl::StatusOr<ObservationSet> LoadSweepObservations(const SweepSourceFlags& flags,
+                                                     int64_t sweep_id, int last_evals,
+                                                     bool with_points, SweepData* data,
+                                                     int* exit_code);
+
 }  // namespace mixlaw
 
 #endif  // MIXLAW_CLI_SWEEP_SOURCE_H_

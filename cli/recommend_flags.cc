@@ -1,0 +1,64 @@
+#include "cli/recommend_flags.h"
+
+#include <iostream>
+
+#include "cli/commands.h"
+
+namespace mixlaw {
+
+RecommendOptions RecommendationFlags::Options() const {
+  RecommendOptions options;
+  options.target_params = target_params;
+  if (budget_option->count() > 0) options.forgetting_budget = forgetting_budget;
+  if (weight_option->count() > 0) options.weight = weight;
+  if (exponent_option->count() > 0) options.lr_size_exponent = lr_size_exponent;
+  return options;
+}
+
+void AddRecommendationFlags(CLI::App* command, RecommendationFlags* f) {
+  command
+      ->add_option("--target-params", f->target_params,
+                   "Parameters of the target model (70e9); default with a sweep: its spec's "
+                   "fit.target_params")
+      ->check(CLI::PositiveNumber);
+  f->budget_option = command->add_option(
+      "--forgetting-budget", f->forgetting_budget,
+      "Nats the base-language loss may rise above its r = 0 optimum; minimise the additional loss");
+  f->weight_option = command->add_option(
+      "--weight", f->weight, "Minimise L_additional + W * L_base (the default, W = 1)");
+  f->budget_option->excludes(f->weight_option);
+  f->exponent_option = command->add_option(
+      "--lr-size-exponent", f->lr_size_exponent,
+      "Transfer rule: the optimal LR scales as N^-E from the largest proxy size");
+  f->fit_options.bootstrap = 200;
+  command
+      ->add_option("--bootstrap", f->fit_options.bootstrap,
+                   "With a sweep: bootstrap resamples of its runs for the intervals")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
+  command
+      ->add_option("--last-evals", f->last_evals,
+                   "With a sweep: each run's loss is the mean of its last K evaluations")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  command->add_option("--threads", f->fit_options.threads, "With a sweep: fitting threads")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+}
+
+std::optional<int> CheckRunSource(const std::string& command, int64_t sweep_id,
+                                  const std::string& file, const std::string& file_flag,
+                                  int last_evals, const std::string& why) {
+  if (file.empty() == (sweep_id == 0)) {
+    std::cerr << "mixlaw " << command << ": give a sweep id or " << file_flag
+              << " (one of them)\n";
+    return kExitUsage;
+  }
+  if (last_evals > 1 && sweep_id == 0) {
+    std::cerr << "mixlaw " << command << ": --last-evals needs a sweep (" << why << ")\n";
+    return kExitUsage;
+  }
+  return std::nullopt;
+}
+
+}  // namespace mixlaw

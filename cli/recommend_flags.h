@@ -1,0 +1,45 @@
+// What `recommend` and `report` share: the target size, the criterion and the transfer rule of
+// the recommendation, and how a sweep's runs are fitted; and the check, shared with `fit`, of
+// where the runs come from.
+#ifndef MIXLAW_CLI_RECOMMEND_FLAGS_H_
+#define MIXLAW_CLI_RECOMMEND_FLAGS_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "CLI/CLI.hpp"
+#include "fitter/fit.h"
+#include "fitter/recommend.h"
+
+namespace mixlaw {
+
+struct RecommendationFlags {
+  double target_params = 0;  // 0: not given
+  double forgetting_budget = 0;
+  double weight = 1;
+  double lr_size_exponent = 0;
+  FitOptions fit_options;  // with a sweep; 200 bootstrap resamples unless given
+  int last_evals = 1;
+  CLI::Option* budget_option = nullptr;
+  CLI::Option* weight_option = nullptr;
+  CLI::Option* exponent_option = nullptr;
+
+  // The options given (target_params as given, 0 when not).
+  RecommendOptions Options() const;
+};
+
+// Adds --target-params, --forgetting-budget | --weight, --lr-size-exponent, and for a sweep
+// --bootstrap, --last-evals and --threads.
+void AddRecommendationFlags(CLI::App* command, RecommendationFlags* flags);
+
+// The runs come from a sweep id or from `file` (the command's `file_flag`), one of them, and
+// --last-evals > 1 needs a sweep (`why` says what the file holds instead). Prints the problem
+// and returns kExitUsage, or nullopt when the flags agree.
+std::optional<int> CheckRunSource(const std::string& command, int64_t sweep_id,
+                                  const std::string& file, const std::string& file_flag,
+                                  int last_evals, const std::string& why);
+
+}  // namespace mixlaw
+
+#endif  // MIXLAW_CLI_RECOMMEND_FLAGS_H_
