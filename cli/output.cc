@@ -18,9 +18,6 @@ constexpr v1::RunState kStateOrder[] = {
     v1::RUN_STATE_SUCCEEDED, v1::RUN_STATE_RUNNING, v1::RUN_STATE_LEASED, v1::RUN_STATE_PENDING,
     v1::RUN_STATE_STALE,     v1::RUN_STATE_DIVERGED, v1::RUN_STATE_FAILED, v1::RUN_STATE_CANCELLED};
 
-// JSON has no NaN: a missing value is null.
-nlohmann::json Number(double v) { return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(); }
-
 std::string CsvNumber(double v) { return std::isfinite(v) ? FormatNumber(v) : ""; }
 
 }  // namespace
@@ -45,14 +42,7 @@ std::vector<std::pair<std::string, int64_t>> StateCounts(const v1::Sweep& sweep)
   return counts;
 }
 
-std::string CountsText(const v1::Sweep& sweep) {
-  std::string text;
-  for (const auto& [state, n] : StateCounts(sweep)) {
-    if (!text.empty()) text += ", ";
-    text += std::to_string(n) + " " + state;
-  }
-  return text.empty() ? "no runs" : text;
-}
+std::string CountsText(const v1::Sweep& sweep) { return FormatCounts(StateCounts(sweep)); }
 
 std::string ProgressBar(const v1::Sweep& sweep, int width) {
   int filled = static_cast<int>(std::lround(sweep.progress() * width));
@@ -79,7 +69,7 @@ nlohmann::json SweepJson(const v1::Sweep& sweep) {
 
 nlohmann::json RunJson(const v1::Run& run) {
   nlohmann::json final_loss = nlohmann::json::object();
-  for (const auto& [split, loss] : run.final_loss()) final_loss[split] = Number(loss);
+  for (const auto& [split, loss] : run.final_loss()) final_loss[split] = JsonNumber(loss);
   nlohmann::json artifacts = nlohmann::json::object();
   for (const auto& [name, path] : run.artifacts()) artifacts[name] = path;
   return {{"id", run.id()},
@@ -106,7 +96,7 @@ nlohmann::json RunJson(const v1::Run& run) {
 
 nlohmann::json PointJson(const v1::Run& run, const v1::MetricPoint& p) {
   return {{"run_id", run.id()}, {"run", run.name()},   {"split", p.split()},
-          {"step", p.step()},   {"loss", Number(p.loss())}, {"tokens", p.tokens()},
+          {"step", p.step()},   {"loss", JsonNumber(p.loss())}, {"tokens", p.tokens()},
           {"lr", p.lr()}};
 }
 

@@ -40,7 +40,6 @@ SweepSummary SummaryOf(const SweepData& data) {
   s.id = data.sweep.id();
   s.name = data.sweep.name();
   s.state = SweepStateName(data.sweep.state());
-  s.counts_text = CountsText(data.sweep);
   s.counts = StateCounts(data.sweep);
   nlohmann::json spec = nlohmann::json::parse(data.sweep.spec_json(), nullptr, false);
   if (spec.is_object() && spec.contains("description") && spec["description"].is_string()) {

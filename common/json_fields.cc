@@ -17,6 +17,10 @@ std::string IndexPath(const std::string& parent, size_t index) {
   return absl::StrCat(parent, "[", index, "]");
 }
 
+nlohmann::json JsonNumber(double value) {
+  return std::isfinite(value) ? nlohmann::json(value) : nlohmann::json();
+}
+
 std::string FormatNumber(double value) {
   if (std::isnan(value)) return "NaN";
   char buffer[32];

@@ -34,6 +34,9 @@ std::string IndexPath(const std::string& parent, size_t index);
 // A short, exact rendering of a number for messages (1e-04 stays 0.0001, 1.3 stays 1.3).
 std::string FormatNumber(double value);
 
+// A number for a JSON document: JSON has no NaN or infinity, so a non-finite value is null.
+nlohmann::json JsonNumber(double value);
+
 class FieldReader {
  public:
   // `source` prefixes every problem (a file name, say).

@@ -47,4 +47,13 @@ std::string FormatStdError(double error) { return std::isnan(error) ? "-" : Prin
 
 std::string FormatFactor(double factor) { return Printf("x%.2f", factor); }
 
+std::string FormatCounts(const std::vector<std::pair<std::string, int64_t>>& counts) {
+  std::string text;
+  for (const auto& [state, n] : counts) {
+    if (!text.empty()) text += ", ";
+    text += std::to_string(n) + " " + state;
+  }
+  return text.empty() ? "no runs" : text;
+}
+
 }  // namespace mixlaw

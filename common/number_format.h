@@ -3,7 +3,10 @@
 #ifndef MIXLAW_COMMON_NUMBER_FORMAT_H_
 #define MIXLAW_COMMON_NUMBER_FORMAT_H_
 
+#include <cstdint>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace mixlaw {
 
@@ -15,6 +18,8 @@ std::string FormatPercent(double fraction);  // "45.0%"
 std::string FormatEstimate(double value);   // a fitted parameter or its bound: "-0.34512", "1.2346e+05"
 std::string FormatStdError(double error);   // a parameter's standard error: "0.0123"; "-" when NaN
 std::string FormatFactor(double factor);    // how far off a prediction is: "x1.25"
+// Runs by state, as `sweep watch` says them: "84 succeeded, 3 diverged"; "no runs" when empty.
+std::string FormatCounts(const std::vector<std::pair<std::string, int64_t>>& counts);
 
 }  // namespace mixlaw
 

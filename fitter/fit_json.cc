@@ -13,11 +13,9 @@ namespace {
 
 using nlohmann::json;
 
-json Number(double v) { return std::isfinite(v) ? json(v) : json(); }
-
 json Numbers(const std::vector<double>& values) {
   json array = json::array();
-  for (double v : values) array.push_back(Number(v));
+  for (double v : values) array.push_back(JsonNumber(v));
   return array;
 }
 
@@ -25,16 +23,16 @@ json ComponentJson(const ComponentFit& c) {
   json parameters = json::array();
   for (const ParameterEstimate& p : c.parameters) {
     parameters.push_back({{"name", p.name},
-                          {"value", Number(p.value)},
-                          {"std_error", Number(p.std_error)},
-                          {"lower", Number(p.lower)},
-                          {"upper", Number(p.upper)},
+                          {"value", JsonNumber(p.value)},
+                          {"std_error", JsonNumber(p.std_error)},
+                          {"lower", JsonNumber(p.lower)},
+                          {"upper", JsonNumber(p.upper)},
                           {"held", p.held},
                           {"at_bound", p.at_bound}});
   }
   json starts = json::array();
   for (const StartOutcome& s : c.starts) {
-    starts.push_back({{"cost", Number(s.cost)},
+    starts.push_back({{"cost", JsonNumber(s.cost)},
                       {"termination", s.termination},
                       {"iterations", s.iterations},
                       {"initial", Numbers(s.initial)},
@@ -49,19 +47,19 @@ json ComponentJson(const ComponentFit& c) {
     folds.push_back({{"group", f.group},
                      {"held_out", f.held_out},
                      {"points", f.points},
-                     {"rmse_log", Number(f.rmse_log)},
+                     {"rmse_log", JsonNumber(f.rmse_log)},
                      {"optima", f.optima},
-                     {"lr_factor_median", Number(f.optima > 0 ? f.lr_factor_median : kNaN)},
-                     {"lr_factor_max", Number(f.optima > 0 ? f.lr_factor_max : kNaN)}});
+                     {"lr_factor_median", JsonNumber(f.optima > 0 ? f.lr_factor_median : kNaN)},
+                     {"lr_factor_max", JsonNumber(f.optima > 0 ? f.lr_factor_max : kNaN)}});
   }
   return {{"law", c.law},
           {"split", c.split},
           {"formula", c.formula},
           {"parameters", parameters},
           {"points", c.points},
-          {"cost", Number(c.cost)},
-          {"r2_log", Number(c.r2_log)},
-          {"rmse_log", Number(c.rmse_log)},
+          {"cost", JsonNumber(c.cost)},
+          {"r2_log", JsonNumber(c.r2_log)},
+          {"rmse_log", JsonNumber(c.rmse_log)},
           {"covariance_note", c.covariance_note},
           {"starts", starts},
           {"bootstrap", bootstrap},
@@ -102,7 +100,7 @@ json FitToJson(const LawFit& fit) {
   json runs = json::array();
   for (const Observation& o : fit.runs) {
     json losses = json::object();
-    for (const auto& [split, loss] : o.final_loss) losses[split] = Number(loss);
+    for (const auto& [split, loss] : o.final_loss) losses[split] = JsonNumber(loss);
     runs.push_back({{"name", o.name},
                     {"params", o.params},
                     {"tokens", o.tokens},

@@ -15,6 +15,8 @@ namespace mixlaw {
 
 inline constexpr char kSplitBase[] = "eval/base";
 inline constexpr char kSplitAdditional[] = "eval/additional";
+// The coupling law's two splits, in the order every output shows them.
+inline constexpr const char* kCouplingSplits[] = {kSplitAdditional, kSplitBase};
 
 struct Observation {
   std::string name;    // the run's name, or "line 7" for a hand-written row

@@ -56,9 +56,7 @@ AlmrRow AtAlmr(const CouplingModel& m, double almr, double n, double reference,
 
 // The criterion's value at one row: L_additional under a budget, else the weighted sum.
 double Objective(const AlmrRow& row, const RecommendOptions& o) {
-  if (!row.feasible) return kInf;
-  return o.forgetting_budget ? row.loss_additional
-                             : row.loss_additional + o.weight.value_or(1.0) * row.loss_base;
+  return row.feasible ? CriterionValue(row.loss_additional, row.loss_base, o) : kInf;
 }
 
 // The fine grid, then a golden-section search between the best grid point's neighbours: under a
@@ -112,6 +110,11 @@ Interval Percentiles(const std::vector<double>& values) {
 }
 
 }  // namespace
+
+double CriterionValue(double loss_additional, double loss_base, const RecommendOptions& options) {
+  return options.forgetting_budget ? loss_additional
+                                   : loss_additional + options.weight.value_or(1.0) * loss_base;
+}
 
 absl::StatusOr<Recommendation> Recommend(const LawFit& fit, const RecommendOptions& options) {
   absl::StatusOr<CouplingFit> coupling = CheckCouplingFit(fit, options);

@@ -62,6 +62,10 @@ struct Recommendation {
 // InvalidArgument for a fit of another law or a bad option.
 absl::StatusOr<Recommendation> Recommend(const LawFit& fit, const RecommendOptions& options);
 
+// What the criterion minimises, from the predicted losses at one point: L_additional under a
+// forgetting budget, else L_additional + W L_base.
+double CriterionValue(double loss_additional, double loss_base, const RecommendOptions& options);
+
 }  // namespace mixlaw
 
 #endif  // MIXLAW_FITTER_RECOMMEND_H_

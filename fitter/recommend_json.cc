@@ -1,14 +1,14 @@
 #include "fitter/recommend_json.h"
 
-#include <cmath>
+#include "common/json_fields.h"
 
 namespace mixlaw {
 
 namespace {
 
-nlohmann::json Number(double v) { return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(); }
-
-nlohmann::json IntervalJson(const Interval& i) { return {Number(i.lower), Number(i.upper)}; }
+nlohmann::json IntervalJson(const Interval& i) {
+  return {JsonNumber(i.lower), JsonNumber(i.upper)};
+}
 
 }  // namespace
 

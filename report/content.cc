@@ -17,11 +17,6 @@ json AxisToJson(const Axis& axis) {
 
 }  // namespace
 
-size_t Chart::Points() const {
-  size_t n = 0;
-  for (const Series& s : series) n += s.points.size();
-  return n;
-}
 
 json ChartToJson(const Chart& chart) {
   json series = json::array();

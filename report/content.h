@@ -54,7 +54,6 @@ struct Chart {
   Axis x{}, y{};
   std::vector<Series> series{};
 
-  size_t Points() const;  // over every series
 };
 
 nlohmann::json ChartToJson(const Chart& chart);

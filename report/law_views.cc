@@ -55,7 +55,7 @@ double Prediction::LogResidual() const { return std::log(predicted / measured); 
 
 std::vector<Prediction> Predictions(const LawFit& fit, const CouplingModel& proxy) {
   std::vector<Prediction> predictions;
-  for (const std::string split : {kSplitAdditional, kSplitBase}) {
+  for (const std::string split : kCouplingSplits) {
     for (const Observation& o : fit.runs) {
       auto loss = o.final_loss.find(split);
       if (loss == o.final_loss.end() || !std::isfinite(loss->second)) continue;

@@ -21,6 +21,8 @@ std::string Category(size_t i);
 // The colour of an evaluation split, and of the target size.
 std::string SplitColor(const std::string& split);
 inline constexpr char kTargetColor[] = "#111111";
+// The colour of the law's choice: the recommended point and the predicted optimum.
+inline constexpr char kPredictedColor[] = "#e31a1c";
 
 }  // namespace mixlaw::report
 

@@ -43,8 +43,7 @@ struct SweepSummary {
   int64_t id = 0;
   std::string name, description;
   std::string state;        // "finished", "active", "cancelled"
-  std::string counts_text;  // "84 succeeded, 3 diverged": the words of `sweep watch`
-  std::vector<std::pair<std::string, int64_t>> counts;  // each state with runs, in that order
+  std::vector<std::pair<std::string, int64_t>> counts;  // each state with runs (FormatCounts)
   std::vector<ReportRun> runs;
 };
 

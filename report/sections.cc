@@ -1,5 +1,7 @@
 #include "report/sections.h"
 
+#include <cmath>
+
 #include "absl/strings/str_cat.h"
 #include "common/number_format.h"
 
@@ -22,6 +24,12 @@ std::string SignedLoss(double difference) {
 
 std::string SignedPercent(double fraction) {
   return (fraction >= 0 ? "+" : "") + FormatPercent(fraction);
+}
+
+std::string Between(const Interval& interval, std::string (*format)(double)) {
+  return std::isnan(interval.lower)
+             ? "-"
+             : absl::StrCat("[", format(interval.lower), ", ", format(interval.upper), "]");
 }
 
 absl::StatusOr<Content> BuildContent(const ReportInput& input) {

@@ -47,6 +47,8 @@ std::string PanelName(double params, const std::string& split);
 std::string SignedLoss(double difference);
 // "+1.2%": a relative error, signed.
 std::string SignedPercent(double fraction);
+// "[lower, upper]" in `format`, or "-" when there is no interval.
+std::string Between(const Interval& interval, std::string (*format)(double));
 
 }  // namespace mixlaw::report
 

@@ -12,10 +12,6 @@ namespace mixlaw::report {
 
 namespace {
 
-std::string Between(const Interval& i, std::string (*format)(double)) {
-  return std::isnan(i.lower) ? "-" : absl::StrCat("[", format(i.lower), ", ", format(i.upper), "]");
-}
-
 std::vector<Cell> Row(std::string quantity, std::string value, std::string field,
                       std::string interval = "") {
   return {{std::move(quantity), ""}, {std::move(value), "rec:" + field}, {std::move(interval), ""}};

@@ -13,15 +13,10 @@ namespace mixlaw::report {
 
 namespace {
 
-const std::vector<std::string>& Splits() {
-  static const std::vector<std::string> splits = {kSplitAdditional, kSplitBase};
-  return splits;
-}
-
 // The recommended (ALMR, LR) as a star, on a chart of LR against ALMR.
 void AddRecommended(const SectionInput& in, Chart* chart) {
   if (!in.input.recommendation) return;
-  Series star{"recommended", "#e31a1c"};
+  Series star{"recommended", kPredictedColor};
   star.marker = "star";
   star.points.push_back({in.input.recommendation->almr, in.input.recommendation->lr});
   chart->series.push_back(std::move(star));
@@ -106,9 +101,7 @@ Table OptimalLrTable(const SectionInput& in, const std::string& split,
       row.push_back({FormatLr(std::exp(in.views.proxy.LnOptimalLrOn(split, r, n)))});
     }
     row.push_back({FormatLr(std::exp(in.views.target.LnOptimalLrOn(split, r, target)))});
-    row.push_back({std::isnan(band[k].lower) ? "-"
-                                             : absl::StrCat("[", FormatLr(band[k].lower), ", ",
-                                                            FormatLr(band[k].upper), "]")});
+    row.push_back({Between(band[k], FormatLr)});
     t.rows.push_back(std::move(row));
   }
   return t;
@@ -131,7 +124,7 @@ Section LossVsLrSection(const SectionInput& in) {
     auto lrs = fit.data.lrs.find(n);
     if (lrs == fit.data.lrs.end() || lrs->second.empty()) continue;
     const std::vector<double> grid = LogSpace(lrs->second.front(), lrs->second.back(), 48);
-    for (const std::string& split : Splits()) {
+    for (const std::string split : kCouplingSplits) {
       Chart c{"loss-vs-lr",
               PanelName(n, split),
               PanelName(n, split),
@@ -183,14 +176,14 @@ Section OptimalLrSection(const SectionInput& in) {
   std::vector<Table> tables;
   ObservationSet set;
   set.runs = fit.runs;
-  for (const std::string& split : Splits()) {
+  for (const std::string split : kCouplingSplits) {
     const std::vector<GroupOptimum> optima = ObservedOptima(LossPoints(set, split));
     charts.push_back(OptimalLrChart(in, split, optima));
     tables.push_back(OptimalLrTable(in, split, optima));
   }
   s.blocks.push_back(Charts(std::move(charts)));
   for (size_t i = 0; i < tables.size(); ++i) {
-    s.blocks.push_back(Paragraph(absl::StrCat("Optimal LR for ", Splits()[i], ":")));
+    s.blocks.push_back(Paragraph(absl::StrCat("Optimal LR for ", kCouplingSplits[i], ":")));
     s.blocks.push_back(TableBlock(std::move(tables[i])));
   }
   return s;

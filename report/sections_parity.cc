@@ -30,7 +30,7 @@ Section ParitySection(const SectionInput& in) {
                   {"log residual ln(predicted / measured)"}};
   residuals.x.log = true;
   double lo = HUGE_VAL, hi = -HUGE_VAL, lr_lo = HUGE_VAL, lr_hi = 0;
-  for (const std::string& split : std::vector<std::string>{kSplitAdditional, kSplitBase}) {
+  for (const std::string split : kCouplingSplits) {
     Series p{split, SplitColor(split)}, r{split, SplitColor(split)};
     for (const Prediction& x : predictions) {
       if (x.split != split) continue;

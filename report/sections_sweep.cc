@@ -98,7 +98,7 @@ Section SweepSection(const SectionInput& in) {
   const SweepSummary& sweep = *in.input.sweep;
   s.blocks.push_back(
       Paragraph(absl::StrCat("Sweep ", sweep.id, " (", sweep.name, ") is ", sweep.state, ": ",
-                             sweep.runs.size(), " runs, ", sweep.counts_text, ". ", fitted)));
+                             sweep.runs.size(), " runs, ", FormatCounts(sweep.counts), ". ", fitted)));
   if (!sweep.description.empty()) s.blocks.push_back(Paragraph(sweep.description));
   Table states{"states", {"state", "runs"}, {false, true}, {}};
   for (const auto& [state, count] : sweep.counts) {
@@ -173,10 +173,9 @@ Section CurvesSection(const SectionInput& in) {
         if (r.stage != "cpt" || r.params != params || curve == r.curves.end()) continue;
         const size_t k = static_cast<size_t>(std::lower_bound(almrs.begin(), almrs.end(), r.almr) -
                                              almrs.begin());
-        Series series{absl::StrCat("ALMR ", FormatAlmr(r.almr)), Ordered(k, almrs.size())};
-        series.line = true;
+        Series series = Line(absl::StrCat("ALMR ", FormatAlmr(r.almr)), Ordered(k, almrs.size()),
+                             in_legend.insert(r.almr).second);
         series.dashed = r.state == "diverged";
-        series.in_legend = in_legend.insert(r.almr).second;
         for (const CurvePoint& p : Thinned(curve->second)) {
           if (!std::isfinite(p.loss)) break;
           series.points.push_back({static_cast<double>(p.step), p.loss});

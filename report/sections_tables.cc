@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "common/number_format.h"
+#include "fitter/laws/coupling.h"
 #include "report/sections.h"
 
 namespace mixlaw::report {
@@ -66,7 +67,7 @@ Section ParametersSection(const SectionInput& in) {
       "the covariance) and 95% intervals (bootstrap percentiles",
       resamples > 0 ? absl::StrCat(" over ", resamples, " resamples of the runs")
                     : ": none, the fit has no resamples",
-      "). eps = 0.01.")));
+      "). eps = ", FormatAlmr(kCouplingEps), ".")));
   for (const ComponentFit& c : fit.components) {
     s.blocks.push_back(Paragraph(absl::StrCat(c.split, ": `", c.formula, "`")));
     const std::string id = "parameters-" + c.split.substr(c.split.find('/') + 1);
@@ -76,10 +77,7 @@ Section ParametersSection(const SectionInput& in) {
             {}};
     for (const ParameterEstimate& p : c.parameters) {
       const std::string key = c.split + ":" + p.name;
-      const std::string interval =
-          std::isnan(p.lower)
-              ? "-"
-              : absl::StrCat("[", FormatEstimate(p.lower), ", ", FormatEstimate(p.upper), "]");
+      const std::string interval = Between({p.lower, p.upper}, FormatEstimate);
       t.rows.push_back({{p.name},
                         {FormatEstimate(p.value), "value:" + key},
                         {p.held ? "held" : FormatStdError(p.std_error), "std_error:" + key},

@@ -29,8 +29,7 @@ std::vector<Cell> Row(const TargetValidation& v, const std::string& what, const 
 
 Series Vertical(const std::string& label, const std::string& color, double x, double lo,
                 double hi) {
-  Series s{label, color};
-  s.line = true;
+  Series s = Line(label, color);
   s.dashed = true;
   s.points = {{x, lo}, {x, hi}};
   return s;
@@ -43,8 +42,9 @@ Section ValidationSection(const SectionInput& in) {
   const TargetValidation& v = *in.input.validation;
   s.blocks.push_back(Paragraph(absl::StrCat(
       v.model, " (", FormatParams(v.params), ") trained at ALMR ", FormatAlmr(v.almr), " over ",
-      v.runs.size(), " (LR, seed) runs: the LR with the lowest measured ", v.split,
-      " loss beside the law's predicted optimum and the largest proxy's optimum used as is. "
+      v.runs.size(), " (LR, seed) runs: the measured optimum of the ", v.split,
+      " loss (the seed means' best LR, refined by a parabola in ln LR) beside the law's "
+      "predicted optimum and the largest proxy's optimum used as is. "
       "LR / measured is how far each LR is from the measured optimum; the loss error is "
       "relative to the measured optimum's loss.")));
   Table t{"validation",
@@ -83,8 +83,7 @@ Section ValidationSection(const SectionInput& in) {
     lr_hi = std::max(lr_hi, run.lr);
   }
   for (auto& [seed, series] : by_seed) c.series.push_back(std::move(series));
-  Series mean{"seed mean", kTargetColor};
-  mean.line = true;
+  Series mean = Line("seed mean", kTargetColor);
   for (const auto& [lr, sum] : by_lr) mean.points.push_back({lr, sum.first / sum.second});
   c.series.push_back(std::move(mean));
   for (double lr : {v.predicted_lr, v.measured_lr, v.transfer_lr}) {
@@ -94,8 +93,7 @@ Section ValidationSection(const SectionInput& in) {
     }
   }
   if (lr_lo < lr_hi) {
-    Series predicted{"law at " + FormatParams(v.params), "#e31a1c"};
-    predicted.line = true;
+    Series predicted = Line("law at " + FormatParams(v.params), kPredictedColor);
     double lowest = HUGE_VAL;
     for (double lr : LogSpace(lr_lo / 1.5, lr_hi * 1.5, 48)) {
       const double loss = in.views.target.LossOn(v.split, v.almr, lr, v.params);
@@ -117,8 +115,8 @@ Section ValidationSection(const SectionInput& in) {
       const char* color;
       double lr;
     };
-    for (const Marker& m : {Marker{"predicted LR", "#e31a1c", v.predicted_lr},
-                            Marker{"measured optimum", "#111111", v.measured_lr},
+    for (const Marker& m : {Marker{"predicted LR", kPredictedColor, v.predicted_lr},
+                            Marker{"measured optimum", kTargetColor, v.measured_lr},
                             Marker{"direct transfer", "#7570b3", v.transfer_lr}}) {
       if (m.lr > 0) c.series.push_back(Vertical(m.label, m.color, m.lr, *c.y.min, *c.y.max));
     }

@@ -61,7 +61,7 @@ Surface PredictSurface(const CouplingModel& target, const RecommendOptions& opti
     std::vector<bool> over;
     for (double r : s.almrs) {
       const double a = target.LossAdditional(r, lr, n), b = target.LossBase(r, lr, n);
-      row.push_back(options.forgetting_budget ? a : a + weight * b);
+      row.push_back(CriterionValue(a, b, options));
       over.push_back(options.forgetting_budget && b - reference > *options.forgetting_budget);
     }
     s.value.push_back(std::move(row));

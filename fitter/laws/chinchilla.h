@@ -40,7 +40,8 @@ class ChinchillaLaw : public AutoDiffLaw<ChinchillaResidual, 5> {
   // log_A and log_B in {0, 5, .., 25}, alpha and beta in {0, 0.5, .., 2}.
   std::vector<std::vector<double>> InitialGrid(const DataRange& range) const override;
   // The same residuals as ChinchillaResidual with its derivatives written out and evaluated over
-  // all points as arrays (Eigen's vectorised exp and log): the multi-start's inner loop.
+  // all points as arrays (glibc's vector exp and log, vector_loops.cc): the multi-start's inner
+  // loop.
   ceres::CostFunction* NewHuberBlock(const std::vector<Point>& points,
                                      const std::vector<int>& rows, double delta) const override;
 };

@@ -8,35 +8,12 @@ namespace mixlaw {
 namespace {
 
 using testing_support::Cluster;
+using testing_support::Mixlaw;
+using testing_support::Result;
 using testing_support::SyntheticPoints;
 using testing_support::SyntheticSpec;
 using testing_support::TestDir;
 using testing_support::WriteFile;
-
-struct Result {
-  ExitStatus status;
-  std::vector<std::string> out;
-  std::string err;
-  std::string Out() const {
-    std::string all;
-    for (const auto& l : out) all += l + "\n";
-    return all;
-  }
-};
-
-Result Mixlaw(std::vector<std::string> args, const std::filesystem::path& cwd = {}) {
-  SpawnOptions options;
-  options.argv = {MIXLAW_BINARY};
-  options.argv.insert(options.argv.end(), args.begin(), args.end());
-  options.cwd = cwd.string();
-  options.stderr_tail_bytes = 1 << 20;
-  auto child = ChildProcess::Spawn(options);
-  EXPECT_TRUE(child.ok());
-  Result r;
-  r.status = (*child)->Wait(&r.out);
-  r.err = (*child)->stderr_tail();
-  return r;
-}
 
 TEST(CliE2ETest, BadSpecIsRefusedWithItsPathsAndNothingIsStored) {
   auto dir = TestDir();

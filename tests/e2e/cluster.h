@@ -59,6 +59,51 @@ inline std::string WriteFile(const std::filesystem::path& path, const std::strin
   return path.string();
 }
 
+// A command that ran: its exit status, its stdout lines and the tail of its stderr.
+struct Result {
+  ExitStatus status;
+  std::vector<std::string> out;
+  std::string err;
+  bool timed_out = false;  // terminated after its time was up
+  std::string Out() const {
+    std::string all;
+    for (const auto& l : out) all += l + "\n";
+    return all;
+  }
+};
+
+// Runs argv in `cwd` (this directory when empty) until it ends, or terminates it after
+// `timeout_ms`.
+inline Result RunFor(std::vector<std::string> argv, int timeout_ms,
+                     const std::filesystem::path& cwd = {}) {
+  SpawnOptions options;
+  options.argv = std::move(argv);
+  options.cwd = cwd.string();
+  options.stderr_tail_bytes = 4 << 20;
+  auto child = ChildProcess::Spawn(options);
+  EXPECT_TRUE(child.ok()) << child.status();
+  Result r;
+  if (!child.ok()) return r;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+  while ((*child)->Poll(200, &r.out)) {
+    if (std::chrono::steady_clock::now() > deadline) {
+      r.timed_out = true;
+      r.status = (*child)->Terminate(2000, &r.out);
+      r.err = (*child)->stderr_tail();
+      return r;
+    }
+  }
+  r.status = (*child)->Wait(&r.out);
+  r.err = (*child)->stderr_tail();
+  return r;
+}
+
+// The mixlaw binary with `args`, ten minutes at most.
+inline Result Mixlaw(std::vector<std::string> args, const std::filesystem::path& cwd = {}) {
+  args.insert(args.begin(), MIXLAW_BINARY);
+  return RunFor(std::move(args), 600000, cwd);
+}
+
 // argv run with its stderr appended to `log` (through exec, so signals reach mixlaw itself).
 inline std::vector<std::string> LoggedTo(const std::filesystem::path& log,
                                          std::vector<std::string> argv) {

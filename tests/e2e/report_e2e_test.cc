@@ -4,7 +4,6 @@
 // Chromium is Debian's `chromium` package (scripts/setup.sh); without it the test fails.
 #include <gtest/gtest.h>
 
-#include <chrono>
 #include <cstdlib>
 #include <optional>
 #include <set>
@@ -22,51 +21,13 @@ using testing_support::Count;
 using testing_support::DecodePng;
 using testing_support::FieldText;
 using testing_support::Image;
+using testing_support::Mixlaw;
+using testing_support::Result;
+using testing_support::RunFor;
 using testing_support::ReadText;
 using testing_support::TestDir;
 
 constexpr int kBrowserTimeoutMs = 60000;  // Chromium takes a few seconds to start
-
-struct Result {
-  ExitStatus status;
-  std::vector<std::string> out;
-  std::string err;
-  bool timed_out = false;
-  std::string Out() const {
-    std::string all;
-    for (const auto& l : out) all += l + "\n";
-    return all;
-  }
-};
-
-Result RunFor(std::vector<std::string> argv, int timeout_ms = kBrowserTimeoutMs,
-              const std::string& cwd = "") {
-  SpawnOptions options;
-  options.argv = std::move(argv);
-  options.cwd = cwd;
-  options.stderr_tail_bytes = 4 << 20;
-  auto child = ChildProcess::Spawn(options);
-  EXPECT_TRUE(child.ok()) << child.status();
-  Result r;
-  if (!child.ok()) return r;
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
-  while ((*child)->Poll(200, &r.out)) {
-    if (std::chrono::steady_clock::now() > deadline) {
-      r.timed_out = true;
-      r.status = (*child)->Terminate(2000, &r.out);
-      r.err = (*child)->stderr_tail();
-      return r;
-    }
-  }
-  r.status = (*child)->Wait(&r.out);
-  r.err = (*child)->stderr_tail();
-  return r;
-}
-
-Result Mixlaw(std::vector<std::string> args, const std::string& cwd = "") {
-  args.insert(args.begin(), MIXLAW_BINARY);
-  return RunFor(std::move(args), 120000, cwd);
-}
 
 // Debian's chromium on PATH, or nothing.
 std::optional<std::string> FindChromium() {
@@ -127,7 +88,7 @@ TEST(ReportE2ETest, AFinishedSweepsReportDrawsEveryChartAndShowsTheFitsNumbers) 
   const std::filesystem::path shot = dir / "shot.png";
   std::vector<std::string> capture = browser;
   capture.insert(capture.end(), {"--screenshot=" + shot.string(), url});
-  Result screenshot = RunFor(capture);
+  Result screenshot = RunFor(capture, kBrowserTimeoutMs);
   ASSERT_FALSE(screenshot.timed_out) << "chromium took over 60 s:\n" << screenshot.err;
   ASSERT_EQ(screenshot.status.code, 0) << screenshot.err;
   const std::string png = ReadText(shot);
@@ -152,7 +113,7 @@ TEST(ReportE2ETest, AFinishedSweepsReportDrawsEveryChartAndShowsTheFitsNumbers) 
   // The DOM once the scripts ran, and the console.
   std::vector<std::string> dump = browser;
   dump.insert(dump.end(), {"--dump-dom", url});
-  Result dom_run = RunFor(dump);
+  Result dom_run = RunFor(dump, kBrowserTimeoutMs);
   ASSERT_FALSE(dom_run.timed_out) << "chromium took over 60 s:\n" << dom_run.err;
   ASSERT_EQ(dom_run.status.code, 0) << dom_run.err;
   for (const std::string& log : {screenshot.err, dom_run.err}) {

@@ -75,6 +75,8 @@ TEST(LawsTest, ChinchillaVectorBlockMatchesAutodiff) {
     at.push_back({1e7 * std::pow(1.3, i), 1e8 * std::pow(1.7, i % 11), 0, 0, 0, 0});
   }
   std::vector<Point> points = LawPoints(law, planted, at, 0.01, 5);
+  // Two points on the law itself: inside the Huber threshold at the planted parameters.
+  for (int i : {1, 2}) points[i].value = law.Predict(planted.data(), points[i]);
   std::vector<int> rows = {0, 3, 3, 36};  // repeats, as a bootstrap resample has
   for (int i = 0; i < 37; ++i) rows.push_back(i);
   const double delta = 1e-3;
@@ -90,10 +92,13 @@ TEST(LawsTest, ChinchillaVectorBlockMatchesAutodiff) {
     double* jacobian_ref[] = {j_ref.data()};
     ASSERT_TRUE(fast->Evaluate(parameters, r_fast.data(), jacobian_fast));
     ASSERT_TRUE(reference->Evaluate(parameters, r_ref.data(), jacobian_ref));
-    int outside = 0;
+    int outside = 0, inside = 0;
     for (size_t i = 0; i < n; ++i) {
       EXPECT_NEAR(r_fast[i], r_ref[i], 1e-12 * (1 + std::fabs(r_ref[i]))) << i;
-      if (std::fabs(r_ref[i]) > delta) ++outside;
+      ++(std::fabs(r_ref[i]) > delta ? outside : inside);
+    }
+    if (theta == planted) {
+      EXPECT_GT(inside, 0);
     }
     for (size_t i = 0; i < n * 5; ++i) {
       EXPECT_NEAR(j_fast[i], j_ref[i], 1e-11 * (1 + std::fabs(j_ref[i]))) << i;

@@ -11,7 +11,7 @@ namespace {
 
 TEST(ValidationTest, LadderIsSpacedAroundThePredictionAndReachesTheTransferLr) {
   std::vector<double> lrs = CheckLrs(1e-2, 1.01e-2, 1.4, 2);
-  ASSERT_EQ(lrs.size(), 5u) << "the transfer LR is within 2% of the middle rung";
+  ASSERT_EQ(lrs.size(), 5u) << "the transfer LR (1% above the middle rung) lies inside the ladder";
   EXPECT_DOUBLE_EQ(lrs[0], 0.0051);
   EXPECT_DOUBLE_EQ(lrs[2], 0.01);
   EXPECT_DOUBLE_EQ(lrs[4], 0.0196);

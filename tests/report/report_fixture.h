@@ -77,7 +77,6 @@ inline ReportInput SweepInput(const std::string& failure = "trainer exited with 
   failed.curves.clear();
   sweep.runs.push_back(failed);
   sweep.counts = {{"succeeded", static_cast<int64_t>(sweep.runs.size() - 1)}, {"failed", 1}};
-  sweep.counts_text = absl::StrCat(sweep.runs.size() - 1, " succeeded, 1 failed");
   input.sweep = sweep;
   return input;
 }

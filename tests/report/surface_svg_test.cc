@@ -11,17 +11,14 @@
 #include "gtest/gtest.h"
 #include "report/surface.h"
 #include "tests/fitter/synthetic_data.h"
+#include "tests/report/page_text.h"
 
 namespace mixlaw::report {
 namespace {
 
 constexpr double kTarget = 1e9;
 
-size_t Count(const std::string& text, const std::string& what) {
-  size_t n = 0;
-  for (size_t at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
-  return n;
-}
+using testing_support::Count;
 
 // The number in attribute `name` of the first element after `from`.
 double Attribute(const std::string& svg, size_t from, const std::string& name) {
@@ -42,12 +39,17 @@ struct Planted {
       rec.grid.push_back(row);
     }
   }
+  // The criterion's options at the target size (the weight 1 unless set).
+  static RecommendOptions Options() {
+    RecommendOptions options;
+    options.target_params = kTarget;
+    return options;
+  }
 };
 
 TEST(SurfaceTest, CellsHoldTheWeightedLossWhereTheySit) {
   Planted p;
-  RecommendOptions options;
-  options.target_params = kTarget;
+  RecommendOptions options = Planted::Options();
   options.weight = 2;
   Surface s = PredictSurface(p.model, options, &p.rec, 0.1, 0.75, 12, 9);
   ASSERT_EQ(s.almrs.size(), 12u);
@@ -68,8 +70,7 @@ TEST(SurfaceTest, CellsHoldTheWeightedLossWhereTheySit) {
 
 TEST(SurfaceTest, CellsOverTheBudgetAreTheOnesTheBaseLossRulesOut) {
   Planted p;
-  RecommendOptions options;
-  options.target_params = kTarget;
+  RecommendOptions options = Planted::Options();
   options.forgetting_budget = 0.05;
   Surface s = PredictSurface(p.model, options, &p.rec, 0.1, 0.75, 12, 9);
   const double reference = p.model.BaseReference(kTarget);
@@ -90,8 +91,7 @@ TEST(SurfaceTest, CellsOverTheBudgetAreTheOnesTheBaseLossRulesOut) {
 
 TEST(SurfaceSvgTest, OneRectACellAndTheMarkerAtTheRecommendedPoint) {
   Planted p;
-  RecommendOptions options;
-  options.target_params = kTarget;
+  RecommendOptions options = Planted::Options();
   Surface s = PredictSurface(p.model, options, &p.rec, 0.1, 0.75, 12, 9);
   const SvgFrame frame;
   const std::string svg = SurfaceSvg(s, frame);
@@ -121,8 +121,7 @@ TEST(SurfaceSvgTest, OneRectACellAndTheMarkerAtTheRecommendedPoint) {
 
 TEST(SurfaceSvgTest, WithoutARecommendationThereIsNoMarker) {
   Planted p;
-  RecommendOptions options;
-  options.target_params = kTarget;
+  RecommendOptions options = Planted::Options();
   const std::string svg = SurfaceSvg(PredictSurface(p.model, options, nullptr, 0.1, 0.75, 4, 3));
   EXPECT_EQ(Count(svg, "<rect class=\"cell\""), 12u);
   EXPECT_EQ(svg.find("id=\"recommended\""), std::string::npos);

@@ -41,9 +41,10 @@ class ParameterLayout {
   // nullptr when absent.
   const TensorSpec* Find(const std::string& name) const;
 
-  // Fills `params` (total() floats) as a new model, seeded: unit norms; each weight matrix from
-  // N(0, 1/fan_in), the residual branches' output projections (o_proj, down_proj) narrowed by a
-  // further sqrt(2 n_layers); the untied embedding from N(0, 1) (its input is one-hot).
+  // Fills `params` (total() floats) as a new model, seeded: unit norms; each weight matrix
+  // normal with standard deviation 1/sqrt(fan_in), the residual branches' output projections
+  // (o_proj, down_proj) times a further 1/sqrt(2 n_layers); the untied embedding with standard
+  // deviation 1 (its input is one-hot), tied to the head the head's 1/sqrt(dim).
   void Initialise(float* params, uint64_t seed) const;
 
  private:
