@@ -10,8 +10,7 @@ namespace mixlaw {
 namespace {
 
 double LnOptimalLr(const std::vector<double>& theta, double almr, double params) {
-  return theta[kC] + theta[kGamma] * std::log(almr + kCouplingEps) -
-         theta[kDelta] * std::log(params);
+  return CouplingLnOptimalLr(theta.data(), std::log(params), std::log(almr + kCouplingEps));
 }
 
 template <typename Residual>

@@ -33,13 +33,18 @@ enum CouplingParameter {
   kCouplingParameters
 };
 
-// The terms both splits share: E + A N^-alpha + K (ln eta - ln eta*)^2, with
-// ln eta* = c + gamma ln(r + eps) - delta ln N. Each split adds its own G(r).
+// ln eta* = c + gamma ln(r + eps) - delta ln N: the log of the optimal peak LR.
+template <typename T>
+T CouplingLnOptimalLr(const T* const theta, double ln_n, double ln_r_eps) {
+  return theta[kC] + theta[kGamma] * ln_r_eps - theta[kDelta] * ln_n;
+}
+
+// The terms both splits share: E + A N^-alpha + K (ln eta - ln eta*)^2. Each split adds its own
+// G(r).
 template <typename T>
 T CouplingSharedTerms(const T* const theta, double ln_n, double ln_r_eps, double ln_eta) {
   using std::exp;
-  const T ln_eta_star = theta[kC] + theta[kGamma] * ln_r_eps - theta[kDelta] * ln_n;
-  const T x = ln_eta - ln_eta_star;
+  const T x = ln_eta - CouplingLnOptimalLr(theta, ln_n, ln_r_eps);
   return exp(theta[kLogE]) + exp(theta[kLogA] - theta[kAlpha] * ln_n) + theta[kK] * x * x;
 }
 
