@@ -9,11 +9,9 @@
 
 #include <cmath>
 #include <filesystem>
-#include <fstream>
 #include <iostream>
 #include <map>
 #include <optional>
-#include <sstream>
 #include <thread>
 
 #include "absl/strings/str_format.h"
@@ -24,6 +22,7 @@
 #include "cli/output.h"
 #include "cli/report_summary.h"
 #include "cli/sweep_source.h"
+#include "common/file_io.h"
 #include "common/number_format.h"
 #include "fitter/validation.h"
 #include "fitter/fit_json.h"
@@ -86,20 +85,16 @@ bool PrepareDemoData(const std::filesystem::path& dir) {
 
 // Writes `text` to `path`; false (said on stderr) when it cannot.
 bool WriteText(const std::filesystem::path& path, const std::string& text) {
-  std::ofstream out(path);
-  out << text;
-  if (out) return true;
-  std::cerr << "mixlaw demo: " << path.string() << ": cannot be written\n";
-  return false;
+  absl::Status written = WriteFileAtomically(path.string(), text);
+  if (!written.ok()) std::cerr << "mixlaw demo: " << written.message() << "\n";
+  return written.ok();
 }
 
 // Reads a spec given on the command line; empty (said on stderr) when it cannot.
 std::string ReadText(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream text;
-  text << in.rdbuf();
-  if (!in) std::cerr << "mixlaw demo: " << path << ": cannot be read\n";
-  return in ? text.str() : std::string();
+  absl::StatusOr<std::string> text = ReadFileToString(path);
+  if (!text.ok()) std::cerr << "mixlaw demo: " << text.status().message() << "\n";
+  return text.ok() ? *std::move(text) : std::string();
 }
 
 // The spec with `offset` added to each of its seeds and its pretraining seed (unchanged when it is not JSON: the parser

@@ -1,11 +1,10 @@
 #include "cli/sweep_client.h"
 
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 #include <thread>
 
 #include "cli/output.h"
+#include "common/file_io.h"
 #include "common/time.h"
 #include "orchestrator/run_state.h"
 
@@ -14,14 +13,14 @@ namespace mixlaw {
 grpc::Status SubmitSpecFile(v1::SweepService::Stub& stub, const ConnectionOptions& connection,
                             const std::string& spec_path, bool resume_existing,
                             v1::SubmitSweepResponse* response) {
-  std::ifstream in(spec_path);
-  if (!in) return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, spec_path + ": cannot be read");
-  std::stringstream text;
-  text << in.rdbuf();
+  absl::StatusOr<std::string> text = ReadFileToString(spec_path);
+  if (!text.ok()) {
+    return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, std::string(text.status().message()));
+  }
   std::error_code ec;
   std::filesystem::path dir = std::filesystem::absolute(spec_path, ec).parent_path();
   v1::SubmitSweepRequest request;
-  request.set_spec_json(text.str());
+  request.set_spec_json(*std::move(text));
   request.set_spec_dir(dir.string());
   request.set_resume_existing(resume_existing);
   grpc::Status s = stub.SubmitSweep(MakeContext(connection, std::chrono::seconds(60)).get(),

@@ -1,9 +1,9 @@
 #include "fitter/fit_json.h"
 
 #include <cmath>
-#include <fstream>
 
 #include "absl/strings/str_cat.h"
+#include "common/file_io.h"
 #include "common/json_fields.h"
 #include "fitter/laws/coupling.h"
 
@@ -233,17 +233,13 @@ absl::StatusOr<LawFit> FitFromJson(const json& j, const std::string& source) {
 }
 
 absl::Status WriteFitFile(const LawFit& fit, const std::string& path) {
-  std::ofstream out(path);
-  out << FitToJson(fit).dump(2) << "\n";
-  out.close();
-  if (!out) return absl::InternalError(absl::StrCat(path, ": cannot be written"));
-  return absl::OkStatus();
+  return WriteFileAtomically(path, FitToJson(fit).dump(2) + "\n");
 }
 
 absl::StatusOr<LawFit> ReadFitFile(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) return absl::NotFoundError(absl::StrCat(path, ": cannot be read"));
-  json j = json::parse(in, nullptr, /*allow_exceptions=*/false);
+  absl::StatusOr<std::string> text = ReadFileToString(path);
+  if (!text.ok()) return text.status();
+  json j = json::parse(*text, nullptr, /*allow_exceptions=*/false);
   if (j.is_discarded()) return absl::InvalidArgumentError(absl::StrCat(path, ": not valid JSON"));
   return FitFromJson(j, path);
 }

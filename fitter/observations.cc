@@ -3,12 +3,11 @@
 #include <cerrno>
 #include <cmath>
 #include <cstdlib>
-#include <fstream>
 #include <optional>
-#include <sstream>
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "common/file_io.h"
 #include "common/json_fields.h"
 #include "fitter/csv.h"
 
@@ -173,11 +172,9 @@ absl::StatusOr<ObservationSet> ParseObservationsCsv(std::string_view text,
 }
 
 absl::StatusOr<ObservationSet> ReadObservationsCsv(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return absl::NotFoundError(absl::StrCat(path, ": cannot be read"));
-  std::ostringstream text;
-  text << in.rdbuf();
-  return ParseObservationsCsv(text.str(), path);
+  absl::StatusOr<std::string> text = ReadFileToString(path);
+  if (!text.ok()) return text.status();
+  return ParseObservationsCsv(*text, path);
 }
 
 }  // namespace mixlaw

@@ -1,10 +1,9 @@
 #include "orchestrator/client.h"
 
 #include <cstdlib>
-#include <fstream>
-#include <sstream>
 
 #include "absl/strings/str_cat.h"
+#include "common/file_io.h"
 #include "orchestrator/auth.h"
 
 namespace mixlaw {
@@ -18,12 +17,10 @@ absl::StatusOr<std::shared_ptr<grpc::Channel>> MakeChannel(const ConnectionOptio
   args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 2000);
   std::shared_ptr<grpc::ChannelCredentials> credentials = grpc::InsecureChannelCredentials();
   if (!options.tls_ca_path.empty()) {
-    std::ifstream in(options.tls_ca_path);
-    if (!in) return absl::NotFoundError(absl::StrCat(options.tls_ca_path, ": cannot be read"));
-    std::stringstream pem;
-    pem << in.rdbuf();
+    absl::StatusOr<std::string> pem = ReadFileToString(options.tls_ca_path);
+    if (!pem.ok()) return pem.status();
     grpc::SslCredentialsOptions ssl;
-    ssl.pem_root_certs = pem.str();
+    ssl.pem_root_certs = *std::move(pem);
     credentials = grpc::SslCredentials(ssl);
   }
   return grpc::CreateCustomChannel(options.address, credentials, args);

@@ -1,24 +1,15 @@
 #include "orchestrator/server.h"
 
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 
 #include "absl/strings/str_cat.h"
+#include "common/file_io.h"
 #include "common/log.h"
 #include "common/time.h"
 
 namespace mixlaw {
 
 namespace {
-
-absl::StatusOr<std::string> ReadWholeFile(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) return absl::NotFoundError(absl::StrCat(path, ": cannot be read"));
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  return buffer.str();
-}
 
 }  // namespace
 
@@ -56,9 +47,9 @@ absl::StatusOr<std::unique_ptr<Orchestrator>> Orchestrator::Start(
       std::make_unique<WorkerServiceImpl>(o->store_.get(), options.tokens, options.policy);
   std::shared_ptr<grpc::ServerCredentials> credentials = grpc::InsecureServerCredentials();
   if (!options.tls_cert_path.empty()) {
-    absl::StatusOr<std::string> cert = ReadWholeFile(options.tls_cert_path);
+    absl::StatusOr<std::string> cert = ReadFileToString(options.tls_cert_path);
     if (!cert.ok()) return cert.status();
-    absl::StatusOr<std::string> key = ReadWholeFile(options.tls_key_path);
+    absl::StatusOr<std::string> key = ReadFileToString(options.tls_key_path);
     if (!key.ok()) return key.status();
     grpc::SslServerCredentialsOptions ssl;
     ssl.pem_key_cert_pairs.push_back({*key, *cert});

@@ -1,27 +1,15 @@
 #include "report/report.h"
 
 #include <filesystem>
-#include <fstream>
 
 #include "absl/strings/str_cat.h"
+#include "common/file_io.h"
 #include "fitter/fit_json.h"
 #include "report/html_page.h"
 #include "report/markdown_page.h"
 #include "report/sections.h"
 
 namespace mixlaw {
-
-namespace {
-
-absl::Status WriteText(const std::string& path, const std::string& text) {
-  std::ofstream out(path, std::ios::binary);
-  out << text;
-  out.close();
-  if (!out) return absl::InternalError(absl::StrCat(path, ": cannot be written"));
-  return absl::OkStatus();
-}
-
-}  // namespace
 
 absl::StatusOr<std::string> ReportHtml(const ReportInput& input) {
   absl::StatusOr<report::Content> content = report::BuildContent(input);
@@ -45,8 +33,8 @@ absl::StatusOr<ReportFiles> WriteReport(const ReportInput& input, const std::str
   const std::filesystem::path base(dir);
   ReportFiles files{(base / "report.html").string(), (base / "report.md").string(),
                     (base / "fit.json").string()};
-  absl::Status status = WriteText(files.html, report::HtmlPage(*content));
-  if (status.ok()) status = WriteText(files.markdown, report::MarkdownPage(*content));
+  absl::Status status = WriteFileAtomically(files.html, report::HtmlPage(*content));
+  if (status.ok()) status = WriteFileAtomically(files.markdown, report::MarkdownPage(*content));
   if (status.ok()) status = WriteFitFile(input.fit, files.fit);
   if (!status.ok()) return status;
   return files;

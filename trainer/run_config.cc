@@ -1,10 +1,9 @@
 #include "trainer/run_config.h"
 
 #include <algorithm>
-#include <fstream>
-#include <sstream>
 
 #include "absl/strings/str_cat.h"
+#include "common/file_io.h"
 
 namespace mixlaw {
 
@@ -144,11 +143,9 @@ absl::StatusOr<RunConfig> ParseRunConfig(const std::string& text, const std::str
 }
 
 absl::StatusOr<RunConfig> LoadRunConfig(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) return absl::NotFoundError(absl::StrCat(path, ": cannot be read"));
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  return ParseRunConfig(buffer.str(), path);
+  absl::StatusOr<std::string> text = ReadFileToString(path);
+  if (!text.ok()) return text.status();
+  return ParseRunConfig(*text, path);
 }
 
 }  // namespace mixlaw

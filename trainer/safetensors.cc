@@ -6,6 +6,7 @@
 #include <fstream>
 
 #include "absl/strings/str_cat.h"
+#include "common/file_io.h"
 #include "nlohmann/json.hpp"
 
 namespace mixlaw {
@@ -58,9 +59,7 @@ absl::Status WriteSafetensors(const std::string& path, const std::vector<NamedTe
   }
   std::string text = header.dump();
   while (text.size() % 8 != 0) text += ' ';  // align the data section, as the reference writer does
-  std::string tmp = path + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+  return WriteFileAtomically(path, [&](std::ostream& out) {
     uint64_t n = text.size();
     unsigned char len[8];
     for (int i = 0; i < 8; ++i) len[i] = static_cast<unsigned char>((n >> (8 * i)) & 0xff);
@@ -71,13 +70,7 @@ absl::Status WriteSafetensors(const std::string& path, const std::vector<NamedTe
       for (int64_t d : t.shape) count *= d;
       out.write(reinterpret_cast<const char*>(t.data), static_cast<std::streamsize>(count * 4));
     }
-    out.flush();
-    if (!out) return absl::UnavailableError(absl::StrCat(tmp, ": cannot be written"));
-  }
-  std::error_code ec;
-  std::filesystem::rename(tmp, path, ec);
-  if (ec) return absl::UnavailableError(absl::StrCat(path, ": cannot be renamed into place: ", ec.message()));
-  return absl::OkStatus();
+  });
 }
 
 absl::StatusOr<SafetensorsFile> ReadSafetensors(const std::string& path) {

@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "absl/strings/str_cat.h"
+#include "common/file_io.h"
 #include "trainer/protocol.h"
 
 namespace mixlaw {
@@ -164,14 +165,11 @@ int RunSyntheticTrainer(const RunConfig& config, std::ostream& out, std::ostream
     std::error_code ec;
     std::filesystem::create_directories(config.output_dir, ec);
     std::string path = config.output_dir + "/synthetic-final.json";
-    std::ofstream file(path);
-    file << nlohmann::json({{"synthetic", true},
-                            {"final", {{"eval/base", final_base},
-                                       {"eval/additional", final_additional}}}})
-                .dump(2)
-         << "\n";
-    if (!file) {
-      err << path << ": cannot be written\n";
+    const nlohmann::json final_json = {
+        {"synthetic", true},
+        {"final", {{"eval/base", final_base}, {"eval/additional", final_additional}}}};
+    if (absl::Status written = WriteFileAtomically(path, final_json.dump(2) + "\n"); !written.ok()) {
+      err << written.message() << "\n";
       return kTrainerExitFailure;
     }
     out << FormatArtifactLine("checkpoint", path) << std::endl;

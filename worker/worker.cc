@@ -5,12 +5,12 @@
 
 #include <algorithm>
 #include <filesystem>
-#include <fstream>
 #include <random>
 #include <thread>
 
 #include "absl/strings/str_cat.h"
 #include "common/child_process.h"
+#include "common/file_io.h"
 #include "common/log.h"
 #include "common/time.h"
 #include "nlohmann/json.hpp"
@@ -261,10 +261,9 @@ Worker::Outcome Worker::RunLease(const v1::Lease& lease) {
   std::filesystem::create_directories(output_dir, ec);
   if (ec) return fail_now(absl::StrCat("cannot create ", output_dir, ": ", ec.message()));
   std::string config_path = output_dir + "/RUN.json";
-  {
-    std::ofstream out(config_path);
-    out << config.dump(2) << "\n";
-    if (!out) return fail_now(absl::StrCat("cannot write ", config_path));
+  if (absl::Status written = WriteFileAtomically(config_path, config.dump(2) + "\n");
+      !written.ok()) {
+    return fail_now(std::string(written.message()));
   }
   absl::StatusOr<std::vector<std::string>> argv = TrainerArgv(
       lease.trainer_kind(), lease.command(), config, config_path, options_.self_exe);

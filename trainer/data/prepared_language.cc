@@ -2,10 +2,9 @@
 
 #include <algorithm>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 
 #include "absl/strings/str_cat.h"
+#include "common/file_io.h"
 #include "common/json_fields.h"
 #include "common/status_macros.h"
 #include "trainer/data/shards.h"
@@ -16,14 +15,6 @@ namespace mixlaw {
 namespace fs = std::filesystem;
 
 namespace {
-
-absl::StatusOr<std::string> ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return absl::NotFoundError(absl::StrCat(path, ": cannot be read"));
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  return buffer.str();
-}
 
 SplitCounts ReadCounts(const nlohmann::json& j, const char* key, FieldReader& reader) {
   SplitCounts counts;
@@ -141,17 +132,12 @@ nlohmann::json LanguageMeta::ToJson() const {
 }
 
 absl::Status WriteLanguageMeta(const std::string& dir, const LanguageMeta& meta) {
-  std::string path = (fs::path(dir) / kMetaFileName).string();
-  std::ofstream out(path, std::ios::trunc);
-  out << meta.ToJson().dump(2) << "\n";
-  out.close();
-  if (!out) return absl::InternalError(absl::StrCat(path, ": cannot be written"));
-  return absl::OkStatus();
+  return WriteFileAtomically((fs::path(dir) / kMetaFileName).string(), meta.ToJson().dump(2) + "\n");
 }
 
 absl::StatusOr<LanguageMeta> ReadLanguageMeta(const std::string& dir) {
   std::string path = (fs::path(dir) / kMetaFileName).string();
-  MIXLAW_ASSIGN_OR_RETURN(std::string text, ReadFile(path));
+  MIXLAW_ASSIGN_OR_RETURN(std::string text, ReadFileToString(path));
   nlohmann::json j = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
   if (j.is_discarded()) return absl::InvalidArgumentError(path + ": not valid JSON");
   FieldReader reader(path);
@@ -229,8 +215,8 @@ absl::Status CheckSameTokenizer(const PreparedLanguage& a, const PreparedLanguag
   if (x.kind != kTokenizerSpm) return absl::OkStatus();
   std::error_code ec;
   if (fs::equivalent(a.model_path, b.model_path, ec)) return absl::OkStatus();
-  MIXLAW_ASSIGN_OR_RETURN(std::string model_a, ReadFile(a.model_path));
-  MIXLAW_ASSIGN_OR_RETURN(std::string model_b, ReadFile(b.model_path));
+  MIXLAW_ASSIGN_OR_RETURN(std::string model_a, ReadFileToString(a.model_path));
+  MIXLAW_ASSIGN_OR_RETURN(std::string model_b, ReadFileToString(b.model_path));
   if (model_a != model_b) {
     return differ(absl::StrCat("the models ", a.model_path, " and ", b.model_path, " differ"));
   }

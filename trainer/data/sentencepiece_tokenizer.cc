@@ -4,10 +4,10 @@
 
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "common/file_io.h"
 #include "common/status_macros.h"
 #include "trainer/data/corpus.h"
 #include "trainer/data/spm_module.h"
@@ -152,18 +152,7 @@ absl::Status TrainSentencePiece(const std::vector<std::string>& documents,
     return absl::InvalidArgumentError(
         absl::StrCat(model_path, ": SentencePiece training failed: ", error));
   }
-  std::string temporary = model_path + ".tmp";
-  {
-    std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
-    out.write(model.data(), static_cast<std::streamsize>(model.size()));
-    out.close();
-    if (!out) return absl::InternalError(absl::StrCat(temporary, ": cannot be written"));
-  }
-  std::error_code ec;
-  std::filesystem::rename(temporary, model_path, ec);
-  if (ec)
-    return absl::InternalError(absl::StrCat(model_path, ": cannot be written: ", ec.message()));
-  return absl::OkStatus();
+  return WriteFileAtomically(model_path, model);
 }
 
 absl::Status TrainSentencePieceFromFile(const std::string& text_path, const std::string& model_path,

@@ -7,6 +7,7 @@
 #include <limits>
 
 #include "absl/strings/str_cat.h"
+#include "common/file_io.h"
 
 namespace mixlaw {
 
@@ -59,9 +60,7 @@ absl::Status WriteTokenShard(const std::string& path, const std::vector<uint32_t
   StoreInt32(kShardMagicUint32, header);
   StoreInt32(kShardVersionUint32, header + 4);
   StoreInt32(static_cast<uint32_t>(tokens.size()), header + 8);
-  std::string temporary = path + ".tmp";
-  {
-    std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
+  return WriteFileAtomically(path, [&](std::ostream& out) {
     out.write(reinterpret_cast<const char*>(header), kShardHeaderBytes);
     if constexpr (std::endian::native == std::endian::little) {
       out.write(reinterpret_cast<const char*>(tokens.data()),
@@ -73,13 +72,7 @@ absl::Status WriteTokenShard(const std::string& path, const std::vector<uint32_t
         out.write(reinterpret_cast<const char*>(bytes), 4);
       }
     }
-    out.close();
-    if (!out) return absl::InternalError(absl::StrCat(temporary, ": cannot be written"));
-  }
-  std::error_code ec;
-  std::filesystem::rename(temporary, path, ec);
-  if (ec) return absl::InternalError(absl::StrCat(path, ": cannot be written: ", ec.message()));
-  return absl::OkStatus();
+  });
 }
 
 absl::StatusOr<std::vector<uint32_t>> ReadTokenShard(const std::string& path, int64_t vocab_size) {
