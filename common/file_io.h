@@ -18,7 +18,9 @@ namespace mixlaw {
 absl::StatusOr<std::string> ReadFileToString(const std::string& path);
 
 // Writes what `write` puts on the stream to PATH.tmp, then renames it to PATH; Internal
-// ("PATH: cannot be written", with the reason where the system gives one) when either step fails.
+// ("PATH: cannot be written", with the reason where the system gives one) when either step
+// fails, and the temporary is removed.
+// A PATH that exists and is not a regular file (/dev/stdout, a FIFO) is written in place.
 absl::Status WriteFileAtomically(const std::string& path,
                                  const std::function<void(std::ostream&)>& write);
 absl::Status WriteFileAtomically(const std::string& path, std::string_view contents);
