@@ -16,9 +16,9 @@ echo "== orchestrator peer: Optuna, SQLite storage, GridSampler, 4 processes, 10
 /usr/bin/python3 bench/optuna_peer.py --workers 4 --seconds 20 --values 100 \
   --out bench/results/optuna_peer.json >/dev/null
 
-echo "== trainer: mixlaw vs PyTorch eager, configs A and B, 2 threads, OpenBLAS variables unset =="
-for config in A B; do
-  steps=$([ "$config" = A ] && echo 30 || echo 10)
+echo "== trainer: mixlaw vs PyTorch eager, configs A, B and D (the demo target), 2 threads, OpenBLAS variables unset =="
+for config in A B D; do
+  steps=$([ "$config" = B ] && echo 10 || echo 30)
   env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE OMP_NUM_THREADS=2 \
     "$build/bench/trainer_bench" --config "$config" --steps "$steps" --out "bench/results/trainer_$config.json" >/dev/null
   env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE \
@@ -49,7 +49,7 @@ print(f"  {o['peer']}: {o['trials_per_s']:.2f} trials/s, {o['values_per_s']:.0f}
       f"{o['duplicate_grid_points']} duplicate grid points")
 print(f"  ratio: {m['runs_per_s'] / o['trials_per_s']:.0f}x trials, "
       f"{m['values_per_s'] / o['values_per_s']:.0f}x values")
-for c in "AB":
+for c in "ABD":
     ours = json.load(open(f"bench/results/trainer_{c}.json"))
     peer = json.load(open(f"bench/results/torch_{c}.json"))
     peak = max(ours["matmul_peak_gflops"], peer["matmul_peak_gflops"])

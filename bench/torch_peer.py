@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """The trainer benchmark's peer: the same Llama model in PyTorch eager on the CPU.
 
-Same configs as bench/trainer_bench (A, B), AdamW and gradient clipping, random tokens, the
+Same configs as bench/trainer_bench (A, B, and D: the demo's target), AdamW and gradient clipping, random tokens, the
 same thread count. Prints tokens/s, peak memory and the fp32 2048^3 matrix-product GFLOP/s of
 this machine (the peak MFU is measured against) as JSON.
 """
@@ -14,10 +14,10 @@ import torch
 import torch.nn.functional as F
 
 CONFIGS = {
-    "A": dict(dim=128, layers=4, heads=4, kv=2, ffn=384, B=16, T=128),
-    "B": dict(dim=256, layers=6, heads=8, kv=4, ffn=768, B=8, T=256),
+    "A": dict(dim=128, layers=4, heads=4, kv=2, ffn=384, B=16, T=128, vocab=260),
+    "B": dict(dim=256, layers=6, heads=8, kv=4, ffn=768, B=8, T=256, vocab=260),
+    "D": dict(dim=96, layers=3, heads=4, kv=2, ffn=384, B=16, T=128, vocab=3072),
 }
-VOCAB = 260
 
 
 class RMSNorm(torch.nn.Module):
@@ -73,10 +73,10 @@ class Block(torch.nn.Module):
 class Llama(torch.nn.Module):
     def __init__(self, c):
         super().__init__()
-        self.embed = torch.nn.Embedding(VOCAB, c["dim"])
+        self.embed = torch.nn.Embedding(c["vocab"], c["dim"])
         self.blocks = torch.nn.ModuleList([Block(c) for _ in range(c["layers"])])
         self.norm = RMSNorm(c["dim"])
-        self.head = torch.nn.Linear(c["dim"], VOCAB, bias=False)
+        self.head = torch.nn.Linear(c["dim"], c["vocab"], bias=False)
         hs, T = c["dim"] // c["heads"], c["T"]
         inv = 1.0 / (500000.0 ** (torch.arange(0, hs, 2).float() / hs))
         emb = torch.cat([torch.outer(torch.arange(T).float(), inv)] * 2, dim=-1)
@@ -87,7 +87,7 @@ class Llama(torch.nn.Module):
         for b in self.blocks:
             x = b(x, self.cos, self.sin)
         logits = self.head(self.norm(x))
-        return F.cross_entropy(logits.view(-1, VOCAB), targets.view(-1))
+        return F.cross_entropy(logits.view(-1, logits.shape[-1]), targets.view(-1))
 
 
 def matmul_peak_gflops():
@@ -118,8 +118,8 @@ def main():
                             lr=1e-3, betas=(0.9, 0.95), eps=1e-8)
 
     def step():
-        idx = torch.randint(0, VOCAB, (c["B"], c["T"]))
-        tgt = torch.randint(0, VOCAB, (c["B"], c["T"]))
+        idx = torch.randint(0, c["vocab"], (c["B"], c["T"]))
+        tgt = torch.randint(0, c["vocab"], (c["B"], c["T"]))
         opt.zero_grad(set_to_none=True)
         loss = model(idx, tgt)
         loss.backward()

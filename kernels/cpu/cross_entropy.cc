@@ -18,15 +18,17 @@ struct RowStats {
   double sum_exp;
 };
 
-// exp(x_j - max) over a row, a chunk at a time through a small buffer.
+// exp(x_j - max) over a row, a chunk at a time: written to `exps` (V floats; may be x itself, to
+// turn the row into its exponentials in place) or, when null, to a small buffer and dropped.
 constexpr int kChunk = 256;
 
-RowStats ComputeRowStats(const float* x, int V) {
+RowStats ExpRow(const float* x, float* exps, int V) {
   const float max = Eigen::Map<const Eigen::ArrayXf>(x, V).maxCoeff();
   double sum[4] = {0.0, 0.0, 0.0, 0.0};
-  alignas(64) float e[kChunk];
+  alignas(64) float buffer[kChunk];
   for (int start = 0; start < V; start += kChunk) {
     const int m = std::min(kChunk, V - start);
+    float* e = exps != nullptr ? exps + start : buffer;
     Eigen::Map<Eigen::ArrayXf>(e, m) = (Eigen::Map<const Eigen::ArrayXf>(x + start, m) - max).exp();
     int j = 0;
     for (; j + 4 <= m; j += 4) {
@@ -50,7 +52,7 @@ double CrossEntropyForward(float* losses, const float* logits, const int32_t* ta
     }
     assert(targets[n] < V);
     const float* x = logits + static_cast<int64_t>(n) * V;  // (V)
-    const RowStats stats = ComputeRowStats(x, V);
+    const RowStats stats = ExpRow(x, nullptr, V);
     // -log softmax(x)[target] = log(sum_j exp(x_j - max)) - (x_target - max)
     losses[n] = static_cast<float>(std::log(stats.sum_exp) -
                                    (static_cast<double>(x[targets[n]]) - stats.max));
@@ -76,10 +78,9 @@ void CrossEntropyBackward(float* logits, const int32_t* targets, float scale, in
       continue;
     }
     assert(targets[n] < V);
-    const RowStats stats = ComputeRowStats(x, V);
-    const float inv_sum = static_cast<float>(1.0 / stats.sum_exp);
-    Eigen::Map<Eigen::ArrayXf> row(x, V);
-    row = (row - stats.max).exp() * inv_sum * scale;
+    // One pass of exp: the row becomes its exponentials, then softmax x scale.
+    const RowStats stats = ExpRow(x, x, V);
+    Eigen::Map<Eigen::ArrayXf>(x, V) *= static_cast<float>(scale / stats.sum_exp);
     x[targets[n]] -= scale;
   }
 }
