@@ -17,6 +17,7 @@ struct WorkerFlags {
   bool exit_when_idle = false;
   double terminate_grace_s = 10.0;
   int trainer_threads = 0;
+  double failure_backoff_s = 2.0;
 };
 
 int RunWorker(const WorkerFlags& flags) {
@@ -41,6 +42,7 @@ int RunWorker(const WorkerFlags& flags) {
   options.self_exe = SelfExecutable();
   options.terminate_grace_ms = static_cast<int64_t>(flags.terminate_grace_s * 1000);
   options.trainer_threads = flags.trainer_threads;
+  options.failure_backoff_ms = static_cast<int64_t>(flags.failure_backoff_s * 1000);
   InstallStopSignals();
   options.stop = &StopRequested();
   Worker worker(options);
@@ -66,6 +68,11 @@ void AddWorkerCommand(CLI::App& app, int* exit_code) {
       ->capture_default_str();
   worker->add_option("--trainer-threads", flags.trainer_threads,
                      "OMP_NUM_THREADS for the builtin trainer (default: inherited)");
+  worker->add_option("--failure-backoff", flags.failure_backoff_s,
+                     "Seconds to wait before the next lease after a run fails here, doubled for "
+                     "each further failure in a row (up to 2 minutes, or this if longer); 0: no wait")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
   worker->callback([exit_code] { *exit_code = RunWorker(flags); });
 }
 

@@ -56,6 +56,13 @@ bool Fatal(const grpc::Status& s) {
 
 }  // namespace
 
+int64_t Worker::FailureBackoffMs(const WorkerOptions& options, int failures) {
+  if (failures <= 0 || options.failure_backoff_ms <= 0) return 0;
+  const int doublings = std::min(failures - 1, 20);
+  const int64_t cap = std::max(options.failure_backoff_max_ms, options.failure_backoff_ms);
+  return std::min(cap, options.failure_backoff_ms << doublings);
+}
+
 #define WLOG(level) MIXLAW_LOG(level) << options_.log_name << (options_.log_name.empty() ? "" : ": ")
 
 Worker::Worker(WorkerOptions options) : options_(std::move(options)) {
@@ -139,6 +146,11 @@ int Worker::Run() {
     }
     Outcome outcome = RunLease(response.lease());
     if (outcome == Outcome::kReported) ++runs_finished_;
+    if (int64_t wait = FailureBackoffMs(options_, failures_in_a_row_); wait > 0) {
+      WLOG(Warning) << failures_in_a_row_ << " run(s) in a row failed on this worker; waiting "
+                    << static_cast<double>(wait) / 1000.0 << " s before the next lease";
+      SleepUnlessStopping(wait);
+    }
   }
   WLOG(Info) << "stopped";
   return 0;
@@ -224,6 +236,11 @@ Worker::Outcome Worker::ReportEnd(const v1::Lease& lease, v1::FailureKind kind,
       }
       if (s.ok()) {
         pending_.clear();
+        if (kind == v1::FAILURE_KIND_ERROR) {
+          ++failures_in_a_row_;
+        } else if (kind == v1::FAILURE_KIND_UNSPECIFIED || kind == v1::FAILURE_KIND_DIVERGED) {
+          failures_in_a_row_ = 0;  // the trainer ran: this node works
+        }
         return Outcome::kReported;
       }
     }

@@ -28,6 +28,12 @@ struct WorkerOptions {
   int64_t terminate_grace_ms = 10000;    // SIGTERM to SIGKILL, when stopping a trainer
   int64_t rpc_timeout_ms = 10000;
   int trainer_threads = 0;               // OMP_NUM_THREADS for trainers; 0: leave it
+  // After a run fails here (its trainer could not start, or ended in an error), the wait before
+  // the next lease: this, doubled for each further failure in a row, up to the maximum (or this,
+  // if longer); reset by a run that succeeds or diverges. A node that cannot run trainers then
+  // leaves the sweep's runs (and their attempts) to the others. 0: no wait.
+  int64_t failure_backoff_ms = 2000;
+  int64_t failure_backoff_max_ms = 120000;
   std::atomic<bool>* stop = nullptr;     // set to stop: the trainer is stopped, the run handed back
   std::string log_name;                  // prefix for this worker's log lines
 };
@@ -42,6 +48,9 @@ class Worker {
 
   // Runs completed (succeeded, failed or diverged) by this worker so far.
   int64_t runs_finished() const { return runs_finished_; }
+
+  // The wait before the next lease after `failures` failed runs in a row (0 for none).
+  static int64_t FailureBackoffMs(const WorkerOptions& options, int failures);
 
  private:
   enum class Outcome { kReported, kLeaseLost, kStopped };
@@ -63,6 +72,7 @@ class Worker {
   std::string worker_id_;
   int64_t heartbeat_interval_ms_ = 2000;
   int64_t runs_finished_ = 0;
+  int failures_in_a_row_ = 0;  // runs that ended in an error here, since the last that did not
   // The current run's state.
   std::deque<v1::MetricPoint> pending_;
   std::map<std::string, std::string> artifacts_;

@@ -152,9 +152,15 @@ class Cluster {
     server_.reset();
   }
 
-  // Starts `mixlaw worker`; returns its index.
-  size_t StartWorker(const std::string& token_file = "", std::vector<std::string> extra = {}) {
-    std::vector<std::string> argv = {MIXLAW_BINARY, "worker", "--orchestrator", address()};
+  // Starts `mixlaw worker`, with `env` ("NAME=value") set for it; returns its index.
+  size_t StartWorker(const std::string& token_file = "", std::vector<std::string> extra = {},
+                     const std::vector<std::string>& env = {}) {
+    std::vector<std::string> argv;
+    if (!env.empty()) {
+      argv.push_back("/usr/bin/env");
+      argv.insert(argv.end(), env.begin(), env.end());
+    }
+    argv.insert(argv.end(), {MIXLAW_BINARY, "worker", "--orchestrator", address()});
     if (!token_file.empty()) {
       argv.push_back("--token-file");
       argv.push_back(token_file);

@@ -69,6 +69,50 @@ TEST(SweepE2ETest, KilledWorkerLosesItsLeaseAndTheRunCompletesElsewhere) {
   EXPECT_EQ(cluster.Points(sweep).size(), 2u * SyntheticPoints(60));
 }
 
+// A node that cannot run the sweep's trainer (here no bash on its PATH, as on a node missing the
+// trainer's environment) fails a run, then waits before leasing again, so the healthy worker takes
+// the sweep and no run spends its attempts on the broken node.
+TEST(SweepE2ETest, AWorkerWhoseTrainersFailWaitsAndLeavesTheRunsToTheOthers) {
+  auto dir = TestDir();
+  Cluster cluster(dir);
+  cluster.StartServer(kFastLeases);
+  size_t broken = cluster.StartWorker("", {"--failure-backoff", "600"}, {"PATH=/nonexistent"});
+  const nlohmann::json spec = {
+      {"name", "broken-node"},
+      {"models", {{{"name", "m1"}, {"params", 1e6}}}},
+      {"grid", {{"almr", {0.1, 0.5}}, {"lr", {1e-3, 4e-3}}}},
+      {"training", {{"tokens", 40960}, {"batch_size", 16}, {"seq_len", 128}}},
+      {"trainer",
+       {{"kind", "exec"},
+        {"command", std::string("bash ") + MIXLAW_SOURCE_DIR +
+                        "/examples/trainers/exec-trainer.sh {config}"}}},
+      {"max_attempts", 2}};
+  int64_t sweep = cluster.Submit(spec);
+  bool waiting = false;
+  for (int i = 0; i < 600 && !waiting; ++i) {
+    waiting = cluster.WorkerLog(broken).find("1 run(s) in a row failed on this worker; waiting "
+                                             "600 s") != std::string::npos;
+    if (!waiting) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  ASSERT_TRUE(waiting) << cluster.WorkerLog(broken);
+  cluster.StartWorker();
+  ASSERT_TRUE(cluster.WaitForEnd(sweep, 120)) << cluster.ServerLog();
+  auto got = cluster.Get(sweep);
+  ASSERT_EQ(got.runs().size(), 4);
+  int attempts = 0, retried = 0;
+  for (const auto& run : got.runs()) {
+    EXPECT_EQ(run.state(), v1::RUN_STATE_SUCCEEDED) << run.name() << ": " << run.failure_reason();
+    attempts += run.attempts();
+    if (run.attempts() == 2) {
+      ++retried;
+      EXPECT_NE(run.failure_reason().find("bash: not found"), std::string::npos)
+          << run.failure_reason();
+    }
+  }
+  EXPECT_EQ(retried, 1) << "one failed attempt, on the broken worker, then it waited";
+  EXPECT_EQ(attempts, 5);
+}
+
 TEST(SweepE2ETest, KilledOrchestratorRestartsOnItsFileAndLosesNothing) {
   auto dir = TestDir();
   Cluster cluster(dir);
