@@ -103,29 +103,44 @@ absl::StatusOr<Statement*> Database::Prepare(const std::string& sql) {
   return inserted.first->second.get();
 }
 
-absl::StatusOr<std::unique_ptr<Statement>> Database::PrepareOnce(const std::string& sql) {
-  sqlite3_stmt* stmt = nullptr;
-  int rc = sqlite3_prepare_v2(db_, sql.c_str(), static_cast<int>(sql.size()), &stmt, nullptr);
-  if (rc != SQLITE_OK) return Error(rc, "store: preparing a statement");
-  return std::make_unique<Statement>(stmt);
+absl::StatusOr<Statement*> Database::QueryRow(const std::string& sql,
+                                              std::initializer_list<int64_t> params) {
+  absl::StatusOr<Statement*> stmt = Prepare(sql);
+  if (!stmt.ok()) return stmt.status();
+  int index = 1;
+  for (int64_t p : params) (*stmt)->Bind(index++, p);
+  absl::StatusOr<bool> row = (*stmt)->Step();
+  if (!row.ok()) {
+    (*stmt)->Reset();
+    return row.status();
+  }
+  if (!*row) {
+    (*stmt)->Reset();
+    return nullptr;
+  }
+  return *stmt;
 }
 
-absl::StatusOr<std::optional<std::string>> Database::QueryText(const std::string& sql) {
-  absl::StatusOr<std::unique_ptr<Statement>> stmt = PrepareOnce(sql);
-  if (!stmt.ok()) return stmt.status();
-  absl::StatusOr<bool> row = (*stmt)->Step();
+absl::StatusOr<std::optional<std::string>> Database::QueryText(
+    const std::string& sql, std::initializer_list<int64_t> params) {
+  absl::StatusOr<Statement*> row = QueryRow(sql, params);
   if (!row.ok()) return row.status();
   std::optional<std::string> result;
-  if (*row) result = (*stmt)->Text(0);
+  if (*row != nullptr) {
+    result = (*row)->Text(0);
+    (*row)->Reset();
+  }
   return result;
 }
 
-absl::StatusOr<int64_t> Database::QueryInt(const std::string& sql) {
-  absl::StatusOr<std::unique_ptr<Statement>> stmt = PrepareOnce(sql);
-  if (!stmt.ok()) return stmt.status();
-  absl::StatusOr<bool> row = (*stmt)->Step();
+absl::StatusOr<int64_t> Database::QueryInt(const std::string& sql,
+                                           std::initializer_list<int64_t> params) {
+  absl::StatusOr<Statement*> row = QueryRow(sql, params);
   if (!row.ok()) return row.status();
-  return *row ? (*stmt)->Int(0) : 0;
+  if (*row == nullptr) return 0;
+  const int64_t result = (*row)->Int(0);
+  (*row)->Reset();
+  return result;
 }
 
 Transaction::~Transaction() {

@@ -6,6 +6,7 @@
 #include <sqlite3.h>
 
 #include <cstdint>
+#include <initializer_list>
 #include <map>
 #include <memory>
 #include <optional>
@@ -63,20 +64,26 @@ class Database {
   absl::Status Exec(std::string_view sql);
   // The cached statement for `sql`, reset and unbound.
   absl::StatusOr<Statement*> Prepare(const std::string& sql);
-  // The first column of the first row of `sql`, as text; nullopt when there is no row. Not
-  // cached (the SQL may carry literal ids), so that the statement cache stays bounded.
-  absl::StatusOr<std::optional<std::string>> QueryText(const std::string& sql);
-  absl::StatusOr<int64_t> QueryInt(const std::string& sql);
+  // The first column of the first row of `sql` (cached like Prepare's, with ?1, ?2, ... bound to
+  // `params` in order; ids go there, not into the SQL, so that the cache stays bounded), as text
+  // (nullopt when there is no row) or as an integer (0 when there is none). The statement is
+  // reset after the read, so it holds no read transaction open.
+  absl::StatusOr<std::optional<std::string>> QueryText(const std::string& sql,
+                                                       std::initializer_list<int64_t> params = {});
+  absl::StatusOr<int64_t> QueryInt(const std::string& sql,
+                                   std::initializer_list<int64_t> params = {});
 
   int64_t changes() const { return sqlite3_changes64(db_); }
+  size_t cached_statements() const { return statements_.size(); }
   sqlite3* handle() { return db_; }
 
   // An error status naming `what` and SQLite's message for `code`.
   absl::Status Error(int code, std::string_view what) const;
 
  private:
-  // A statement for one use, finalized when the result is destroyed.
-  absl::StatusOr<std::unique_ptr<Statement>> PrepareOnce(const std::string& sql);
+  // Prepare(sql) with `params` bound and stepped once: the row's statement, or null when there
+  // is no row.
+  absl::StatusOr<Statement*> QueryRow(const std::string& sql, std::initializer_list<int64_t> params);
   explicit Database(sqlite3* db) : db_(db) {}
   sqlite3* db_;
   std::map<std::string, std::unique_ptr<Statement>> statements_;

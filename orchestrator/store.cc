@@ -223,8 +223,7 @@ absl::StatusOr<std::vector<v1::Sweep>> Store::ListSweeps() {
 absl::StatusOr<std::vector<v1::Run>> Store::ListRuns(int64_t sweep_id) {
   std::lock_guard<std::mutex> lock(mutex_);
   MIXLAW_ASSIGN_OR_RETURN(int64_t exists,
-                          db_->QueryInt(absl::StrCat("SELECT COUNT(*) FROM sweeps WHERE id = ",
-                                                     sweep_id)));
+                          db_->QueryInt("SELECT COUNT(*) FROM sweeps WHERE id = ?1", {sweep_id}));
   if (exists == 0) return absl::NotFoundError(absl::StrCat("sweep ", sweep_id, " does not exist"));
   MIXLAW_ASSIGN_OR_RETURN(
       Statement * s,
@@ -313,9 +312,10 @@ absl::StatusOr<bool> Store::SweepEnded(int64_t sweep_id) {
   std::lock_guard<std::mutex> lock(mutex_);
   MIXLAW_ASSIGN_OR_RETURN(
       int64_t open,
-      db_->QueryInt(absl::StrCat("SELECT (SELECT state FROM sweeps WHERE id = ", sweep_id,
-                                 ") = 1 OR EXISTS (SELECT 1 FROM runs WHERE sweep_id = ", sweep_id,
-                                 " AND state IN ", kHeld, ")")));
+      db_->QueryInt(absl::StrCat("SELECT (SELECT state FROM sweeps WHERE id = ?1) = 1 OR EXISTS "
+                                 "(SELECT 1 FROM runs WHERE sweep_id = ?1 AND state IN ",
+                                 kHeld, ")"),
+                    {sweep_id}));
   return open == 0;
 }
 

@@ -85,7 +85,7 @@ absl::StatusOr<std::optional<v1::Lease>> Store::LeaseNextRun(
   if (depends_on != 0) {
     MIXLAW_ASSIGN_OR_RETURN(
         std::optional<std::string> dep_artifacts,
-        db_->QueryText(absl::StrCat("SELECT artifacts_json FROM runs WHERE id = ", depends_on)));
+        db_->QueryText("SELECT artifacts_json FROM runs WHERE id = ?1", {depends_on}));
     nlohmann::json dep = ParseObject(dep_artifacts.value_or("{}"));
     if (dep.contains("checkpoint")) config["init_checkpoint"] = dep["checkpoint"];
   }
@@ -162,7 +162,7 @@ absl::Status Store::MergeArtifacts(
   if (artifacts.empty()) return absl::OkStatus();
   MIXLAW_ASSIGN_OR_RETURN(
       std::optional<std::string> current,
-      db_->QueryText(absl::StrCat("SELECT artifacts_json FROM runs WHERE id = ", run_id)));
+      db_->QueryText("SELECT artifacts_json FROM runs WHERE id = ?1", {run_id}));
   nlohmann::json merged = ParseObject(current.value_or("{}"));
   for (const auto& [name, path] : artifacts) merged[name] = path;
   MIXLAW_ASSIGN_OR_RETURN(Statement * s,
@@ -234,9 +234,9 @@ absl::Status Store::CompleteRun(const v1::CompleteRunRequest& request, int64_t n
   if (!sweep_id.ok()) {
     // A completion resent after its answer was lost finds the run already succeeded.
     MIXLAW_ASSIGN_OR_RETURN(
-        int64_t done, db_->QueryInt(absl::StrCat("SELECT COUNT(*) FROM runs WHERE id = ",
-                                                 request.run_id(), " AND state = 4 AND lease_seq = ",
-                                                 request.lease_id())));
+        int64_t done,
+        db_->QueryInt("SELECT COUNT(*) FROM runs WHERE id = ?1 AND state = 4 AND lease_seq = ?2",
+                      {request.run_id(), request.lease_id()}));
     if (done == 1) return absl::OkStatus();
     return sweep_id.status();
   }
@@ -268,9 +268,9 @@ absl::Status Store::FailRun(const v1::FailRunRequest& request, int64_t now_ms) {
     // Resent after a lost answer: the run already left this lease.
     MIXLAW_ASSIGN_OR_RETURN(
         int64_t moved_on,
-        db_->QueryInt(absl::StrCat("SELECT COUNT(*) FROM runs WHERE id = ", request.run_id(),
-                                   " AND lease_seq = ", request.lease_id(), " AND state NOT IN ",
-                                   kHeld)));
+        db_->QueryInt(absl::StrCat("SELECT COUNT(*) FROM runs WHERE id = ?1 AND lease_seq = ?2 "
+                                   "AND state NOT IN ", kHeld),
+                      {request.run_id(), request.lease_id()}));
     if (moved_on == 1) return absl::OkStatus();
     return sweep_id.status();
   }

@@ -1,5 +1,7 @@
 #include "orchestrator/store.h"
 
+#include <unistd.h>
+
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -269,6 +271,47 @@ TEST_F(StoreTest, CancelWithdrawsPendingRunsAndFlagsLeasedOnes) {
   ASSERT_TRUE(store->FailRun(stopped, 1400).ok());
   EXPECT_TRUE(store->SweepEnded(1).value());
   EXPECT_EQ(store->GetSweep(1).value().state(), v1::SWEEP_STATE_CANCELLED);
+}
+
+}  // namespace
+}  // namespace mixlaw
+
+namespace mixlaw {
+namespace {
+
+// Queries bind their ids instead of carrying them in the SQL: one cached statement however many
+// ids are asked for, and no read left open after the answer.
+TEST(DatabaseTest, QueriesBindTheirParametersAndReuseOneStatement) {
+  const std::string path = (std::filesystem::path(testing::TempDir()) /
+                            ("mixlaw-sqlite-" + std::to_string(getpid()) + ".db"))
+                               .string();
+  std::filesystem::remove(path);
+  auto db = Database::Open(path);
+  ASSERT_TRUE(db.ok()) << db.status();
+  ASSERT_TRUE(
+      (*db)->Exec("PRAGMA journal_mode=WAL; CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT)").ok());
+  for (int64_t id = 1; id <= 50; ++id) {
+    Statement* insert = *(*db)->Prepare("INSERT INTO t (id, name) VALUES (?1, ?2)");
+    ASSERT_TRUE(insert->Bind(1, id).Bind(2, "run" + std::to_string(id)).Run().ok());
+  }
+  const size_t before = (*db)->cached_statements();
+  for (int64_t id = 1; id <= 50; ++id) {
+    EXPECT_EQ(*(*db)->QueryText("SELECT name FROM t WHERE id = ?1", {id}),
+              "run" + std::to_string(id));
+    EXPECT_EQ(*(*db)->QueryInt("SELECT COUNT(*) FROM t WHERE id >= ?1 AND id < ?2", {id, id + 3}),
+              std::min<int64_t>(3, 51 - id));
+  }
+  EXPECT_EQ((*db)->cached_statements(), before + 2);
+  EXPECT_EQ(*(*db)->QueryText("SELECT name FROM t WHERE id = ?1", {99}), std::nullopt);
+  EXPECT_EQ(*(*db)->QueryInt("SELECT id FROM t WHERE id = ?1", {99}), 0);
+  // Nothing is left mid-read: the file can be checkpointed and truncated at once.
+  absl::StatusOr<int64_t> busy = (*db)->QueryInt("PRAGMA wal_checkpoint(TRUNCATE)");
+  ASSERT_TRUE(busy.ok()) << busy.status();
+  EXPECT_EQ(*busy, 0);
+  absl::StatusOr<int64_t> bad = (*db)->QueryInt("SELECT nope FROM t");
+  EXPECT_FALSE(bad.ok());
+  db->reset();
+  std::filesystem::remove(path);
 }
 
 }  // namespace
