@@ -1,7 +1,6 @@
 // mixlaw sweep submit | status | watch | list | cancel | export | run
 #include <unistd.h>
 
-#include <fstream>
 #include <iostream>
 #include <thread>
 
@@ -9,6 +8,7 @@
 #include "cli/embedded_sweep.h"
 #include "cli/output.h"
 #include "cli/sweep_client.h"
+#include "common/file_io.h"
 #include "common/number_format.h"
 #include "mixlaw/v1/mixlaw.grpc.pb.h"
 #include "orchestrator/run_state.h"
@@ -188,30 +188,16 @@ int Cancel(const SweepFlags& f) {
   return kExitOk;
 }
 
-int Export(const SweepFlags& f) {
-  if (f.format != "csv" && f.format != "json") {
-    std::cerr << "mixlaw sweep export: --format must be csv or json\n";
-    return kExitUsage;
-  }
-  ConnectionOptions c;
-  int code = kExitOk;
-  auto stub = Connect(f.client, &c, &code);
-  if (!stub) return code;
-  std::ofstream file;
-  if (!f.out.empty()) {
-    file.open(f.out);
-    if (!file) {
-      std::cerr << "mixlaw sweep export: " << f.out << ": cannot be written\n";
-      return kExitUsage;
-    }
-  }
-  std::ostream& out = f.out.empty() ? std::cout : file;
+// Streams sweep f.sweep_id's export to `out` in f.format; *count gets the rows written (runs or
+// points).
+grpc::Status StreamExport(v1::SweepService::Stub& stub, const ConnectionOptions& c,
+                          const SweepFlags& f, std::ostream& out, int64_t* count) {
   bool points = f.table == "points";
   v1::ExportSweepRequest request;
   request.set_sweep_id(f.sweep_id);
   request.set_include_points(points);
   auto context = MakeContext(c, std::chrono::milliseconds(0));
-  auto reader = stub->ExportSweep(context.get(), request);
+  auto reader = stub.ExportSweep(context.get(), request);
   v1::ExportChunk chunk;
   std::vector<v1::Run> runs;
   std::map<int64_t, size_t> index;
@@ -237,7 +223,7 @@ int Export(const SweepFlags& f) {
     }
   }
   grpc::Status s = reader->Finish();
-  if (!s.ok()) return Fail("export", s);
+  if (!s.ok()) return s;
   if (!points) {
     if (f.format == "csv") {
       WriteRunsCsv(runs, out);
@@ -249,15 +235,45 @@ int Export(const SweepFlags& f) {
   } else if (f.format == "json") {
     out << json_points.dump() << "\n";
   }
-  out.flush();
-  if (!out) {
-    std::cerr << "mixlaw sweep export: writing failed\n";
-    return kExitError;
+  *count = points ? point_count : static_cast<int64_t>(runs.size());
+  return grpc::Status::OK;
+}
+
+int Export(const SweepFlags& f) {
+  if (f.format != "csv" && f.format != "json") {
+    std::cerr << "mixlaw sweep export: --format must be csv or json\n";
+    return kExitUsage;
   }
-  if (!f.out.empty()) {
-    std::cerr << "wrote " << (points ? point_count : static_cast<int64_t>(runs.size()))
-              << (points ? " points" : " runs") << " to " << f.out << "\n";
+  ConnectionOptions c;
+  int code = kExitOk;
+  auto stub = Connect(f.client, &c, &code);
+  if (!stub) return code;
+  int64_t count = 0;
+  grpc::Status streamed = grpc::Status::OK;
+  if (f.out.empty()) {
+    streamed = StreamExport(*stub, c, f, std::cout, &count);
+    if (!streamed.ok()) return Fail("export", streamed);
+    std::cout.flush();
+    if (!std::cout) {
+      std::cerr << "mixlaw sweep export: writing failed\n";
+      return kExitError;
+    }
+    return kExitOk;
   }
+  // To a file: the old file stays as it was unless the whole export arrives.
+  bool started = false;
+  absl::Status written = WriteFileAtomically(f.out, [&](std::ostream& out) {
+    started = true;
+    streamed = StreamExport(*stub, c, f, out, &count);
+    if (!streamed.ok()) out.setstate(std::ios::failbit);
+  });
+  if (!streamed.ok()) return Fail("export", streamed);
+  if (!written.ok()) {
+    std::cerr << "mixlaw sweep export: " << written.message() << "\n";
+    return started ? kExitError : kExitUsage;
+  }
+  std::cerr << "wrote " << count << (f.table == "points" ? " points" : " runs") << " to " << f.out
+            << "\n";
   return kExitOk;
 }
 

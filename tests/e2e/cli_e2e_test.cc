@@ -92,6 +92,22 @@ TEST(CliE2ETest, UnreachableOrchestratorAndUnknownSweepHaveTheirExitCodes) {
   EXPECT_NE(missing.err.find("sweep 42 does not exist"), std::string::npos) << missing.err;
   Result usage = Mixlaw({"sweep", "export", "1", "--table", "everything"});
   EXPECT_EQ(usage.status.code, 2);
+
+  // An export that fails leaves the file it would have replaced as it was.
+  std::string kept = WriteFile(dir / "runs.csv", "an earlier export\n");
+  Result failed = Mixlaw({"sweep", "export", "42", "-o", kept, "--orchestrator", cluster.address()});
+  EXPECT_EQ(failed.status.code, 1) << failed.err;
+  EXPECT_NE(failed.err.find("sweep 42 does not exist"), std::string::npos) << failed.err;
+  std::ifstream in(kept);
+  std::string line;
+  std::getline(in, line);
+  EXPECT_EQ(line, "an earlier export");
+  EXPECT_FALSE(std::filesystem::exists(kept + ".tmp"));
+  Result unwritable = Mixlaw({"sweep", "export", "42", "-o", (dir / "no" / "such.csv").string(),
+                              "--orchestrator", cluster.address()});
+  EXPECT_EQ(unwritable.status.code, 2) << unwritable.err;
+  EXPECT_NE(unwritable.err.find("such.csv: cannot be written"), std::string::npos)
+      << unwritable.err;
 }
 
 TEST(CliE2ETest, ExternalTrainerFromExamplesRunsInTheEmbeddedSweep) {
