@@ -21,9 +21,13 @@ void RopeTable(float* cos, float* sin, int T, int HS, float theta) {
   }
 }
 
+namespace {
+
 // x' = x * cos + rotate_half(x) * sin, i.e. for i < HS/2 the pair (a, b) = (x_i, x_{i+HS/2})
-// turns into (a cos - b sin, b cos + a sin).
-void RopeForward(float* x, const float* cos, const float* sin, int B, int T, int H, int HS) {
+// turns into (a cos - b sin, b cos + a sin). The backward pass applies the transpose of that
+// rotation (its inverse, the angle negated): (a cos + b sin, b cos - a sin).
+template <bool kInverse>
+void Rotate(float* x, const float* cos, const float* sin, int B, int T, int H, int HS) {
   const int half = HS / 2;
   const int64_t rows = static_cast<int64_t>(B) * T;
 #pragma omp parallel for schedule(static) if (rows * H * HS > 16384)
@@ -35,32 +39,22 @@ void RopeForward(float* x, const float* cos, const float* sin, int B, int T, int
       for (int i = 0; i < half; ++i) {
         const float a = xh[i];
         const float b = xh[i + half];
-        xh[i] = a * c[i] - b * s[i];
-        xh[i + half] = b * c[i + half] + a * s[i + half];
+        const float sa = kInverse ? -s[i] : s[i];  // sin(-angle) for the inverse
+        xh[i] = a * c[i] - b * sa;
+        xh[i + half] = b * c[i + half] + a * sa;
       }
     }
   }
 }
 
-// The transpose of the rotation above (its inverse): (da, db) turns into
-// (da cos + db sin, db cos - da sin).
+}  // namespace
+
+void RopeForward(float* x, const float* cos, const float* sin, int B, int T, int H, int HS) {
+  Rotate<false>(x, cos, sin, B, T, H, HS);
+}
+
 void RopeBackward(float* dx, const float* cos, const float* sin, int B, int T, int H, int HS) {
-  const int half = HS / 2;
-  const int64_t rows = static_cast<int64_t>(B) * T;
-#pragma omp parallel for schedule(static) if (rows * H * HS > 16384)
-  for (int64_t row = 0; row < rows; ++row) {
-    const float* c = cos + (row % T) * HS;  // (HS)
-    const float* s = sin + (row % T) * HS;  // (HS)
-    for (int h = 0; h < H; ++h) {
-      float* dh = dx + (row * H + h) * HS;  // (HS)
-      for (int i = 0; i < half; ++i) {
-        const float da = dh[i];
-        const float db = dh[i + half];
-        dh[i] = da * c[i] + db * s[i + half];
-        dh[i + half] = db * c[i + half] - da * s[i];
-      }
-    }
-  }
+  Rotate<true>(dx, cos, sin, B, T, H, HS);
 }
 
 }  // namespace mixlaw::cpu
