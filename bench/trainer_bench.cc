@@ -1,5 +1,5 @@
 // Llama trainer throughput on the CPU: full training steps (forward, backward, gradient clipping,
-// AdamW) on random tokens for configs A and B of the trainer issue, with model FLOPs utilisation
+// AdamW) on random tokens for configs A and B of the trainer issue (and D, below), with model FLOPs utilisation
 // against this machine's measured fp32 matrix-product peak, and the process's peak memory.
 // Configs A and B are the trainer issue's (260-token vocabulary); D is the demo's held-out target
 // (d96, 3 layers, the demo's 3,072-piece vocabulary), where the classifier is a large share.

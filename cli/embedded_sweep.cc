@@ -68,6 +68,8 @@ absl::StatusOr<EmbeddedSweepResult> RunEmbeddedSweep(const EmbeddedSweepOptions&
       w.hostname = absl::StrCat(HostName(), "/embedded-", i);
       w.self_exe = SelfExecutable();
       w.idle_poll_ms = 200;
+      // Every worker here shares this machine: none is healthier to leave failed runs to.
+      w.failure_backoff_ms = 0;
       // The cores are shared out among the concurrent trainers.
       w.trainer_threads = std::max(1, static_cast<int>(std::thread::hardware_concurrency()) /
                                           std::max(1, options.workers));

@@ -72,7 +72,7 @@ void AddWorkerCommand(CLI::App& app, int* exit_code) {
                      "Seconds to wait before the next lease after a run fails here, doubled for "
                      "each further failure in a row (up to 2 minutes, or this if longer); 0: no wait")
       ->capture_default_str()
-      ->check(CLI::NonNegativeNumber);
+      ->check(CLI::Range(0.0, 86400.0));
   worker->callback([exit_code] { *exit_code = RunWorker(flags); });
 }
 

@@ -1,6 +1,11 @@
 #include "common/file_io.h"
 
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <atomic>
 #include <cerrno>
+#include <cstdint>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -20,34 +25,63 @@ absl::StatusOr<std::string> ReadFileToString(const std::string& path) {
   return std::move(text).str();
 }
 
+namespace {
+
+// Flushes a file's (or a directory's) contents to the disk; false when it cannot.
+bool SyncPath(const std::string& path, int flags) {
+  const int fd = open(path.c_str(), flags | O_CLOEXEC);
+  if (fd < 0) return false;
+  const bool synced = fsync(fd) == 0;
+  close(fd);
+  return synced;
+}
+
+// A temporary name beside `path` that no other writer in this process, nor another process,
+// uses at the same time.
+std::string TemporaryName(const std::string& path) {
+  static std::atomic<uint64_t> counter{0};
+  return absl::StrCat(path, ".tmp.", getpid(), ".", counter.fetch_add(1));
+}
+
+}  // namespace
+
 absl::Status WriteFileAtomically(const std::string& path,
                                  const std::function<void(std::ostream&)>& write) {
+  namespace fs = std::filesystem;
   std::error_code ec;
-  const std::filesystem::file_status existing = std::filesystem::status(path, ec);
-  if (std::filesystem::exists(existing) && !std::filesystem::is_regular_file(existing)) {
-    // A device or a pipe (/dev/stdout, a FIFO): nothing to replace, written in place.
+  const fs::file_status link = fs::symlink_status(path, ec);
+  const fs::file_status existing = fs::status(path, ec);
+  if (fs::is_symlink(link) || (fs::exists(existing) && !fs::is_regular_file(existing))) {
+    // A link (/dev/stdout, or one the user made) or a device or pipe: written through, in place.
     std::ofstream out(path, std::ios::binary);
-    if (out) write(out);
-    out.close();
-    if (!out) return absl::InternalError(absl::StrCat(path, ": cannot be written"));
-    return absl::OkStatus();
-  }
-  const std::string temporary = path + ".tmp";
-  {
-    std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
     if (!out) {
       return absl::InternalError(absl::StrCat(path, ": cannot be written: ", std::strerror(errno)));
     }
     write(out);
     out.close();
-    if (!out) {
-      std::error_code ignored;
-      std::filesystem::remove(temporary, ignored);
-      return absl::InternalError(absl::StrCat(path, ": cannot be written"));
-    }
+    if (!out) return absl::InternalError(absl::StrCat(path, ": cannot be written"));
+    return absl::OkStatus();
   }
-  std::filesystem::rename(temporary, path, ec);
-  if (ec) return absl::InternalError(absl::StrCat(path, ": cannot be written: ", ec.message()));
+  const std::string temporary = TemporaryName(path);
+  auto fail = [&](const std::string& why) {
+    std::error_code ignored;
+    fs::remove(temporary, ignored);
+    return absl::InternalError(absl::StrCat(path, ": cannot be written: ", why));
+  };
+  {
+    std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
+    if (!out) return fail(absl::StrCat(temporary, ": ", std::strerror(errno)));
+    write(out);
+    out.close();
+    if (!out) return fail(absl::StrCat("writing ", temporary, " failed"));
+  }
+  if (fs::exists(existing)) fs::permissions(temporary, existing.permissions(), ec);  // keep its mode
+  if (!SyncPath(temporary, O_RDONLY)) return fail(absl::StrCat(temporary, ": ", std::strerror(errno)));
+  fs::rename(temporary, path, ec);
+  if (ec) return fail(ec.message());
+  // The rename itself reaches the disk with the directory.
+  const fs::path parent = fs::path(path).parent_path();
+  SyncPath(parent.empty() ? std::string(".") : parent.string(), O_RDONLY | O_DIRECTORY);
   return absl::OkStatus();
 }
 

@@ -9,10 +9,6 @@
 
 namespace mixlaw {
 
-namespace {
-
-}  // namespace
-
 absl::StatusOr<std::unique_ptr<Orchestrator>> Orchestrator::Start(
     const OrchestratorOptions& options) {
   if (!options.tokens.enabled() && !IsLoopbackAddress(options.listen)) {

@@ -59,6 +59,7 @@ bool Fatal(const grpc::Status& s) {
 int64_t Worker::FailureBackoffMs(const WorkerOptions& options, int failures) {
   if (failures <= 0 || options.failure_backoff_ms <= 0) return 0;
   const int doublings = std::min(failures - 1, 20);
+  if (options.failure_backoff_ms > (int64_t{1} << 40)) return options.failure_backoff_ms;
   const int64_t cap = std::max(options.failure_backoff_max_ms, options.failure_backoff_ms);
   return std::min(cap, options.failure_backoff_ms << doublings);
 }

@@ -39,6 +39,7 @@ void Rotate(float* x, const float* cos, const float* sin, int B, int T, int H, i
       for (int i = 0; i < half; ++i) {
         const float a = xh[i];
         const float b = xh[i + half];
+        // RopeTable writes each angle's cos and sin to both halves, so s[i] == s[i + half].
         const float sa = kInverse ? -s[i] : s[i];  // sin(-angle) for the inverse
         xh[i] = a * c[i] - b * sa;
         xh[i + half] = b * c[i + half] + a * sa;

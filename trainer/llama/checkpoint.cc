@@ -120,7 +120,7 @@ absl::Status SaveCheckpoint(const std::string& dir, LlamaModel& model, const flo
                             const float* v, const nlohmann::json& trainer_state) {
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
-  if (ec) return absl::UnavailableError(absl::StrCat(dir, ": ", ec.message()));
+  if (ec) return absl::InternalError(absl::StrCat(dir, ": ", ec.message()));
   const ParameterLayout& layout = model.layout();
   std::vector<float> host(static_cast<size_t>(layout.total()));
   model.kernels().to_host(host.data(), model.params(), host.size());

@@ -6,6 +6,7 @@
 #include <limits>
 
 #include "absl/strings/str_cat.h"
+#include "common/file_io.h"
 #include "trainer/llama/checkpoint.h"
 #include "trainer/llama/model.h"
 #include "trainer/llama/optimizer.h"
@@ -162,13 +163,11 @@ class Run {
     }
     // The tokenizer travels with the weights, as Hugging Face checkpoints carry theirs.
     if (!data_.tokenizer_model.empty()) {
-      std::error_code ec;
-      const std::string target = dir + "/tokenizer.model";
-      std::filesystem::copy_file(data_.tokenizer_model, target + ".tmp",
-                                 std::filesystem::copy_options::overwrite_existing, ec);
-      if (!ec) std::filesystem::rename(target + ".tmp", target, ec);  // as the other files
-      if (ec) {
-        err_ << "checkpoint: copying " << data_.tokenizer_model << ": " << ec.message() << "\n";
+      absl::StatusOr<std::string> model = ReadFileToString(data_.tokenizer_model);
+      absl::Status copied =
+          model.ok() ? WriteFileAtomically(dir + "/tokenizer.model", *model) : model.status();
+      if (!copied.ok()) {
+        err_ << "checkpoint: copying the tokenizer: " << copied.message() << "\n";
         return false;
       }
     }
