@@ -81,9 +81,11 @@ int RunRecommend(const RecommendFlags& f) {
     return *refused;
   }
   RecommendOptions options = f.recommendation.Options();
-  if (options.target_params <= 0 && f.sweep_id == 0) {
-    std::cerr << "mixlaw recommend: --target-params: required with --fit\n";
-    return kExitUsage;
+  if (f.sweep_id == 0) {
+    if (std::optional<std::string> problem = ResolveTargetParams(0, 0, &options)) {
+      std::cerr << "mixlaw recommend: " << *problem << "\n";
+      return kExitUsage;
+    }
   }
   int fit_exit = kExitError;
   double spec_target = 0;
@@ -94,10 +96,8 @@ int RunRecommend(const RecommendFlags& f) {
     if (f.sweep_id != 0) return fit_exit;
     return ExitCodeForInputFile(fit.status().code());
   }
-  if (!(options.target_params > 0)) options.target_params = spec_target;
-  if (!(options.target_params > 0)) {
-    std::cerr << "mixlaw recommend: --target-params: required, as sweep " << f.sweep_id
-              << "'s spec sets no fit.target_params\n";
+  if (std::optional<std::string> problem = ResolveTargetParams(f.sweep_id, spec_target, &options)) {
+    std::cerr << "mixlaw recommend: " << *problem << "\n";
     return kExitUsage;
   }
   absl::StatusOr<Recommendation> rec = Recommend(*fit, options);

@@ -2,6 +2,7 @@
 
 #include <iostream>
 
+#include "absl/strings/str_cat.h"
 #include "cli/commands.h"
 
 namespace mixlaw {
@@ -44,6 +45,16 @@ void AddRecommendationFlags(CLI::App* command, RecommendationFlags* f) {
   command->add_option("--threads", f->fit_options.threads, "With a sweep: fitting threads")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
+}
+
+std::optional<std::string> ResolveTargetParams(int64_t sweep_id, double spec_target,
+                                               RecommendOptions* options) {
+  if (options->target_params > 0) return std::nullopt;
+  if (sweep_id == 0) return "--target-params: required with --fit (FIT.json has no target)";
+  options->target_params = spec_target;
+  if (options->target_params > 0) return std::nullopt;
+  return absl::StrCat("--target-params: required, as sweep ", sweep_id,
+                      "'s spec sets no fit.target_params");
 }
 
 std::optional<int> CheckRunSource(const std::string& command, int64_t sweep_id,

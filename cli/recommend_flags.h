@@ -33,6 +33,11 @@ struct RecommendationFlags {
 // --bootstrap, --last-evals and --threads.
 void AddRecommendationFlags(CLI::App* command, RecommendationFlags* flags);
 
+// Settles options->target_params: --target-params when given, else (with a sweep) its spec's
+// fit.target_params, `spec_target`. The problem, for the user, when neither gives a size.
+std::optional<std::string> ResolveTargetParams(int64_t sweep_id, double spec_target,
+                                               RecommendOptions* options);
+
 // The runs come from a sweep id or from `file` (the command's `file_flag`), one of them, and
 // --last-evals > 1 needs a sweep (`why` says what the file holds instead). Prints the problem
 // and returns kExitUsage, or nullopt when the flags agree.

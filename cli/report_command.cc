@@ -48,12 +48,9 @@ std::optional<Failure> FromSweep(const ReportFlags& f, ReportInput* input) {
       LoadSweepObservations(f.source, f.sweep_id, f.recommendation.last_evals,
                             /*with_points=*/true, &data, &exit_code);
   if (!set.ok()) return Failure{exit_code, std::string(set.status().message())};
-  if (!(input->options.target_params > 0)) {
-    input->options.target_params = data.sweep.target_params();
-    if (!(input->options.target_params > 0)) {
-      return Failure{kExitUsage, absl::StrCat("--target-params: required, as sweep ", f.sweep_id,
-                                              "'s spec sets no fit.target_params")};
-    }
+  if (std::optional<std::string> problem =
+          ResolveTargetParams(f.sweep_id, data.sweep.target_params(), &input->options)) {
+    return Failure{kExitUsage, *problem};
   }
   FitOptions options = f.recommendation.fit_options;
   options.cross_validate = true;  // the report shows it
@@ -74,8 +71,8 @@ std::optional<Failure> FromSweep(const ReportFlags& f, ReportInput* input) {
 }
 
 std::optional<Failure> FromFitFile(const ReportFlags& f, ReportInput* input) {
-  if (!(input->options.target_params > 0)) {
-    return Failure{kExitUsage, "--target-params: required with --fit (FIT.json has no target)"};
+  if (std::optional<std::string> problem = ResolveTargetParams(0, 0, &input->options)) {
+    return Failure{kExitUsage, *problem};
   }
   absl::StatusOr<LawFit> fit = ReadFitFile(f.fit);
   if (!fit.ok()) {

@@ -9,6 +9,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <sstream>
 #include <system_error>
 
@@ -43,6 +44,17 @@ std::string TemporaryName(const std::string& path) {
   return absl::StrCat(path, ".tmp.", getpid(), ".", counter.fetch_add(1));
 }
 
+// Opens `path` (truncating it) and runs `write` on it; what went wrong, or nullopt.
+std::optional<std::string> WriteStream(const std::string& path,
+                                       const std::function<void(std::ostream&)>& write) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  if (!out) return absl::StrCat(path, ": ", std::strerror(errno));
+  write(out);
+  out.close();
+  if (!out) return absl::StrCat("writing ", path, " failed");
+  return std::nullopt;
+}
+
 }  // namespace
 
 absl::Status WriteFileAtomically(const std::string& path,
@@ -53,13 +65,9 @@ absl::Status WriteFileAtomically(const std::string& path,
   const fs::file_status existing = fs::status(path, ec);
   if (fs::is_symlink(link) || (fs::exists(existing) && !fs::is_regular_file(existing))) {
     // A link (/dev/stdout, or one the user made) or a device or pipe: written through, in place.
-    std::ofstream out(path, std::ios::binary);
-    if (!out) {
-      return absl::InternalError(absl::StrCat(path, ": cannot be written: ", std::strerror(errno)));
+    if (std::optional<std::string> why = WriteStream(path, write)) {
+      return absl::InternalError(absl::StrCat(path, ": cannot be written: ", *why));
     }
-    write(out);
-    out.close();
-    if (!out) return absl::InternalError(absl::StrCat(path, ": cannot be written"));
     return absl::OkStatus();
   }
   const std::string temporary = TemporaryName(path);
@@ -68,13 +76,7 @@ absl::Status WriteFileAtomically(const std::string& path,
     fs::remove(temporary, ignored);
     return absl::InternalError(absl::StrCat(path, ": cannot be written: ", why));
   };
-  {
-    std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
-    if (!out) return fail(absl::StrCat(temporary, ": ", std::strerror(errno)));
-    write(out);
-    out.close();
-    if (!out) return fail(absl::StrCat("writing ", temporary, " failed"));
-  }
+  if (std::optional<std::string> why = WriteStream(temporary, write)) return fail(*why);
   if (fs::exists(existing)) fs::permissions(temporary, existing.permissions(), ec);  // keep its mode
   if (!SyncPath(temporary, O_RDONLY)) return fail(absl::StrCat(temporary, ": ", std::strerror(errno)));
   fs::rename(temporary, path, ec);

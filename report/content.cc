@@ -17,7 +17,6 @@ json AxisToJson(const Axis& axis) {
 
 }  // namespace
 
-
 json ChartToJson(const Chart& chart) {
   json series = json::array();
   for (const Series& s : chart.series) {

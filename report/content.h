@@ -53,7 +53,6 @@ struct Chart {
   std::string kind{}, panel{}, title{};
   Axis x{}, y{};
   std::vector<Series> series{};
-
 };
 
 nlohmann::json ChartToJson(const Chart& chart);

@@ -27,11 +27,18 @@ std::string HostName() {
 
 namespace {
 
+// `initial` doubled `doublings` times, never above `cap` (which is at least `initial`).
+int64_t CappedDoubling(int64_t initial, int64_t cap, int doublings) {
+  int64_t value = initial;
+  for (int i = 0; i < doublings && value < cap; ++i) value = value > cap / 2 ? cap : value * 2;
+  return std::min(value, cap);
+}
+
 // Exponential backoff with jitter, capped.
 class Backoff {
  public:
   int64_t Next() {
-    int64_t base = std::min<int64_t>(max_ms_, initial_ms_ << std::min(attempt_++, 10));
+    int64_t base = CappedDoubling(initial_ms_, max_ms_, attempt_++);
     std::uniform_int_distribution<int64_t> jitter(base / 2, base);
     return jitter(rng_);
   }
@@ -58,10 +65,9 @@ bool Fatal(const grpc::Status& s) {
 
 int64_t Worker::FailureBackoffMs(const WorkerOptions& options, int failures) {
   if (failures <= 0 || options.failure_backoff_ms <= 0) return 0;
-  const int doublings = std::min(failures - 1, 20);
-  if (options.failure_backoff_ms > (int64_t{1} << 40)) return options.failure_backoff_ms;
-  const int64_t cap = std::max(options.failure_backoff_max_ms, options.failure_backoff_ms);
-  return std::min(cap, options.failure_backoff_ms << doublings);
+  return CappedDoubling(options.failure_backoff_ms,
+                        std::max(options.failure_backoff_max_ms, options.failure_backoff_ms),
+                        failures - 1);
 }
 
 #define WLOG(level) MIXLAW_LOG(level) << options_.log_name << (options_.log_name.empty() ? "" : ": ")
