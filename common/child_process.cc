@@ -4,6 +4,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -37,6 +38,37 @@ std::string ExitStatus::Describe() const {
 }
 
 namespace {
+
+// The guard's whole life, in a child forked from a possibly multi-threaded process: only
+// async-signal-safe calls. It waits on its pipe; end of file without a byte first means the
+// parent died, and the child's process group is stopped.
+[[noreturn]] void RunGuard(int pipe_fd, pid_t group, int grace_ms) {
+  setpgid(0, 0);  // out of the parent's group: a signal to it does not end the guard
+  struct sigaction dfl = {};
+  dfl.sa_handler = SIG_DFL;
+  struct sigaction ign = {};
+  ign.sa_handler = SIG_IGN;
+  sigaction(SIGTERM, &dfl, nullptr);
+  sigaction(SIGINT, &ign, nullptr);
+  sigaction(SIGHUP, &ign, nullptr);
+  sigset_t none;
+  sigemptyset(&none);
+  sigprocmask(SIG_SETMASK, &none, nullptr);
+  if (pipe_fd != 0) dup2(pipe_fd, 0);
+  syscall(SYS_close_range, 1u, ~0u, 0u);  // no copy of the parent's sockets or other pipes
+  char byte = 0;
+  ssize_t n;
+  while ((n = read(0, &byte, 1)) < 0 && errno == EINTR) {
+  }
+  if (n == 0) {
+    kill(-group, SIGTERM);
+    timespec wait = {grace_ms / 1000, static_cast<long>(grace_ms % 1000) * 1000000L};
+    while (nanosleep(&wait, &wait) != 0 && errno == EINTR) {
+    }
+    kill(-group, SIGKILL);
+  }
+  _exit(0);
+}
 
 ExitStatus FromWaitStatus(int status) {
   ExitStatus s;
@@ -107,8 +139,37 @@ absl::StatusOr<std::unique_ptr<ChildProcess>> ChildProcess::Spawn(const SpawnOpt
   }
   fcntl(out[0], F_SETFL, fcntl(out[0], F_GETFL) | O_NONBLOCK);
   fcntl(err[0], F_SETFL, fcntl(err[0], F_GETFL) | O_NONBLOCK);
-  return std::unique_ptr<ChildProcess>(
+  std::unique_ptr<ChildProcess> child(
       new ChildProcess(pid, out[0], err[0], options.stderr_tail_bytes));
+  if (options.stop_group_with_parent_grace_ms.has_value()) {
+    int guard[2];
+    if (pipe2(guard, O_CLOEXEC) != 0) {
+      return absl::InternalError(absl::StrCat("pipe: ", strerror(errno)));
+    }
+    pid_t guard_pid = fork();
+    if (guard_pid == 0) RunGuard(guard[0], pid, *options.stop_group_with_parent_grace_ms);
+    close(guard[0]);
+    if (guard_pid < 0) {
+      close(guard[1]);
+      return absl::InternalError(absl::StrCat("fork: ", strerror(errno)));
+    }
+    child->guard_pid_ = guard_pid;
+    child->guard_fd_ = guard[1];
+  }
+  return child;
+}
+
+void ChildProcess::ReleaseGuard() {
+  if (guard_fd_ < 0) return;
+  char done = 1;
+  while (write(guard_fd_, &done, 1) < 0 && errno == EINTR) {
+  }
+  close(guard_fd_);
+  guard_fd_ = -1;
+  int status = 0;
+  while (waitpid(guard_pid_, &status, 0) < 0 && errno == EINTR) {
+  }
+  guard_pid_ = -1;
 }
 
 ChildProcess::ChildProcess(pid_t pid, int stdout_fd, int stderr_fd, size_t tail_bytes)
@@ -120,6 +181,7 @@ ChildProcess::~ChildProcess() {
     int status = 0;
     waitpid(pid_, &status, 0);
   }
+  ReleaseGuard();
   if (stdout_fd_ >= 0) close(stdout_fd_);
   if (stderr_fd_ >= 0) close(stderr_fd_);
 }
@@ -180,7 +242,10 @@ std::optional<ExitStatus> ChildProcess::TryWait() {
   if (status_.has_value()) return status_;
   int status = 0;
   pid_t r = waitpid(pid_, &status, WNOHANG);
-  if (r == pid_) status_ = FromWaitStatus(status);
+  if (r == pid_) {
+    status_ = FromWaitStatus(status);
+    ReleaseGuard();
+  }
   return status_;
 }
 
@@ -194,6 +259,7 @@ ExitStatus ChildProcess::Wait(std::vector<std::string>* lines) {
     while (waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
     }
     status_ = FromWaitStatus(status);
+    ReleaseGuard();
   }
   int64_t deadline = MonotonicMillis() + 2000;
   while (MonotonicMillis() < deadline && Poll(100, lines)) {

@@ -19,6 +19,11 @@ struct SpawnOptions {
   std::string cwd;                // empty: inherit
   std::vector<std::string> env;   // extra "NAME=value" entries on top of this environment
   size_t stderr_tail_bytes = 8192;
+  // With a value: a guard process outlives this one to stop the child's process group when this
+  // process dies without doing so (SIGKILL, a crash): SIGTERM to the group, then SIGKILL after
+  // this many milliseconds. A trainer and everything it started (torchrun's ranks) never outlive
+  // their worker.
+  std::optional<int> stop_group_with_parent_grace_ms;
 };
 
 struct ExitStatus {
@@ -65,6 +70,8 @@ class ChildProcess {
  private:
   ChildProcess(pid_t pid, int stdout_fd, int stderr_fd, size_t tail_bytes);
   void DrainFd(int* fd, bool is_stdout, std::vector<std::string>* lines);
+  // Tells the guard (if any) that the child was reaped, so it ends without signalling.
+  void ReleaseGuard();
 
   pid_t pid_;
   int stdout_fd_;
@@ -73,6 +80,8 @@ class ChildProcess {
   std::string stdout_partial_;
   std::string stderr_tail_;
   std::optional<ExitStatus> status_;
+  pid_t guard_pid_ = -1;
+  int guard_fd_ = -1;  // the write end of the guard's pipe: end of file means this process died
 };
 
 }  // namespace mixlaw

@@ -296,6 +296,8 @@ Worker::Outcome Worker::RunLease(const v1::Lease& lease) {
   spawn.argv = *argv;
   spawn.cwd = output_dir;
   spawn.env = {absl::StrCat("MIXLAW_RUN_ID=", lease.run_id())};
+  // Killed without warning, the worker still takes its trainer's process group with it.
+  spawn.stop_group_with_parent_grace_ms = static_cast<int>(options_.terminate_grace_ms);
   if (options_.trainer_threads > 0) {
     spawn.env.push_back(absl::StrCat("OMP_NUM_THREADS=", options_.trainer_threads));
   }

@@ -111,6 +111,12 @@ std::vector<float> LlamaModel::TokenLosses() const {
   return host;
 }
 
+std::vector<float> LlamaModel::Logits() const {
+  std::vector<float> host(static_cast<size_t>(N_ * V_));
+  kernels_.to_host(host.data(), logits_, host.size());
+  return host;
+}
+
 void LlamaModel::Backward(float loss_scale) {
   const KernelTable& k = kernels_;
   const int N = static_cast<int>(N_), C = static_cast<int>(C_), KV = static_cast<int>(KV_),

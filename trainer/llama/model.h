@@ -37,6 +37,8 @@ class LlamaModel {
   double Forward(const int32_t* inputs, const int32_t* targets);
   // Per-token losses (B x T) of the last Forward, copied to the host.
   std::vector<float> TokenLosses() const;
+  // The logits (B, T, vocab_size) of the last Forward, copied to the host; valid until Backward.
+  std::vector<float> Logits() const;
   // Accumulates into grads() the gradient of loss_scale x (sum of the last Forward's token losses).
   void Backward(float loss_scale);
   void ZeroGrads();
