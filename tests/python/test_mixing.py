@@ -44,9 +44,10 @@ def test_batches_and_state_match_the_builtin_loader(demo_data, almr, B, seed):
 
 
 def test_the_order_is_reshuffled_every_epoch_as_the_builtin_does(demo_data):
-    # T = 512 makes the additional language's epoch short: 40 batches at ALMR 1 cross it.
-    want = cpp_batches(demo_data, 1.0, 4, 512, 2, 40)
-    ours = loader(demo_data, 1.0, 4, 512, 2)
+    # T = 8192 makes the additional language's epoch short (about 240 sequences of its 1.97M
+    # byte tokens): 70 batches of 4 at ALMR 1 cross it.
+    want = cpp_batches(demo_data, 1.0, 4, 8192, 2, 70)
+    ours = loader(demo_data, 1.0, 4, 8192, 2)
     for batch in want:
         assert ours.read(ours.next_batch())[0].tolist() == batch["inputs"]
     assert want[-1]["state"]["additional"]["epoch"] >= 1
