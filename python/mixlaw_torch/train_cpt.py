@@ -49,6 +49,9 @@ def parse_args(argv: Optional[list[str]]) -> argparse.Namespace:
                    "rank (default: batch_size, or the rank's share of a step if smaller)")
     p.add_argument("--fsdp", action="store_true", help="shard parameters, gradients and optimizer "
                    "state across ranks (CUDA, PyTorch 2.2 or later)")
+    p.add_argument("--gradient-checkpointing", action="store_true", help="recompute each "
+                   "decoder layer's activations in the backward pass (less memory, about a third "
+                   "more compute)")
     p.add_argument("--precision", choices=["auto", "bf16", "fp32"], default="auto",
                    help="bf16 autocast for the forward pass (auto: bf16 on CUDA, fp32 on CPU)")
     return p.parse_args(argv)
@@ -132,6 +135,8 @@ class Trainer:
                              f"model's max_position_embeddings "
                              f"{self.model.config.max_position_embeddings}")
         self.names = [n for n, _ in self.model.named_parameters()]
+        if args.gradient_checkpointing:
+            self.model.gradient_checkpointing_enable()
         self.model.to(ranks.device)
         self.fsdp = args.fsdp
         self.wrapped = wrap_model(self.model, ranks, args.fsdp)

@@ -1,5 +1,6 @@
 // A real sweep whose runs are PyTorch trainers: `mixlaw serve`, two `mixlaw worker` processes,
-// and each run python/train_cpt.py under torchrun with two gloo ranks on the demo corpora. A
+// and each run python/train_cpt.py under torchrun with two gloo ranks on the demo corpora,
+// started by examples/launch-torchrun.sh. A
 // worker killed with SIGKILL mid-run takes its torchrun and ranks with it, and its run is
 // retried elsewhere and completes.
 #include <signal.h>
@@ -63,8 +64,7 @@ nlohmann::json TorchSpec(const std::filesystem::path& data) {
           {"training", {{"tokens", 8 * 32 * kCptSteps}, {"batch_size", 4}, {"grad_accum", 2},
                         {"seq_len", 32}, {"eval_every", 4}, {"checkpoint_every", 4}}},
           {"trainer", {{"kind", "exec"},
-                       {"command", source + "/.venv/bin/torchrun --standalone --nproc_per_node 2 " +
-                                       source + "/python/train_cpt.py --config {config}"}}},
+                       {"command", "bash " + source + "/examples/launch-torchrun.sh {config}"}}},
           {"max_attempts", 3}};
 }
 
@@ -74,9 +74,13 @@ TEST(TorchSweepE2ETest, TorchrunRunsLandAndAKilledWorkerLeavesNoRankBehind) {
                     (dir / "data").string()}).status.code, 0);
   Cluster cluster(dir);
   cluster.StartServer({"--lease-timeout", "3", "--heartbeat-interval", "0.5"});
+  // The launcher of examples/: torchrun --standalone with two ranks (gloo on CPU).
   const std::vector<std::string> worker_flags = {"--terminate-grace", "5"};
-  size_t first = cluster.StartWorker("", worker_flags);
-  size_t second = cluster.StartWorker("", worker_flags);
+  const std::vector<std::string> env = {
+      "MIXLAW_NPROC_PER_NODE=2",
+      "MIXLAW_TORCHRUN=" + std::string(MIXLAW_SOURCE_DIR) + "/.venv/bin/torchrun"};
+  size_t first = cluster.StartWorker("", worker_flags, env);
+  size_t second = cluster.StartWorker("", worker_flags, env);
   int64_t sweep = cluster.Submit(TorchSpec(dir / "data"));
 
   // Once a CPT run is well under way, kill its worker without warning.
