@@ -18,6 +18,7 @@ import argparse
 import math
 import os
 import sys
+from contextlib import nullcontext
 from dataclasses import dataclass
 from typing import Optional
 
@@ -111,11 +112,20 @@ def build_model(config: RunConfig, init: str, resume: str, base_model: str):
     return model, source
 
 
+def is_norm(name: str) -> bool:
+    """Whether a parameter is an RMSNorm weight (`...input_layernorm.weight`, `model.norm.weight`).
+
+    Decided by name, not shape: FSDP's flattened shards have no shape to tell by.
+    """
+    parts = name.split(".")
+    return len(parts) >= 2 and parts[-2].endswith("norm")
+
+
 def decay_groups(model: torch.nn.Module, weight_decay: float) -> list[dict]:
     """Weight decay on matrices and embeddings, none on the norms (as the builtin trainer)."""
     named = list(model.named_parameters())
-    return [{"params": [p for _, p in named if p.dim() >= 2], "weight_decay": weight_decay},
-            {"params": [p for _, p in named if p.dim() < 2], "weight_decay": 0.0}]
+    return [{"params": [p for n, p in named if not is_norm(n)], "weight_decay": weight_decay},
+            {"params": [p for n, p in named if is_norm(n)], "weight_decay": 0.0}]
 
 
 class Trainer:
@@ -183,9 +193,9 @@ class Trainer:
         chunks = [refs[i:i + self.micro] for i in range(0, len(refs), self.micro)]
         for k, chunk in enumerate(chunks):
             inputs, targets = self.loader.read(chunk)
-            sync = k == len(chunks) - 1 or not self.ranks.distributed
-            ctx = self.wrapped.no_sync() if not sync else _nullcontext()
-            with ctx:
+            last = k == len(chunks) - 1
+            # Gradients are all-reduced once a step, after its last micro-batch.
+            with self.wrapped.no_sync() if self.ranks.distributed and not last else nullcontext():
                 loss_sum = self._forward_sum(inputs, targets)
                 (loss_sum / denominator).backward()
             local += loss_sum.item()
@@ -301,8 +311,7 @@ class Trainer:
             optim = {"state": {n: {"step": torch.tensor(float(step)), "exp_avg": m, "exp_avg_sq": v}
                                for n, (m, v) in moments.items()},
                      "param_groups": [{**{k: v for k, v in g.items() if k != "params"},
-                                       "params": [n for n, p in self.model.named_parameters()
-                                                  if (p.dim() >= 2) == (i == 0)]}
+                                       "params": [n for n in self.names if is_norm(n) == (i == 1)]}
                                       for i, g in enumerate(self.optimizer.param_groups)]}
             set_optimizer_state_dict(self.wrapped, self.optimizer, optim,
                                      options=StateDictOptions(full_state_dict=True))
@@ -354,14 +363,6 @@ class Trainer:
                 self._checkpoint(self.step, final=False)
         self._checkpoint(self.total_steps, final=True)
         return EXIT_SUCCESS
-
-
-class _nullcontext:
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, *exc: object) -> None:
-        return None
 
 
 def main(argv: Optional[list[str]] = None) -> int:

@@ -65,8 +65,11 @@ def test_two_ranks_match_one(tmp_path, demo_data, base_model):
     assert len([l for l in two if l.get("split") == "train"]) == STEPS
 
 
-def start(config, *args):
-    return subprocess.Popen([str(VENV_BIN / "python"), str(TRAIN_CPT), "--config", str(config), *args],
+def start(config, *args, nproc=1):
+    """train_cpt.py in a session of its own (so a signal can reach its whole group), streaming."""
+    launcher = [str(VENV_BIN / "python")] if nproc == 1 else [
+        str(VENV_BIN / "torchrun"), "--standalone", f"--nproc_per_node={nproc}"]
+    return subprocess.Popen([*launcher, str(TRAIN_CPT), "--config", str(config), *args],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             cwd=config.parent, env={**os.environ, "OMP_NUM_THREADS": "1"},
                             start_new_session=True)
@@ -104,19 +107,27 @@ def test_killed_then_resumed_repeats_the_same_losses(tmp_path, demo_data, base_m
         assert after == {s: v for s, v in losses(reference, split).items() if s > 8}, split
 
 
-def test_sigterm_saves_a_checkpoint_and_the_run_resumes_from_it(tmp_path, demo_data, base_model):
-    reference = run_ok(train_cpt(cpt_config(tmp_path / "reference", demo_data, base_model)))
+@pytest.mark.parametrize("nproc", [1, 2])
+def test_sigterm_saves_a_checkpoint_and_the_run_resumes_from_it(tmp_path, demo_data, base_model,
+                                                               nproc):
+    # The worker signals the trainer's whole process group: under torchrun every rank and the
+    # agent get SIGTERM, and the agent forwards one more to each rank.
+    reference = run_ok(train_cpt(cpt_config(tmp_path / "reference", demo_data, base_model),
+                                 nproc=nproc))
     config = cpt_config(tmp_path / "stopped", demo_data, base_model)
-    process = start(config)
+    process = start(config, nproc=nproc)
     read_until(process, lambda l: l.get("split") == "train" and l["step"] == 2)
     os.killpg(process.pid, signal.SIGTERM)
     rest = [json.loads(l) for l in process.stdout if l.startswith("{")]
-    assert process.wait() == 128 + signal.SIGTERM, process.stderr.read()
+    code = process.wait()
+    stderr = process.stderr.read()
+    # One process exits 143; torchrun reports its ranks' failure with its own non-zero code.
+    assert code == 128 + signal.SIGTERM if nproc == 1 else code != 0, stderr[-3000:]
     artifacts = [l for l in rest if "artifact" in l]
     assert len(artifacts) == 1 and "/step-" in artifacts[0]["path"]
     step = json.loads(open(os.path.join(artifacts[0]["path"], "trainer_state.json")).read())["step"]
     assert 2 <= step < STEPS
-    resumed = run_ok(train_cpt(config, "--resume", artifacts[0]["path"]))
+    resumed = run_ok(train_cpt(config, "--resume", artifacts[0]["path"], nproc=nproc))
     assert losses(resumed, "train") == {s: v for s, v in losses(reference, "train").items() if s > step}
 
 

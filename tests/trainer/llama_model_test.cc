@@ -58,6 +58,7 @@ TEST_P(LlamaModelTest, LossLogitsAndEveryGradientMatchPyTorch) {
   targets[5] = -1;  // an ignored position
   model.ZeroGrads();
   double loss = model.Forward(inputs.data(), targets.data());
+  std::vector<float> logits = model.Logits();
   model.Backward(1.0f / static_cast<float>(B * T - 1));
 
   auto dir = std::filesystem::temp_directory_path() /
@@ -86,6 +87,11 @@ TEST_P(LlamaModelTest, LossLogitsAndEveryGradientMatchPyTorch) {
   // gradients, the bound; observed errors are around 5e-6.
   EXPECT_NEAR(loss, ref->tensors["loss"].data[0], 1e-5 * std::fabs(loss));
   ASSERT_GT(loss, 1.0);
+  const std::vector<float>& ref_logits = ref->tensors["logits"].data;
+  ASSERT_EQ(ref_logits.size(), logits.size());
+  double logits_err = RelativeError(logits.data(), ref_logits);
+  EXPECT_LT(logits_err, 1e-4);
+  std::cout << "logits relative error: " << logits_err << "\n";
   double max_err = 0;
   for (const TensorSpec& t : model.layout().tensors()) {
     auto it = ref->tensors.find("grad." + t.name);
