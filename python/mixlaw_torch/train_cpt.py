@@ -80,7 +80,8 @@ def load_data(config: RunConfig) -> Data:
 
 
 def build_model(config: RunConfig, init: str, resume: str, base_model: str):
-    """The Hugging Face model with its starting weights, and the folder they came from."""
+    """The Hugging Face model (fp32) with its starting weights: from the resumed checkpoint, else
+    the init checkpoint, else the base model, else new weights (pretraining runs only)."""
     from transformers import LlamaForCausalLM
 
     source = resume or init or base_model
@@ -109,7 +110,7 @@ def build_model(config: RunConfig, init: str, resume: str, base_model: str):
         initialise(model, config.seed)
     else:
         fill_model(model, weights, source)
-    return model, source
+    return model
 
 
 def is_norm(name: str) -> bool:
@@ -135,7 +136,7 @@ class Trainer:
         self.data = load_data(config)
         init = args.init or config.init_checkpoint
         self.resume_from = args.resume or config.resume_checkpoint
-        self.model, _ = build_model(config, init, self.resume_from, args.base_model)
+        self.model = build_model(config, init, self.resume_from, args.base_model)
         vocab = self.model.config.vocab_size
         if vocab < self.data.base.vocab_size:
             raise UsageError(f"{config.path}: the model's vocabulary {vocab} is smaller than the "
@@ -154,7 +155,8 @@ class Trainer:
             "bf16" if ranks.device.type == "cuda" else "fp32")
         self.autocast = precision == "bf16"
         params = self.wrapped if args.fsdp else self.model
-        fused = {"fused": True} if ranks.device.type == "cuda" and torch.__version__ >= "2" else {}
+        torch_major = int(torch.__version__.split(".")[0])
+        fused = {"fused": True} if ranks.device.type == "cuda" and torch_major >= 2 else {}
         self.optimizer = torch.optim.AdamW(decay_groups(params, self.t.weight_decay),
                                            lr=config.peak_lr, betas=(self.t.beta1, self.t.beta2),
                                            eps=self.t.adam_eps, **fused)
