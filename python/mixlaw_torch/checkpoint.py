@@ -70,6 +70,9 @@ def load_hf_config(folder: str) -> "transformers.LlamaConfig":  # noqa: F821
                 "vocab_size"):
         if not isinstance(raw.get(key), int) or isinstance(raw.get(key), bool) or raw[key] < 1:
             raise UsageError(f"{path}: {key}: must be an integer >= 1")
+    if raw.get("rope_scaling") is not None:
+        raise UsageError(f"{path}: rope_scaling: is not supported (only plain RoPE, as the builtin "
+                         "trainer)")
     fields = {k: v for k, v in raw.items() if k not in ("architectures", "transformers_version")}
     return LlamaConfig(**fields)
 
@@ -204,9 +207,13 @@ def save_checkpoint(folder: str, model: torch.nn.Module, weights: dict[str, torc
     for name in os.listdir(partial):
         with open(os.path.join(partial, name), "rb") as f:
             os.fsync(f.fileno())
+    # The old folder is moved aside before the new one takes its name, and removed after: at every
+    # moment one whole checkpoint is on disk.
+    old = f"{folder}.old-{os.getpid()}"
     if os.path.exists(folder):
-        shutil.rmtree(folder)
+        os.rename(folder, old)
     os.rename(partial, folder)
+    shutil.rmtree(old, ignore_errors=True)
 
 
 def load_moments(folder: str, names: list[str]) -> dict[str, tuple[torch.Tensor, torch.Tensor]]:

@@ -8,6 +8,7 @@ cuda:LOCAL_RANK. The process's own rank and world size are its only global state
 from __future__ import annotations
 
 import os
+import sys
 from dataclasses import dataclass
 
 import torch
@@ -36,14 +37,43 @@ class Ranks:
 
     def any(self, flag: bool) -> bool:
         """True on every rank when `flag` is true on any."""
-        return self.sum([1.0 if flag else 0.0])[0] > 0
+        return any_rank(flag)
 
     def _reduce_device(self) -> torch.device:
         return self.device if self.device.type == "cuda" else torch.device("cpu")
 
 
+def any_rank(flag: bool) -> bool:
+    """True on every rank when `flag` is true on any rank of the default process group (one
+    all-reduce; `flag` itself without a group). Every rank must call it at the same point: a
+    trainer that stops on SIGTERM asks it, so that all ranks stop at the same step."""
+    if not (dist.is_available() and dist.is_initialized()) or dist.get_world_size() == 1:
+        return flag
+    on_gpu = dist.get_backend() == "nccl"
+    device = torch.device("cuda", torch.cuda.current_device()) if on_gpu else torch.device("cpu")
+    t = torch.tensor([1.0 if flag else 0.0], device=device)
+    dist.all_reduce(t, op=dist.ReduceOp.MAX)
+    return t.item() > 0
+
+
+def die_with_launcher() -> None:
+    """Under torchrun: this rank is killed when its torchrun agent dies (Linux PR_SET_PDEATHSIG),
+    so that no rank outlives its launcher to spin in a collective whose peers are gone."""
+    if "TORCHELASTIC_RUN_ID" not in os.environ or not sys.platform.startswith("linux"):
+        return
+    import ctypes
+    import signal
+
+    PR_SET_PDEATHSIG = 1
+    parent = os.getppid()
+    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != parent:  # the agent died before the request was made
+        os._exit(128 + signal.SIGKILL)
+
+
 def init_ranks(device: str) -> Ranks:
     """Joins torchrun's process group when there is one. `device` is RUN.json's ("cpu", "cuda")."""
+    die_with_launcher()
     world = int(os.environ.get("WORLD_SIZE", "1"))
     rank = int(os.environ.get("RANK", "0"))
     local_rank = int(os.environ.get("LOCAL_RANK", "0"))

@@ -10,8 +10,10 @@
 Training losses become `train` metric lines, evaluation losses (`eval_loss`, or
 `eval_NAME_loss` for a dict of eval datasets) `eval/...` lines, each saved checkpoint folder a
 `checkpoint` artifact (so a retried run resumes from it), and the run's length a `total_steps`
-line. SIGTERM makes the Trainer save and stop at the next step; a NaN or infinite loss stops it
-with exit code 3. Only the world's main process prints.
+line. SIGTERM makes the Trainer save and stop at the next step, on every rank at the same step; a
+NaN or infinite loss stops it with exit code 3 (give TrainingArguments
+`logging_nan_inf_filter=False`: by default the Trainer replaces such losses before logging them).
+Only the world's main process prints.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from typing import Optional
 
 from transformers import TrainerCallback, TrainerControl, TrainerState, TrainingArguments
 
+from .distributed import any_rank
 from .protocol import EXIT_DIVERGED, EXIT_STOPPED, EXIT_SUCCESS, Reporter, StopSignal
 
 
@@ -61,7 +64,8 @@ class MixlawCallback(TrainerCallback):
 
     def on_step_end(self, args: TrainingArguments, state: TrainerState, control: TrainerControl,
                     **kwargs) -> None:
-        if self.stop.stopping and self.exit_code == EXIT_SUCCESS:
+        # Every rank asks, every step: ranks stop (and save) at the same step or not at all.
+        if any_rank(self.stop.stopping) and self.exit_code == EXIT_SUCCESS:
             self.exit_code = EXIT_STOPPED
             control.should_save = True
             control.should_training_stop = True

@@ -122,7 +122,8 @@ class _Reader:
         return value
 
     def number(self, obj: dict, key: str, path: str, default: Optional[float],
-               low: float = -math.inf, high: float = math.inf, low_open: bool = False) -> float:
+               low: float = -math.inf, high: float = math.inf, low_open: bool = False,
+               high_open: bool = False) -> float:
         if key not in obj:
             if default is None:
                 self.problem(path, "is required")
@@ -131,11 +132,12 @@ class _Reader:
         value = obj[key]
         ok = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
         if ok:
-            ok = (value > low if low_open else value >= low) and value <= high
+            ok = (value > low if low_open else value >= low) and (
+                value < high if high_open else value <= high)
         if not ok:
             bound = f"> {low:g}" if low_open else f">= {low:g}"
             if high != math.inf:
-                bound += f" and <= {high:g}"
+                bound += f" and {'<' if high_open else '<='} {high:g}"
             self.problem(path, f"must be a number {bound} (got {json.dumps(value)})")
             return default if default is not None else 0.0
         return float(value)
@@ -195,17 +197,21 @@ def _training(t: dict, path: str, r: _Reader) -> TrainingConfig:
             sp = f"{path}.schedule"
             schedule = Schedule(
                 kind=kind,
-                warmup_frac=r.number(s, "warmup_frac", f"{sp}.warmup_frac", 0.05, 0.0, 1.0),
+                warmup_frac=r.number(s, "warmup_frac", f"{sp}.warmup_frac", 0.05, 0.0, 1.0,
+                                     high_open=True),
                 min_lr_ratio=r.number(s, "min_lr_ratio", f"{sp}.min_lr_ratio", 0.1, 0.0, 1.0),
                 decay_frac=r.number(s, "decay_frac", f"{sp}.decay_frac", 0.2, 0.0, 1.0, low_open=True))
+            if kind == "wsd" and schedule.warmup_frac + schedule.decay_frac > 1.0:
+                r.problem(f"{sp}.decay_frac", "warmup_frac + decay_frac must not exceed 1")
     config = TrainingConfig(
         tokens=i("tokens", None, 1), batch_size=i("batch_size", 16, 1), seq_len=i("seq_len", 128, 2),
         grad_accum=i("grad_accum", 1, 1), schedule=schedule, eval_every=i("eval_every", 0, 0),
         eval_at_start=r.boolean(t, "eval_at_start", f"{path}.eval_at_start", True),
         checkpoint_every=i("checkpoint_every", 0, 0),
         weight_decay=n("weight_decay", 0.1, 0.0), grad_clip=n("grad_clip", 1.0, 0.0),
-        beta1=n("beta1", 0.9, 0.0, 1.0), beta2=n("beta2", 0.95, 0.0, 1.0),
-        adam_eps=n("adam_eps", 1e-8, 0.0, low_open=True), spike_factor=n("spike_factor", 3.0, 1.0))
+        beta1=n("beta1", 0.9, 0.0, 1.0, high_open=True), beta2=n("beta2", 0.95, 0.0, 1.0, high_open=True),
+        adam_eps=n("adam_eps", 1e-8, 0.0, low_open=True),
+        spike_factor=n("spike_factor", 3.0, 1.0, low_open=True))
     if config.tokens < config.tokens_per_step and not r.problems:
         r.problem(f"{path}.tokens", f"{config.tokens} is less than one step (batch_size x seq_len x "
                                     f"grad_accum = {config.tokens_per_step})")

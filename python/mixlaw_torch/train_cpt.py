@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import math
 import os
+import shutil
 import sys
 from contextlib import nullcontext
 from dataclasses import dataclass
@@ -147,8 +148,11 @@ class Trainer:
                              f"{self.model.config.max_position_embeddings}")
         self.names = [n for n, _ in self.model.named_parameters()]
         if args.gradient_checkpointing:
-            self.model.gradient_checkpointing_enable()
-        self.model.to(ranks.device)
+            # Non-reentrant checkpointing: the kind FSDP's hooks work with.
+            self.model.gradient_checkpointing_enable(
+                gradient_checkpointing_kwargs={"use_reentrant": False})
+        if not args.fsdp:  # FSDP moves each unit's shard to the device itself
+            self.model.to(ranks.device)
         self.fsdp = args.fsdp
         self.wrapped = wrap_model(self.model, ranks, args.fsdp)
         precision = args.precision if args.precision != "auto" else (
@@ -196,8 +200,10 @@ class Trainer:
         for k, chunk in enumerate(chunks):
             inputs, targets = self.loader.read(chunk)
             last = k == len(chunks) - 1
-            # Gradients are all-reduced once a step, after its last micro-batch.
-            with self.wrapped.no_sync() if self.ranks.distributed and not last else nullcontext():
+            # DDP all-reduces gradients once a step, after its last micro-batch; FSDP reduce-scatters
+            # each micro-batch's, so that gradients stay sharded between them.
+            skip_sync = self.ranks.distributed and not self.fsdp and not last
+            with self.wrapped.no_sync() if skip_sync else nullcontext():
                 loss_sum = self._forward_sum(inputs, targets)
                 (loss_sum / denominator).backward()
             local += loss_sum.item()
@@ -261,6 +267,8 @@ class Trainer:
                 moments[name + ".exp_avg"] = s["exp_avg"]
                 moments[name + ".exp_avg_sq"] = s["exp_avg_sq"]
             return weights, moments
+        if self.ranks.rank != 0:  # every rank holds the whole model under DDP: rank 0 saves it
+            return {}, {}
         weights = {k: v.detach().cpu() for k, v in self.model.state_dict().items()}
         if self.model.config.tie_word_embeddings:
             weights.pop("lm_head.weight", None)
@@ -275,6 +283,7 @@ class Trainer:
     def _checkpoint(self, step: int, final: bool) -> None:
         folder = os.path.join(self.c.output_dir, "final" if final else f"step-{step}")
         weights, moments = self._full_state()
+        failure = ""
         if self.ranks.rank == 0:
             state = {"step": step, "best_train_loss": self.best_loss if math.isfinite(self.best_loss)
                      else None, "loader": self.loader.state(), "run_name": self.c.run_name,
@@ -282,16 +291,19 @@ class Trainer:
                                    "vocab_size": self.data.base.vocab_size},
                      "protocol": PROTOCOL_VERSION, "trainer": "train_cpt.py",
                      "world_size": self.ranks.world}
-            save_checkpoint(folder, self.model, weights, moments, state,
-                            self.data.base.tokenizer_model)
-            self.out.artifact("checkpoint", folder)
-            if self.last_checkpoint and self.last_checkpoint != folder:
-                import shutil
-
-                shutil.rmtree(self.last_checkpoint, ignore_errors=True)  # keep only the newest
+            try:
+                save_checkpoint(folder, self.model, weights, moments, state,
+                                self.data.base.tokenizer_model)
+            except OSError as e:
+                failure = f"checkpoint {folder}: {e.strerror or e}"
+            else:
+                self.out.artifact("checkpoint", folder)
+                if self.last_checkpoint and self.last_checkpoint != folder:
+                    shutil.rmtree(self.last_checkpoint, ignore_errors=True)  # keep the newest
+        # Every rank learns whether the save worked, so none waits for a rank that gave up.
+        if self.ranks.any(bool(failure)):
+            raise TrainerError(failure or "checkpoint: rank 0 could not save it")
         self.last_checkpoint = folder
-        if self.ranks.distributed:
-            torch.distributed.barrier()
 
     def _restore(self) -> None:
         folder = self.resume_from
@@ -315,12 +327,15 @@ class Trainer:
                      "param_groups": [{**{k: v for k, v in g.items() if k != "params"},
                                        "params": [n for n in self.names if is_norm(n) == (i == 1)]}
                                       for i, g in enumerate(self.optimizer.param_groups)]}
-            set_optimizer_state_dict(self.wrapped, self.optimizer, optim,
+            set_optimizer_state_dict(self.wrapped, self.optimizer, optim_state_dict=optim,
                                      options=StateDictOptions(full_state_dict=True))
         else:
+            # Fused AdamW (CUDA) keeps its step count on the parameter's device, the others on the CPU.
+            fused = any(g.get("fused") for g in self.optimizer.param_groups)
             for name, p in self.model.named_parameters():
                 m, v = moments[name]
-                self.optimizer.state[p] = {"step": torch.tensor(float(step)),
+                where = p.device if fused else torch.device("cpu")
+                self.optimizer.state[p] = {"step": torch.tensor(float(step), device=where),
                                            "exp_avg": m.to(p.device, p.dtype),
                                            "exp_avg_sq": v.to(p.device, p.dtype)}
         self.step = step

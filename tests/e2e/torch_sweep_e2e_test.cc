@@ -78,7 +78,7 @@ TEST(TorchSweepE2ETest, TorchrunRunsLandAndAKilledWorkerLeavesNoRankBehind) {
   const std::vector<std::string> worker_flags = {"--terminate-grace", "5"};
   const std::vector<std::string> env = {
       "MIXLAW_NPROC_PER_NODE=2",
-      "MIXLAW_TORCHRUN=" + std::string(MIXLAW_SOURCE_DIR) + "/.venv/bin/torchrun"};
+      "MIXLAW_PYTHON=" + std::string(MIXLAW_SOURCE_DIR) + "/.venv/bin/python"};
   size_t first = cluster.StartWorker("", worker_flags, env);
   size_t second = cluster.StartWorker("", worker_flags, env);
   int64_t sweep = cluster.Submit(TorchSpec(dir / "data"));
