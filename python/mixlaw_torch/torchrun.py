@@ -8,7 +8,8 @@ launch (`torch.distributed.run`, every flag the same) and exits with the ranks' 
 
 Under PyTorch 1.x, `--standalone` puts every launch's rendezvous on port 29400, so two single-node
 runs on one machine (two workers' runs, say) meet in one store and hang or fail when the first
-ends; there it gets a free port of its own, as PyTorch 2's `--standalone` does.
+ends, and it names the store by host name, which a machine without a hosts entry cannot resolve.
+There `--standalone` becomes a static rendezvous on 127.0.0.1 at a free port of its own.
 
 It also repairs PyTorch 1.x under Python 3.11 or later (Debian 12's python3-torch 1.13 on its
 Python 3.11): torchrun maps `--redirects` and `--tee` to flags by iterating the `Std` flag enum,
@@ -40,18 +41,20 @@ def _repair_std_flags() -> None:
     api.Std.from_str = staticmethod(from_str)
 
 
-def _standalone_on_a_free_port(args) -> None:
-    """PyTorch 1.x's --standalone, with the rendezvous on a free port instead of 29400."""
+def _standalone_on_loopback(args) -> None:
+    """PyTorch 1.x's --standalone as one node's static rendezvous on 127.0.0.1, at a free port."""
     import socket
-    import uuid
 
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     args.standalone = False
-    args.rdzv_backend = "c10d"
-    args.rdzv_endpoint = f"localhost:{port}"
-    args.rdzv_id = str(uuid.uuid4())
+    args.rdzv_backend = "static"
+    args.rdzv_endpoint = ""
+    args.master_addr = "127.0.0.1"
+    args.master_port = port
+    args.nnodes = "1"
+    args.node_rank = 0
 
 
 def protocol_exit_code(exit_codes: dict[int, int]) -> int:
@@ -74,7 +77,7 @@ def main() -> None:
 
     args = parse_args(sys.argv[1:])
     if old_torch and args.standalone:
-        _standalone_on_a_free_port(args)
+        _standalone_on_loopback(args)
     try:
         run(args)
     except ChildFailedError as e:

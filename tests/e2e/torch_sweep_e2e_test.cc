@@ -96,6 +96,13 @@ TEST(TorchSweepE2ETest, TorchrunRunsLandAndAKilledWorkerLeavesNoRankBehind) {
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
+  if (victim == 0) {
+    auto stuck = cluster.Get(sweep);
+    for (const auto& run : stuck.runs()) {
+      ADD_FAILURE() << run.name() << ": " << v1::RunState_Name(run.state()) << " after "
+                    << run.attempts() << " attempts: " << run.failure_reason();
+    }
+  }
   ASSERT_NE(victim, 0) << cluster.WorkerLog(first) << cluster.WorkerLog(second);
   size_t doomed = cluster.WorkerLog(first).find(" as " + victim_worker) != std::string::npos
                       ? first : second;
