@@ -104,6 +104,9 @@ nlohmann::json CouplingJob(int n_points, int n_starts, int bootstrap, int thread
   theta[kK] = 0.12;
   theta[kGamma] = -0.1;
   theta[kDelta] = 0.3;
+  theta[kZeta] = kCouplingHeldTokenTerms[0];  // no token terms: one budget
+  theta[kLogT] = kCouplingHeldTokenTerms[1];
+  theta[kTau] = kCouplingHeldTokenTerms[2];
   theta[kC] = std::log(3e-3) + 0.3 * std::log(1e8);
   std::mt19937_64 rng(2);
   std::normal_distribution<double> noise(0.0, 0.005);

@@ -14,6 +14,7 @@
 #include <optional>
 #include <thread>
 
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "cli/commands.h"
 #include "cli/demo_spec.h"
@@ -23,6 +24,7 @@
 #include "cli/report_summary.h"
 #include "cli/sweep_source.h"
 #include "common/file_io.h"
+#include "common/json_fields.h"
 #include "common/number_format.h"
 #include "fitter/validation.h"
 #include "fitter/fit_json.h"
@@ -51,12 +53,13 @@ struct Preset {
   const char* proxies;
   const char* target;
   bool synthetic;
+  TargetGoals goals;
 };
 
 Preset PresetNamed(const std::string& name) {
-  if (name == "full") return {kDemoFullSpecJson, kDemoFullTargetSpecJson, false};
-  if (name == "synthetic") return {kDemoSyntheticSpecJson, kDemoSyntheticTargetSpecJson, true};
-  return {kDemoSpecJson, kDemoTargetSpecJson, false};
+  if (name == "full") return {kDemoFullSpecJson, kDemoFullTargetSpecJson, false, {0.003}};
+  if (name == "synthetic") return {kDemoSyntheticSpecJson, kDemoSyntheticTargetSpecJson, true, {}};
+  return {kDemoSpecJson, kDemoTargetSpecJson, false, {}};
 }
 // Prepares DIR/data from the Debian corpora unless it is there already.
 bool PrepareDemoData(const std::filesystem::path& dir) {
@@ -174,8 +177,8 @@ void PrintPlan(const TargetPlan& plan) {
               FormatAlmr(r.almr).c_str(), FormatLr(r.lr).c_str(), kSplitAdditional,
               FormatLoss(r.loss_additional).c_str(), kSplitBase, FormatLoss(r.loss_base).c_str());
   for (const std::string& w : r.warnings) std::printf("    warning: %s\n", w.c_str());
-  std::printf("  checked at ALMR %s (the swept ALMR nearest): the law's optimal LR %s, the "
-              "largest proxy's (%s) %s%s\n",
+  std::printf("  checked at ALMR %s (the swept ALMR nearest), on what it minimises: the law's LR "
+              "%s, the largest proxy's (%s) %s%s\n",
               FormatAlmr(plan.almr).c_str(), FormatLr(plan.predicted_lr).c_str(),
               FormatParams(plan.largest_proxy).c_str(), FormatLr(plan.transfer_lr).c_str(),
               plan.transfer_interior ? "" : " (at the edge of its grid)");
@@ -184,38 +187,81 @@ void PrintPlan(const TargetPlan& plan) {
   std::printf("  training the target at LR %s\n", lrs.c_str());
 }
 
-void PrintCheck(const TargetPlan& plan, const TargetCheck& c, const std::string& model) {
+// "+0.05% [+0.01%, +0.09%]"; the interval left out when it is unknown.
+std::string PercentWith(const Estimate& e) {
+  std::string text = Percent(e.value);
+  if (!std::isnan(e.interval.lower)) {
+    text += " [" + Percent(e.interval.lower) + ", " + Percent(e.interval.upper) + "]";
+  }
+  return text;
+}
+
+// "x0.95 [x0.80, x1.20]".
+std::string FactorWith(const Estimate& e) {
+  std::string text = FormatFactor(e.value);
+  if (!std::isnan(e.interval.lower)) {
+    text += " [" + FormatFactor(e.interval.lower) + ", " + FormatFactor(e.interval.upper) + "]";
+  }
+  return text;
+}
+
+std::string PercentList(const std::vector<double>& values) {
+  std::string text;
+  for (double v : values) text += (text.empty() ? "" : ", ") + Percent(v);
+  return text;
+}
+
+// Each goal with its verdict: "the law's regret at most 0.1%: met".
+std::vector<std::string> GoalLines(const TargetCheck& check) {
+  const CurveCheck& c = check.curve;
+  return {
+      absl::StrCat("the law's regret at most ", FormatPercent(check.goals.regret), ": ",
+                   VerdictName(check.regret), " (", PercentWith(c.predicted.regret), ")"),
+      absl::StrCat("the law's LR within x", FormatNumber(check.goals.lr_factor),
+                   " of the measured optimum: ", VerdictName(check.lr_factor), " (",
+                   FactorWith(c.predicted.lr_ratio), ")"),
+      absl::StrCat("the law's regret below the direct transfer's: ",
+                   VerdictName(check.beats_transfer), " (the transfer's minus the law's ",
+                   PercentWith(c.regret_advantage), ")"),
+      absl::StrCat("the predicted loss within ", FormatPercent(check.goals.loss_error),
+                   " of the measured optimum's: ", VerdictName(check.loss_error), " (",
+                   PercentWith(c.loss_error), ")")};
+}
+
+void PrintCheck(const TargetPlan& plan, const TargetCheck& check, const std::string& model) {
+  const CurveCheck& c = check.curve;
   const double n_ratio = plan.target_params / plan.largest_proxy;
   std::printf(
-      "\nAt the held-out target %s (%s parameters, %.1fx the largest proxy), ALMR %s, %s, "
-      "mean of %d seeds:\n",
+      "\nAt the held-out target %s (%s parameters, %.1fx the largest proxy), ALMR %s, %s, %zu "
+      "seeds; [95%%] intervals from %d resamples of the seeds:\n",
       model.c_str(), FormatParams(plan.target_params).c_str(), n_ratio,
-      FormatAlmr(plan.almr).c_str(), kSplitAdditional, c.seeds);
-  std::printf("    %-20s %10s  %12s  %12s  %22s\n", "", "LR", "LR/measured", "loss",
-              "vs measured optimum");
-  std::printf("    %-20s %10s  %12s  %12s  %22s\n", "measured optimum",
-              FormatLr(c.measured_lr).c_str(), "", FormatLoss(c.measured_loss).c_str(), "");
-  std::printf("    %-20s %10s  %12s  %12s  %22s\n", "coupling law",
-              FormatLr(plan.predicted_lr).c_str(), FormatFactor(plan.predicted_lr / c.measured_lr).c_str(),
-              FormatLoss(plan.predicted_loss).c_str(),
-              (Percent(plan.predicted_loss / c.measured_loss - 1) + " (predicted)").c_str());
-  std::printf("    %-20s %10s  %12s  %12s  %22s\n", "  trained at its LR", "", "",
-              FormatLoss(c.predicted_lr_loss).c_str(),
-              Percent(c.predicted_lr_loss / c.measured_loss - 1).c_str());
-  std::printf("    %-20s %10s  %12s  %12s  %22s\n", "direct transfer",
-              FormatLr(plan.transfer_lr).c_str(), FormatFactor(plan.transfer_lr / c.measured_lr).c_str(),
-              FormatLoss(c.transfer_loss).c_str(),
-              (Percent(c.transfer_loss / c.measured_loss - 1) + " (trained)").c_str());
-  for (const std::string& note : c.notes) std::printf("    note: %s\n", note.c_str());
-  auto met = [](bool goal) { return goal ? "met" : "NOT met"; };
-  std::printf("  goals: optimal LR within x1.5: %s; loss within 1%%: %s; LR closer than direct "
-              "transfer: %s\n",
-              met(c.lr_within_1_5), met(c.loss_within_1_percent), met(c.closer_than_transfer));
+      FormatAlmr(plan.almr).c_str(), plan.recommendation.criterion.c_str(), c.seeds.size(),
+      c.resamples);
+  std::string optimum_lr = FormatLr(c.optimum_lr.value);
+  if (!std::isnan(c.optimum_lr.interval.lower)) {
+    optimum_lr += " [" + FormatLr(c.optimum_lr.interval.lower) + ", " +
+                  FormatLr(c.optimum_lr.interval.upper) + "]";
+  }
+  std::printf("    measured optimum   LR %s, loss %s\n", optimum_lr.c_str(),
+              FormatLoss(c.optimum_loss.value).c_str());
+  for (const auto& [name, lr_check] :
+       {std::pair<const char*, const LrCheck*>{"coupling law", &c.predicted},
+        std::pair<const char*, const LrCheck*>{"direct transfer", &c.baseline}}) {
+    std::printf("    %-18s LR %s (%s of the measured); regret %s; per seed %s\n", name,
+                FormatLr(lr_check->lr).c_str(), FactorWith(lr_check->lr_ratio).c_str(),
+                PercentWith(lr_check->regret).c_str(), PercentList(lr_check->regret_by_seed).c_str());
+  }
+  std::printf("    the law's predicted loss %s: %s of the measured optimum's\n",
+              FormatLoss(plan.predicted_loss).c_str(), PercentWith(c.loss_error).c_str());
+  for (const std::string& note : check.notes) std::printf("    note: %s\n", note.c_str());
+  std::printf("  goals (met or not met only where the interval decides it):\n");
+  for (const std::string& goal : GoalLines(check)) std::printf("    %s\n", goal.c_str());
 }
 
 // The target check as the report draws it.
 TargetValidation ValidationOf(const TargetPlan& plan, const TargetCheck& check,
                               const ObservationSet& target, const std::string& model) {
+  const CurveCheck& c = check.curve;
   TargetValidation v;
   v.model = model;
   v.params = plan.target_params;
@@ -229,44 +275,80 @@ TargetValidation ValidationOf(const TargetPlan& plan, const TargetCheck& check,
   }
   v.predicted_lr = plan.predicted_lr;
   v.predicted_loss = plan.predicted_loss;
-  v.measured_lr = check.measured_lr;
-  v.measured_loss = check.measured_loss;
+  v.measured_lr = c.optimum_lr.value;
+  v.measured_loss = c.optimum_loss.value;
   v.transfer_lr = plan.transfer_lr;
-  v.transfer_loss = check.transfer_loss;
-  v.split = kSplitAdditional;
+  v.transfer_loss = c.optimum_loss.value * (1 + c.baseline.regret.value);
+  v.split = plan.split;
+  v.criterion = plan.recommendation.criterion;
+  v.base_weight = plan.criterion.weight.value_or(1.0);
+  v.measured_lr_interval = c.optimum_lr.interval;
+  v.predicted_regret = c.predicted.regret.value;
+  v.predicted_regret_interval = c.predicted.regret.interval;
+  v.transfer_regret = c.baseline.regret.value;
+  v.transfer_regret_interval = c.baseline.regret.interval;
+  v.seeds = static_cast<int>(c.seeds.size());
+  v.resamples = c.resamples;
+  v.goals = GoalLines(check);
   return v;
 }
 
+nlohmann::json EstimateJson(const Estimate& e) {
+  return {{"value", JsonNumber(e.value)},
+          {"interval", {JsonNumber(e.interval.lower), JsonNumber(e.interval.upper)}}};
+}
+
+nlohmann::json LrCheckJson(const LrCheck& c) {
+  nlohmann::json by_seed = nlohmann::json::array();
+  for (double r : c.regret_by_seed) by_seed.push_back(JsonNumber(r));
+  return {{"lr", c.lr},
+          {"regret", EstimateJson(c.regret)},
+          {"regret_by_seed", by_seed},
+          {"lr_over_measured", EstimateJson(c.lr_ratio)}};
+}
+
 // The study's outcome for scripts (DIR/study.json, and stdout with --json).
-nlohmann::json StudyJson(const TargetPlan& plan, const TargetCheck& c, int64_t proxies_id,
+nlohmann::json StudyJson(const TargetPlan& plan, const TargetCheck& check, int64_t proxies_id,
                          const std::vector<int64_t>& target_ids, const std::string& model) {
-  const double loss_error = plan.predicted_loss / c.measured_loss - 1;
-  return {{"proxies_sweep", proxies_id},
+  const CurveCheck& c = check.curve;
+  nlohmann::json law = LrCheckJson(c.predicted);
+  law["loss"] = plan.predicted_loss;
+  law["loss_error"] = EstimateJson(c.loss_error);
+  nlohmann::json transfer = LrCheckJson(c.baseline);
+  transfer["proxy_optimum_interior"] = plan.transfer_interior;
+  nlohmann::json optimum_by_seed = nlohmann::json::array();
+  for (double lr : c.optimum_lr_by_seed) optimum_by_seed.push_back(JsonNumber(lr));
+  auto verdict = [](Verdict v) { return VerdictName(v); };
+  return {{"format", "mixlaw-study/2"},
+          {"proxies_sweep", proxies_id},
           {"target_sweeps", target_ids},
           {"target", {{"model", model}, {"params", plan.target_params},
-                      {"largest_proxy_params", plan.largest_proxy}}},
+                      {"largest_proxy_params", plan.largest_proxy},
+                      {"ratio", plan.target_params / plan.largest_proxy}}},
           {"almr", plan.almr},
-          {"split", kSplitAdditional},
+          {"split", plan.split},
+          {"criterion", plan.recommendation.criterion},
           {"lrs", plan.lrs},
           {"seeds", c.seeds},
-          {"measured", {{"lr", c.measured_lr}, {"loss", c.measured_loss},
-                        {"bracketed", c.bracketed}}},
-          {"law", {{"lr", plan.predicted_lr},
-                   {"loss", plan.predicted_loss},
-                   {"lr_over_measured", plan.predicted_lr / c.measured_lr},
-                   {"loss_error", loss_error},
-                   {"loss_trained_at_lr", c.predicted_lr_loss}}},
-          {"direct_transfer", {{"lr", plan.transfer_lr},
-                               {"lr_over_measured", plan.transfer_lr / c.measured_lr},
-                               {"loss_trained_at_lr", c.transfer_loss},
-                               {"proxy_optimum_interior", plan.transfer_interior}}},
-          {"goals", {{"lr_within_1_5", c.lr_within_1_5},
-                     {"loss_within_1_percent", c.loss_within_1_percent},
-                     {"closer_than_direct_transfer", c.closer_than_transfer}}},
+          {"resamples", c.resamples},
+          {"measured", {{"lr", EstimateJson(c.optimum_lr)},
+                        {"loss", EstimateJson(c.optimum_loss)},
+                        {"lr_by_seed", optimum_by_seed},
+                        {"bracketed", c.interior}}},
+          {"law", law},
+          {"direct_transfer", transfer},
+          {"regret_advantage", EstimateJson(c.regret_advantage)},
+          {"goals", {{"regret", {{"at_most", check.goals.regret}, {"verdict", verdict(check.regret)}}},
+                     {"lr_factor", {{"within", check.goals.lr_factor},
+                                    {"verdict", verdict(check.lr_factor)}}},
+                     {"below_direct_transfer", {{"verdict", verdict(check.beats_transfer)}}},
+                     {"loss_error", {{"within", check.goals.loss_error},
+                                     {"verdict", verdict(check.loss_error)}}}}},
           {"recommendation", {{"almr", plan.recommendation.almr},
                               {"lr", plan.recommendation.lr},
-                              {"criterion", plan.recommendation.criterion}}},
-          {"notes", c.notes}};
+                              {"criterion", plan.recommendation.criterion},
+                              {"warnings", plan.recommendation.warnings}}},
+          {"notes", check.notes}};
 }
 
 // Writes DIR/report from the proxies' sweep (read back with its curves), the plan and the check.
@@ -411,11 +493,12 @@ int RunDemo(const DemoFlags& f) {
     target_runs.runs.insert(target_runs.runs.end(), runs->runs.begin(), runs->runs.end());
     if (round > 1) plan->lrs.insert(plan->lrs.end(), round_lrs.begin(), round_lrs.end());
     std::sort(plan->lrs.begin(), plan->lrs.end());
-    check = CheckTarget(*plan, target_runs);
-    if (!check.ok() || check->bracketed || round == kMaxRounds) break;
-    const bool upward = check->measured_lr >= plan->lrs.back() / 1.001;
+    check = CheckTarget(*plan, target_runs, preset.goals);
+    if (!check.ok() || check->curve.interior || round == kMaxRounds) break;
+    const double lowest = check->curve.optimum_lr.value;
+    const bool upward = lowest >= plan->lrs.back() / 1.001;
     round_lrs = BeyondLrs(plan->lrs, upward, kCheckSpacing, 2);
-    std::cout << "  the lowest loss is at " << FormatLr(check->measured_lr)
+    std::cout << "  the lowest loss is at " << FormatLr(lowest)
               << ", an end of the LRs trained: widening the ladder "
               << (upward ? "upward" : "downward") << " (round " << round + 1 << ")\n";
   }

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <set>
 
 #include "absl/strings/str_cat.h"
 #include "common/number_format.h"
@@ -23,26 +22,24 @@ absl::StatusOr<TargetPlan> PlanTarget(const ObservationSet& proxies, double targ
       FitObservations(*FindLaw("coupling"), proxies, kSplitAdditional, options);
   if (!fit.ok()) return fit.status();
   plan.fit = std::move(*fit);
-  RecommendOptions recommend;
-  recommend.target_params = target_params;
-  absl::StatusOr<Recommendation> rec = Recommend(plan.fit, recommend);
+  plan.criterion.target_params = target_params;
+  absl::StatusOr<Recommendation> rec = Recommend(plan.fit, plan.criterion);
   if (!rec.ok()) return rec.status();
   plan.recommendation = std::move(*rec);
+  plan.split = kSplitCriterion;
 
   const std::vector<double>& almrs = plan.fit.data.almrs;
   plan.almr = *std::min_element(almrs.begin(), almrs.end(), [&](double a, double b) {
     return std::fabs(a - plan.recommendation.almr) < std::fabs(b - plan.recommendation.almr);
   });
-  absl::StatusOr<CouplingFit> coupling = CheckCouplingFit(plan.fit, recommend);
-  if (!coupling.ok()) return coupling.status();
-  CouplingModel model = coupling->Model(coupling->additional->Values(),
-                                        coupling->base->Values(), plan.fit, recommend);
-  plan.predicted_lr = std::exp(model.LnOptimalLrAdditional(plan.almr, target_params));
-  plan.predicted_loss = model.LossAdditional(plan.almr, plan.predicted_lr, target_params);
+  absl::StatusOr<AlmrRow> row = RecommendAtAlmr(plan.fit, plan.criterion, plan.almr);
+  if (!row.ok()) return row.status();
+  plan.predicted_lr = row->lr;
+  plan.predicted_loss = CriterionValue(row->loss_additional, row->loss_base, plan.criterion);
 
   plan.largest_proxy = plan.fit.data.sizes.back();
-  absl::StatusOr<GroupOptimum> transfer =
-      OptimumAt(proxies, kSplitAdditional, plan.largest_proxy, plan.almr);
+  absl::StatusOr<GroupOptimum> transfer = OptimumAt(WithCriterion(proxies, plan.criterion),
+                                                    plan.split, plan.largest_proxy, plan.almr);
   if (!transfer.ok()) return transfer.status();
   plan.transfer_lr = transfer->lr;
   plan.transfer_interior = transfer->interior;
@@ -59,35 +56,34 @@ nlohmann::json TargetSpec(const nlohmann::json& target_template, const TargetPla
   return spec;
 }
 
-absl::StatusOr<TargetCheck> CheckTarget(const TargetPlan& plan, const ObservationSet& target) {
+absl::StatusOr<TargetCheck> CheckTarget(const TargetPlan& plan, const ObservationSet& target,
+                                        const TargetGoals& goals) {
+  absl::StatusOr<SeedCurves> curves = CurvesAt(WithCriterion(target, plan.criterion), plan.split,
+                                               plan.target_params, plan.almr);
+  if (!curves.ok()) return curves.status();
+  absl::StatusOr<CurveCheck> curve =
+      CheckCurve(*curves, plan.predicted_lr, plan.predicted_loss, plan.transfer_lr);
+  if (!curve.ok()) return curve.status();
   TargetCheck check;
-  absl::StatusOr<GroupOptimum> measured =
-      OptimumAt(target, kSplitAdditional, plan.target_params, plan.almr);
-  if (!measured.ok()) return measured.status();
-  check.measured_lr = measured->lr;
-  check.measured_loss = measured->loss;
-  check.bracketed = measured->interior;
-  if (!check.bracketed) {
-    check.notes.push_back(absl::StrCat("the lowest loss is at ", FormatLr(check.measured_lr),
+  check.curve = std::move(*curve);
+  check.goals = goals;
+  const CurveCheck& c = check.curve;
+  if (!c.interior) {
+    check.notes.push_back(absl::StrCat("the lowest loss is at ", FormatLr(c.optimum_lr.value),
                                        ", an end of the LRs trained: the optimum is not "
                                        "bracketed and may lie beyond it"));
   }
-  absl::StatusOr<double> at_prediction =
-      LossAt(target, kSplitAdditional, plan.target_params, plan.almr, plan.predicted_lr);
-  absl::StatusOr<double> at_transfer =
-      LossAt(target, kSplitAdditional, plan.target_params, plan.almr, plan.transfer_lr);
-  if (!at_prediction.ok()) return at_prediction.status();
-  if (!at_transfer.ok()) return at_transfer.status();
-  check.predicted_lr_loss = *at_prediction;
-  check.transfer_loss = *at_transfer;
-  std::set<int64_t> seeds;
-  for (const Observation& o : target.runs) seeds.insert(o.seed);
-  check.seeds = static_cast<int>(seeds.size());
-  const double law_error = std::fabs(std::log(plan.predicted_lr / check.measured_lr));
-  const double transfer_error = std::fabs(std::log(plan.transfer_lr / check.measured_lr));
-  check.lr_within_1_5 = law_error <= std::log(1.5);
-  check.loss_within_1_percent = std::fabs(plan.predicted_loss / check.measured_loss - 1) <= 0.01;
-  check.closer_than_transfer = law_error < transfer_error;
+  if (c.seeds.size() < 2) {
+    check.notes.push_back("one seed: no spread to measure, so no interval and no goal resolved");
+  }
+  check.regret = AtMost(c.predicted.regret.interval, goals.regret);
+  check.lr_factor = WithinFactor(c.predicted.lr_ratio.interval, goals.lr_factor);
+  const Interval& e = c.loss_error.interval;
+  const Interval size_of_error{  // the interval of |error|
+      e.lower <= 0 && e.upper >= 0 ? 0.0 : std::min(std::fabs(e.lower), std::fabs(e.upper)),
+      std::max(std::fabs(e.lower), std::fabs(e.upper))};
+  check.loss_error = AtMost(size_of_error, goals.loss_error);
+  check.beats_transfer = Positive(c.regret_advantage.interval);
   return check;
 }
 

@@ -11,19 +11,23 @@
 #include "fitter/fit.h"
 #include "fitter/observations.h"
 #include "fitter/recommend.h"
+#include "fitter/target_check.h"
 #include "nlohmann/json.hpp"
 
 namespace mixlaw {
 
-// What the proxies predict for the target size.
+// What the proxies predict for the target size. The check measures what the recommendation
+// minimises (its criterion), at the swept ALMR nearest the recommended one.
 struct TargetPlan {
   LawFit fit;
   Recommendation recommendation;
+  RecommendOptions criterion;  // the recommendation's options: its criterion and target size
+  std::string split;           // what the check reads: kSplitCriterion
   double target_params = 0;
   double almr = 0;            // the swept ALMR nearest the recommended one: checked at the target
-  double predicted_lr = 0;    // eta*_additional(almr, target) of the law
-  double predicted_loss = 0;  // L_additional there
-  double transfer_lr = 0;     // the largest proxy's observed optimum at `almr`
+  double predicted_lr = 0;    // the criterion's LR at (almr, target) by the law
+  double predicted_loss = 0;  // the criterion's value there
+  double transfer_lr = 0;     // the largest proxy's observed criterion optimum at `almr`
   bool transfer_interior = true;  // false: at the edge of that proxy's LR grid
   double largest_proxy = 0;
   std::vector<double> lrs;    // to train at the target: spaced by kCheckSpacing (CheckLrs)
@@ -41,20 +45,26 @@ absl::StatusOr<TargetPlan> PlanTarget(const ObservationSet& proxies, double targ
 nlohmann::json TargetSpec(const nlohmann::json& target_template, const TargetPlan& plan,
                           const std::vector<double>& lrs, int round = 1);
 
-// What the target's runs show.
-struct TargetCheck {
-  double measured_lr = 0, measured_loss = 0;  // observed optimum (seeds averaged)
-  bool bracketed = true;                      // false: the best LR is at an end of the ladder
-  double predicted_lr_loss = 0;  // measured loss at the law's LR (seed means, see LossAt)
-  double transfer_loss = 0;      // measured loss at the direct-transfer LR (likewise)
-  int seeds = 0;
-  std::vector<std::string> notes;
-  // The demo's goals: the law's optimal LR within a factor 1.5 of the measured one, its loss
-  // within 1% of the measured optimum's, its LR closer (in ln LR) than the direct transfer's.
-  bool lr_within_1_5 = false, loss_within_1_percent = false, closer_than_transfer = false;
+// The goals a study's target check is held to.
+struct TargetGoals {
+  double regret = 0.001;     // the law's regret at most this (0.1%)
+  double lr_factor = 1.25;   // the law's LR within this factor of the measured optimum's
+  double loss_error = 0.01;  // the predicted loss within this fraction of the measured optimum's
 };
 
-absl::StatusOr<TargetCheck> CheckTarget(const TargetPlan& plan, const ObservationSet& target);
+// What the target's runs show, with intervals over the seeds.
+struct TargetCheck {
+  CurveCheck curve;  // predicted: the law's LR; baseline: the direct transfer
+  TargetGoals goals;
+  std::vector<std::string> notes;
+  Verdict regret = Verdict::kNotResolved;          // the law's regret within goals.regret
+  Verdict lr_factor = Verdict::kNotResolved;       // the law's LR within goals.lr_factor
+  Verdict loss_error = Verdict::kNotResolved;      // the predicted loss within goals.loss_error
+  Verdict beats_transfer = Verdict::kNotResolved;  // the law's regret below the transfer's
+};
+
+absl::StatusOr<TargetCheck> CheckTarget(const TargetPlan& plan, const ObservationSet& target,
+                                        const TargetGoals& goals);
 
 }  // namespace mixlaw
 

@@ -10,6 +10,7 @@ namespace mixlaw {
 RecommendOptions RecommendationFlags::Options() const {
   RecommendOptions options;
   options.target_params = target_params;
+  options.target_tokens = target_tokens;
   if (budget_option->count() > 0) options.forgetting_budget = forgetting_budget;
   if (weight_option->count() > 0) options.weight = weight;
   if (exponent_option->count() > 0) options.lr_size_exponent = lr_size_exponent;
@@ -21,6 +22,11 @@ void AddRecommendationFlags(CLI::App* command, RecommendationFlags* f) {
       ->add_option("--target-params", f->target_params,
                    "Parameters of the target model (70e9); default with a sweep: its spec's "
                    "fit.target_params")
+      ->check(CLI::PositiveNumber);
+  command
+      ->add_option("--target-tokens", f->target_tokens,
+                   "The target's token budget D, read where the runs varied D (the law's LR "
+                   "optimum then reads it); default: the runs' one budget, the spec's")
       ->check(CLI::PositiveNumber);
   f->budget_option = command->add_option(
       "--forgetting-budget", f->forgetting_budget,

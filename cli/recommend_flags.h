@@ -16,6 +16,7 @@ namespace mixlaw {
 
 struct RecommendationFlags {
   double target_params = 0;  // 0: not given
+  double target_tokens = 0;  // 0: not given (the fit's one budget)
   double forgetting_budget = 0;
   double weight = 1;
   double lr_size_exponent = 0;
@@ -29,7 +30,8 @@ struct RecommendationFlags {
   RecommendOptions Options() const;
 };
 
-// Adds --target-params, --forgetting-budget | --weight, --lr-size-exponent, and for a sweep
+// Adds --target-params, --target-tokens, --forgetting-budget | --weight, --lr-size-exponent, and
+// for a sweep
 // --bootstrap, --last-evals and --threads.
 void AddRecommendationFlags(CLI::App* command, RecommendationFlags* flags);
 

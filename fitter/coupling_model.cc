@@ -9,14 +9,17 @@ namespace mixlaw {
 
 namespace {
 
-double LnOptimalLr(const std::vector<double>& theta, double almr, double params) {
-  return CouplingLnOptimalLr(theta.data(), std::log(params), std::log(almr + kCouplingEps));
+double LnOptimalLr(const std::vector<double>& theta, double almr, double params, double tokens) {
+  return CouplingLnOptimalLr(theta.data(), std::log(params), std::log(almr + kCouplingEps),
+                             CouplingLnTokens(tokens));
 }
 
 template <typename Residual>
-double Loss(const std::vector<double>& theta, double almr, double lr, double params) {
+double Loss(const std::vector<double>& theta, double almr, double lr, double params,
+            double tokens) {
   Point p;
   p.params = params;
+  p.tokens = tokens;
   p.almr = almr;
   p.lr = lr;
   p.value = 1.0;  // the residual is then ln L
@@ -26,10 +29,18 @@ double Loss(const std::vector<double>& theta, double almr, double lr, double par
   return std::exp(ln_loss);
 }
 
+// Appends the held token terms to a parameter vector that lacks them.
+std::vector<double> WithTokenTerms(std::vector<double> theta) {
+  if (theta.size() == static_cast<size_t>(kCouplingParametersWithoutTokens)) {
+    theta.insert(theta.end(), std::begin(kCouplingHeldTokenTerms), std::end(kCouplingHeldTokenTerms));
+  }
+  return theta;
+}
+
 }  // namespace
 
 CouplingModel::CouplingModel(std::vector<double> additional, std::vector<double> base)
-    : additional_(std::move(additional)), base_(std::move(base)) {}
+    : additional_(WithTokenTerms(std::move(additional))), base_(WithTokenTerms(std::move(base))) {}
 
 void CouplingModel::SetLrSizeExponent(double exponent, double anchor_params) {
   for (std::vector<double>* theta : {&additional_, &base_}) {
@@ -39,22 +50,22 @@ void CouplingModel::SetLrSizeExponent(double exponent, double anchor_params) {
 }
 
 double CouplingModel::LnOptimalLrAdditional(double almr, double params) const {
-  return LnOptimalLr(additional_, almr, params);
+  return LnOptimalLr(additional_, almr, params, tokens_);
 }
 
 double CouplingModel::LnOptimalLrBase(double almr, double params) const {
-  return LnOptimalLr(base_, almr, params);
+  return LnOptimalLr(base_, almr, params, tokens_);
 }
 
 double CouplingModel::CurvatureAdditional() const { return additional_[kK]; }
 double CouplingModel::CurvatureBase() const { return base_[kK]; }
 
 double CouplingModel::LossAdditional(double almr, double lr, double params) const {
-  return Loss<CouplingAdditionalResidual>(additional_, almr, lr, params);
+  return Loss<CouplingAdditionalResidual>(additional_, almr, lr, params, tokens_);
 }
 
 double CouplingModel::LossBase(double almr, double lr, double params) const {
-  return Loss<CouplingBaseResidual>(base_, almr, lr, params);
+  return Loss<CouplingBaseResidual>(base_, almr, lr, params, tokens_);
 }
 
 double CouplingModel::LnOptimalLrOn(const std::string& split, double almr, double params) const {

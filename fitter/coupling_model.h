@@ -10,13 +10,19 @@ namespace mixlaw {
 
 class CouplingModel {
  public:
-  // Parameter vectors in the order of coupling.h (CouplingParameter), one per split.
+  // Parameter vectors in the order of coupling.h (CouplingParameter), one per split; a vector of
+  // kCouplingParametersWithoutTokens (a fit from before the token terms) gets them held.
   CouplingModel(std::vector<double> additional, std::vector<double> base);
+
+  // The token budget D every evaluation is at (0, the default: unknown, read as ln D = 0, right
+  // only when the token terms are held).
+  void SetTokens(double tokens) { tokens_ = tokens; }
+  double tokens() const { return tokens_; }
 
   // The transfer rule: eta*_s proportional to N^-exponent for both splits, unchanged at `anchor`.
   void SetLrSizeExponent(double exponent, double anchor_params);
 
-  // ln eta*_s(r, N) = c_s + gamma_s ln(r + eps) - delta_s ln N.
+  // ln eta*_s(r, N, D) = c_s + gamma_s ln(r + eps) - delta_s ln N + zeta_s ln D.
   double LnOptimalLrAdditional(double almr, double params) const;
   double LnOptimalLrBase(double almr, double params) const;
   // K_s: how fast L_s rises with (ln eta - ln eta*_s)^2.
@@ -37,6 +43,7 @@ class CouplingModel {
  private:
   std::vector<double> additional_;
   std::vector<double> base_;
+  double tokens_ = 0;
 };
 
 }  // namespace mixlaw

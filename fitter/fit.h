@@ -86,8 +86,11 @@ absl::StatusOr<ComponentFit> FitComponent(const Law& law, const std::vector<Poin
                                           int num_units, const FitOptions& options);
 
 // Fits every component of `entry` to the runs of `set`; `split` is the split for laws that do
-// not name one. InvalidArgument when the runs cannot support the law (no losses on the split,
-// no token budgets for a law that reads them, fewer points than parameters).
+// not name one. A single-loss set (set.single_loss) is fitted on its one split, kSplitLoss, and
+// a law of several splits (the coupling law) by its first component alone. InvalidArgument when
+// the runs cannot support the law (no losses on the split, a column the law needs missing from
+// the file or a run without a token budget for a law that reads it, fewer points than
+// parameters).
 absl::StatusOr<LawFit> FitObservations(const LawEntry& entry, const ObservationSet& set,
                                        const std::string& split, const FitOptions& options);
 

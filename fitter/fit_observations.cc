@@ -66,7 +66,15 @@ absl::StatusOr<LawFit> FitObservations(const LawEntry& entry, const ObservationS
   for (const Observation& o : set.diverged) fit.diverged.push_back(o.name);
   for (const LawComponent& component : entry.components) {
     const Law& law = *component.law;
-    const std::string s = component.split.empty() ? split : component.split;
+    auto lacks = [&](const char* column) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          set.source, ": law ", entry.name, " needs the column ", column, ", which the file lacks"));
+    };
+    if (law.needs_almr() && !set.has_almr) return lacks("almr");
+    if (law.needs_lr() && !set.has_lr) return lacks("lr");
+    const std::string s = set.single_loss        ? std::string(kSplitLoss)
+                          : component.split.empty() ? split
+                                                    : component.split;
     std::vector<Point> loss_points = LossPoints(set, s);
     if (loss_points.empty()) {
       return absl::InvalidArgumentError(
@@ -78,8 +86,8 @@ absl::StatusOr<LawFit> FitObservations(const LawEntry& entry, const ObservationS
       for (const Point& p : loss_points) missing += p.tokens > 0 ? 0 : 1;
       if (missing > 0) {
         return absl::InvalidArgumentError(absl::StrCat(set.source, ": law ", entry.name,
-                                                       " reads the token budget D, and ", missing,
-                                                       " runs have none (column tokens)"));
+                                                       " needs the column tokens (the budget D), and ",
+                                                       missing, " runs have none"));
       }
     }
     std::vector<GroupOptimum> optima = ObservedOptima(loss_points);
@@ -95,6 +103,7 @@ absl::StatusOr<LawFit> FitObservations(const LawEntry& entry, const ObservationS
     MIXLAW_ASSIGN_OR_RETURN(ComponentFit c, FitComponent(law, points, num_units, options));
     c.split = s;
     fit.components.push_back(std::move(c));
+    if (set.single_loss) break;  // one loss: the first component's law alone
   }
   return fit;
 }

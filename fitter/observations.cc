@@ -60,32 +60,39 @@ class RowReader {
   FieldReader* problems_;
 };
 
-struct Form {
-  bool exported;          // the sweep export (peak_lr, state, stage, final_SPLIT)
-  std::string lr_column;  // "peak_lr" or "lr"
-  std::vector<std::pair<std::string, std::string>> loss_columns;  // (column, split)
-};
-
-Form FormOf(const std::vector<std::string>& header) {
-  Form form;
-  form.exported = false;
-  for (const std::string& h : header) form.exported = form.exported || h == "peak_lr";
-  form.lr_column = form.exported ? "peak_lr" : "lr";
-  if (form.exported) {
-    for (const std::string& h : header) {
-      if (h.rfind("final_", 0) == 0) form.loss_columns.emplace_back(h, h.substr(6));
-    }
-  } else {
-    form.loss_columns = {{"loss_base", kSplitBase}, {"loss_additional", kSplitAdditional}};
-  }
-  return form;
-}
-
 bool HeaderHas(const std::vector<std::string>& header, const std::string& column) {
   for (const std::string& h : header) {
     if (h == column) return true;
   }
   return false;
+}
+
+struct Form {
+  bool exported = false;     // the sweep export (peak_lr, state, stage, final_SPLIT)
+  bool single_loss = false;  // one `loss` column; almr and lr optional
+  std::string lr_column;     // "peak_lr" or "lr"
+  bool has_almr = true, has_lr = true;
+  std::vector<std::pair<std::string, std::string>> loss_columns;  // (column, split)
+};
+
+Form FormOf(const std::vector<std::string>& header) {
+  Form form;
+  form.exported = HeaderHas(header, "peak_lr");
+  form.lr_column = form.exported ? "peak_lr" : "lr";
+  if (form.exported) {
+    for (const std::string& h : header) {
+      if (h.rfind("final_", 0) == 0) form.loss_columns.emplace_back(h, h.substr(6));
+    }
+  } else if (HeaderHas(header, "loss") && !HeaderHas(header, "loss_base") &&
+             !HeaderHas(header, "loss_additional")) {
+    form.single_loss = true;
+    form.has_almr = HeaderHas(header, "almr");
+    form.has_lr = HeaderHas(header, "lr");
+    form.loss_columns = {{"loss", kSplitLoss}};
+  } else {
+    form.loss_columns = {{"loss_base", kSplitBase}, {"loss_additional", kSplitAdditional}};
+  }
+  return form;
 }
 
 // Reads one data row into `out`; problems go to `problems`. False when the row has problems.
@@ -96,10 +103,17 @@ bool ReadRow(const std::vector<std::string>& header, const Form& form, const Csv
   out->line = record.line;
   out->name = row.Has("name") ? row.Cell("name") : absl::StrCat("line ", record.line);
   if (auto v = row.Number("params", Bounds::Positive())) out->params = *v;
-  if (auto v = row.Number("almr", Bounds::Closed(0, 1))) out->almr = *v;
-  if (auto v = row.Number(form.lr_column, Bounds::Positive())) out->peak_lr = *v;
+  if (form.has_almr) {
+    if (auto v = row.Number("almr", Bounds::Closed(0, 1))) out->almr = *v;
+  }
+  if (form.has_lr) {
+    if (auto v = row.Number(form.lr_column, Bounds::Positive())) out->peak_lr = *v;
+  }
   if (row.Has("tokens")) {
     if (auto v = row.Number("tokens", Bounds::NonNegative())) out->tokens = *v;
+  }
+  if (row.Has("batch_size")) {
+    if (auto v = row.Number("batch_size", Bounds::Positive())) out->batch_size = *v;
   }
   if (row.Has("seed")) {
     if (auto v = row.Number("seed", Bounds::NonNegative())) out->seed = static_cast<int64_t>(*v);
@@ -127,11 +141,18 @@ absl::StatusOr<ObservationSet> ParseObservationsCsv(std::string_view text,
     return problems.ToStatus();
   }
   Form form = FormOf(table->header);
-  std::vector<std::string> required = {"params", "almr", form.lr_column};
+  set.single_loss = form.single_loss;
+  set.has_almr = form.has_almr;
+  set.has_lr = form.has_lr;
+  std::vector<std::string> required = {"params"};
+  if (!form.single_loss) required.insert(required.end(), {"almr", form.lr_column});
   for (const auto& [column, split] : form.loss_columns) required.push_back(column);
   for (const std::string& column : required) {
     if (!HeaderHas(table->header, column)) {
-      problems.Problem(absl::StrCat("line 1, column ", column), "missing column");
+      const bool loss = column == "loss_base" || column == "loss_additional";
+      problems.Problem(absl::StrCat("line 1, column ", column),
+                       loss ? "missing column (or give one `loss` column: the single-loss form)"
+                            : "missing column");
     }
   }
   if (form.exported && form.loss_columns.empty()) {

@@ -17,6 +17,8 @@ inline constexpr char kSplitBase[] = "eval/base";
 inline constexpr char kSplitAdditional[] = "eval/additional";
 // The coupling law's two splits, in the order every output shows them.
 inline constexpr const char* kCouplingSplits[] = {kSplitAdditional, kSplitBase};
+// The split of the single-loss form's one `loss` column.
+inline constexpr char kSplitLoss[] = "loss";
 
 struct Observation {
   std::string name;    // the run's name, or "line 7" for a hand-written row
@@ -24,7 +26,8 @@ struct Observation {
   double params = 0;   // N: parameters, the size used for fitting
   double tokens = 0;   // D: CPT tokens; 0 when unknown
   double almr = 0;     // r, in [0, 1]
-  double peak_lr = 0;  // eta
+  double peak_lr = 0;  // eta; 0 when the file has no lr column
+  double batch_size = 0;  // sequences per step; 0 when unknown (read, not fitted)
   int64_t seed = 0;
   std::map<std::string, double> final_loss;  // nats per token, by split ("eval/base", ...)
 };
@@ -34,11 +37,17 @@ struct ObservationSet {
   std::vector<Observation> runs;      // rows to fit
   std::vector<Observation> diverged;  // excluded from every fit, listed for the user
   std::vector<std::string> notes;     // rows skipped and why ("line 9: run x is failed: skipped")
+  // The single-loss form: one `loss` column (split kSplitLoss), and `almr` and `lr` optional.
+  bool single_loss = false;
+  bool has_almr = true;  // false: the file has no almr column (every run at r = 0)
+  bool has_lr = true;    // false: the file has no lr column (peak_lr 0)
 };
 
 // Reads the CSV text of `mixlaw sweep export --table runs --format csv` (header with peak_lr:
 // pretrain rows skipped, diverged rows excluded and listed, other unfinished rows skipped with a
-// note) or the hand-written form params,almr,lr,loss_base,loss_additional[,tokens,seed,name].
+// note), the hand-written two-split form params,almr,lr,loss_base,loss_additional[,tokens,seed,
+// name], or the single-loss form params,loss[,lr,almr,tokens,batch_size,seed,name] (a header
+// with `loss` and neither loss_base nor loss_additional; the loss is on split kSplitLoss).
 // InvalidArgument lists every problem with its line and column
 // ("losses.csv: line 7, column almr: 1.3 is outside [0, 1]").
 absl::StatusOr<ObservationSet> ParseObservationsCsv(std::string_view text,

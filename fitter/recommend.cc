@@ -116,18 +116,42 @@ double CriterionValue(double loss_additional, double loss_base, const RecommendO
                                    : loss_additional + options.weight.value_or(1.0) * loss_base;
 }
 
-absl::StatusOr<Recommendation> Recommend(const LawFit& fit, const RecommendOptions& options) {
-  absl::StatusOr<CouplingFit> coupling = CheckCouplingFit(fit, options);
+absl::StatusOr<AlmrRow> RecommendAtAlmr(const LawFit& fit, const RecommendOptions& given,
+                                        double almr) {
+  absl::StatusOr<CouplingFit> coupling = CheckCouplingFit(fit, given);
   if (!coupling.ok()) return coupling.status();
+  absl::StatusOr<double> tokens = ResolveTargetTokens(fit, *coupling, given);
+  if (!tokens.ok()) return tokens.status();
+  RecommendOptions options = given;
+  options.target_tokens = *tokens;
+  const CouplingModel model =
+      coupling->Model(coupling->additional->Values(), coupling->base->Values(), fit, options);
+  const double n = options.target_params;
+  double rise = kInf;
+  return AtAlmr(model, almr, n, model.BaseReference(n), options, &rise);
+}
+
+absl::StatusOr<Recommendation> Recommend(const LawFit& fit, const RecommendOptions& given) {
+  absl::StatusOr<CouplingFit> coupling = CheckCouplingFit(fit, given);
+  if (!coupling.ok()) return coupling.status();
+  absl::StatusOr<double> tokens = ResolveTargetTokens(fit, *coupling, given);
+  if (!tokens.ok()) return tokens.status();
+  RecommendOptions options = given;
+  options.target_tokens = *tokens;
   const double n = options.target_params;
   Recommendation rec;
   rec.target_params = n;
+  rec.target_tokens = options.target_tokens;
   rec.criterion =
       options.forgetting_budget
           ? absl::StrCat("forgetting budget ", FormatNumber(*options.forgetting_budget), " nats")
           : absl::StrCat("L_additional + ", FormatNumber(options.weight.value_or(1.0)),
                          " * L_base");
   rec.transfer = TransferRule(fit, options);
+  if (rec.target_tokens > 0) {
+    rec.transfer += absl::StrCat("; the token terms fitted over the runs' budgets, read at D = ",
+                                 FormatParams(rec.target_tokens), " tokens");
+  }
 
   std::vector<double> almrs;
   const double lo = fit.data.almrs.front(), hi = fit.data.almrs.back();

@@ -16,6 +16,9 @@ namespace mixlaw {
 
 struct RecommendOptions {
   double target_params = 0;  // N of the target model
+  // D, the target's token budget: read where the fit's token terms are free (runs at two or more
+  // budgets); 0: the fit's one budget.
+  double target_tokens = 0;
   // The predicted base loss may rise at most this much (nats) above its r = 0 optimum.
   std::optional<double> forgetting_budget;
   // Otherwise minimise L_additional + weight * L_base (weight 1 when neither is given).
@@ -45,6 +48,7 @@ struct AlmrRow {
 
 struct Recommendation {
   double target_params = 0;
+  double target_tokens = 0;  // D the law was read at; 0 when its token terms are held
   std::string criterion;  // "forgetting budget 0.05 nats" or "L_additional + 1 * L_base"
   std::string transfer;   // how the LR reaches the target size
   double almr = 0, lr = 0;
@@ -65,6 +69,11 @@ absl::StatusOr<Recommendation> Recommend(const LawFit& fit, const RecommendOptio
 // What the criterion minimises, from the predicted losses at one point: L_additional under a
 // forgetting budget, else L_additional + W L_base.
 double CriterionValue(double loss_additional, double loss_base, const RecommendOptions& options);
+
+// The criterion's choice of LR at one ALMR of the target size, and the losses predicted there
+// (the row Recommend's grid has at that ALMR); errors as Recommend's.
+absl::StatusOr<AlmrRow> RecommendAtAlmr(const LawFit& fit, const RecommendOptions& options,
+                                        double almr);
 
 }  // namespace mixlaw
 

@@ -1,6 +1,7 @@
 #include "fitter/recommend_checks.h"
 
 #include <cmath>
+#include <set>
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
@@ -14,6 +15,7 @@ namespace mixlaw {
 CouplingModel CouplingFit::Model(const std::vector<double>& a, const std::vector<double>& b,
                                  const LawFit& fit, const RecommendOptions& options) const {
   CouplingModel model(a, b);
+  model.SetTokens(options.target_tokens);
   if (options.lr_size_exponent)
     model.SetLrSizeExponent(*options.lr_size_exponent, fit.data.sizes.back());
   return model;
@@ -36,10 +38,12 @@ absl::StatusOr<CouplingFit> CheckCouplingFit(const LawFit& fit, const RecommendO
         "the fit lacks the coupling law of eval/additional or of eval/base");
   }
   for (const ComponentFit* c : {coupling.additional, coupling.base}) {
-    if (c->parameters.size() != static_cast<size_t>(kCouplingParameters)) {
-      return absl::InvalidArgumentError(absl::StrCat(c->law, ": ", c->parameters.size(),
-                                                     " parameters, the law has ",
-                                                     static_cast<int>(kCouplingParameters)));
+    if (c->parameters.size() != static_cast<size_t>(kCouplingParameters) &&
+        c->parameters.size() != static_cast<size_t>(kCouplingParametersWithoutTokens)) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          c->law, ": ", c->parameters.size(), " parameters, the law has ",
+          static_cast<int>(kCouplingParameters), " (or ", kCouplingParametersWithoutTokens,
+          " without its token terms)"));
     }
   }
   if (fit.data.sizes.empty() || fit.data.almrs.empty()) {
@@ -55,7 +59,33 @@ absl::StatusOr<CouplingFit> CheckCouplingFit(const LawFit& fit, const RecommendO
   if (options.weight && !(*options.weight >= 0)) {
     return absl::InvalidArgumentError("--weight must be >= 0");
   }
+  if (!(options.target_tokens >= 0)) {
+    return absl::InvalidArgumentError("--target-tokens must be > 0");
+  }
   return coupling;
+}
+
+absl::StatusOr<double> ResolveTargetTokens(const LawFit& fit, const CouplingFit& coupling,
+                                           const RecommendOptions& options) {
+  bool free = false;
+  for (const ComponentFit* c : {coupling.additional, coupling.base}) {
+    for (size_t i = kCouplingParametersWithoutTokens; i < c->parameters.size(); ++i) {
+      free = free || !c->parameters[i].held;
+    }
+  }
+  if (!free) return 0.0;
+  if (options.target_tokens > 0) return options.target_tokens;
+  std::set<double> budgets;
+  for (const Observation& o : fit.runs) {
+    if (o.tokens > 0) budgets.insert(o.tokens);
+  }
+  if (budgets.size() == 1) return *budgets.begin();
+  return absl::InvalidArgumentError(absl::StrCat(
+      "--target-tokens: required: the law's LR optimum reads the token budget D, and ",
+      budgets.empty() ? std::string("the fit lists no run's budget")
+                      : absl::StrCat("the fit's runs span ", budgets.size(), " budgets (",
+                                     FormatParams(*budgets.begin()), " to ",
+                                     FormatParams(*budgets.rbegin()), ")")));
 }
 
 std::string TransferRule(const LawFit& fit, const RecommendOptions& options) {

@@ -28,6 +28,12 @@ struct CouplingFit {
 // options (a non-positive target size, a negative budget or weight).
 absl::StatusOr<CouplingFit> CheckCouplingFit(const LawFit& fit, const RecommendOptions& options);
 
+// The token budget the law is read at: options.target_tokens when given, else the one budget of
+// the fit's runs; 0 when the fit's token terms are held (its data held D fixed). InvalidArgument
+// when the terms are free and the runs span budgets but none was given.
+absl::StatusOr<double> ResolveTargetTokens(const LawFit& fit, const CouplingFit& coupling,
+                                           const RecommendOptions& options);
+
 // One sentence: how the LR (and the losses) reach the target size.
 std::string TransferRule(const LawFit& fit, const RecommendOptions& options);
 

@@ -24,6 +24,7 @@ nlohmann::json RecommendationToJson(const Recommendation& r) {
                     {"feasible", row.feasible}});
   }
   return {{"target_params", r.target_params},
+          {"target_tokens", JsonNumber(r.target_tokens > 0 ? r.target_tokens : kNaN)},
           {"criterion", r.criterion},
           {"transfer", r.transfer},
           {"almr", r.almr},

@@ -8,11 +8,17 @@
 
 namespace mixlaw::report {
 
-absl::StatusOr<LawViews> ViewsOf(const LawFit& fit, const RecommendOptions& options) {
-  absl::StatusOr<CouplingFit> coupling = CheckCouplingFit(fit, options);
+absl::StatusOr<LawViews> ViewsOf(const LawFit& fit, const RecommendOptions& given) {
+  absl::StatusOr<CouplingFit> coupling = CheckCouplingFit(fit, given);
   if (!coupling.ok()) return coupling.status();
+  absl::StatusOr<double> tokens = ResolveTargetTokens(fit, *coupling, given);
+  if (!tokens.ok()) return tokens.status();
+  RecommendOptions options = given;
+  options.target_tokens = *tokens;  // the budget the views are drawn at
   const std::vector<double> a = coupling->additional->Values(), b = coupling->base->Values();
-  LawViews views{CouplingModel(a, b), coupling->Model(a, b, fit, options), {}};
+  CouplingModel fitted(a, b);
+  fitted.SetTokens(*tokens);
+  LawViews views{fitted, coupling->Model(a, b, fit, options), {}};
   const auto& boot_a = coupling->additional->bootstrap;
   const auto& boot_b = coupling->base->bootstrap;
   for (size_t k = 0; k < std::min(boot_a.size(), boot_b.size()); ++k) {

@@ -61,7 +61,18 @@ struct TargetValidation {
   double predicted_lr = 0, predicted_loss = 0;  // the law's optimum at the target
   double measured_lr = 0, measured_loss = 0;    // the optimum of the measured losses
   double transfer_lr = 0, transfer_loss = 0;    // the largest proxy's optimum used as is
-  std::string split = "eval/additional";        // the split the optima refer to
+  // The split the optima refer to: eval/additional, eval/base, or "criterion", what the
+  // recommendation minimises: L_additional + base_weight * L_base.
+  std::string split = "eval/additional";
+  std::string criterion;  // in words, for split "criterion"
+  double base_weight = 1;
+  // With seeds to resample (else NaN): the measured optimum's LR interval and each LR's regret
+  // (its loss over the measured optimum's, minus 1) with its interval.
+  Interval measured_lr_interval;
+  double predicted_regret = kNaN, transfer_regret = kNaN;
+  Interval predicted_regret_interval, transfer_regret_interval;
+  int seeds = 0, resamples = 0;
+  std::vector<std::string> goals;  // each goal with its verdict
 };
 
 struct ReportInput {

@@ -6,6 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/number_format.h"
+#include "fitter/target_check.h"
 #include "report/palette.h"
 #include "report/sections.h"
 
@@ -14,17 +15,35 @@ namespace mixlaw::report {
 namespace {
 
 double LossOf(const TargetValidation& v, const TargetValidation::Run& run) {
+  if (v.split == kSplitCriterion) return run.loss_additional + v.base_weight * run.loss_base;
   return v.split == kSplitAdditional ? run.loss_additional : run.loss_base;
 }
 
+// The law's value of what the check reads.
+double LawLoss(const SectionInput& in, const TargetValidation& v, double lr) {
+  const CouplingModel& m = in.views.target;
+  if (v.split == kSplitCriterion) {
+    return m.LossAdditional(v.almr, lr, v.params) + v.base_weight * m.LossBase(v.almr, lr, v.params);
+  }
+  return m.LossOn(v.split, v.almr, lr, v.params);
+}
+
+std::string WithInterval(double value, const Interval& i) {
+  if (std::isnan(value)) return "-";
+  std::string text = SignedPercent(value);
+  if (!std::isnan(i.lower)) text += " [" + SignedPercent(i.lower) + ", " + SignedPercent(i.upper) + "]";
+  return text;
+}
+
 std::vector<Cell> Row(const TargetValidation& v, const std::string& what, const std::string& key,
-                      double lr, double loss) {
+                      double lr, double loss, const std::string& regret) {
   const bool measured = v.measured_lr > 0 && v.measured_loss > 0;
   return {{what},
           {FormatLr(lr), "val:" + key + "_lr"},
           {FormatLoss(loss), "val:" + key + "_loss"},
           {measured ? FormatFactor(lr / v.measured_lr) : "-"},
-          {measured ? SignedPercent(loss / v.measured_loss - 1) : "-"}};
+          {measured ? SignedPercent(loss / v.measured_loss - 1) : "-"},
+          {regret}};
 }
 
 Series Vertical(const std::string& label, const std::string& color, double x, double lo,
@@ -40,28 +59,52 @@ Series Vertical(const std::string& label, const std::string& color, double x, do
 Section ValidationSection(const SectionInput& in) {
   Section s{"validation", "Validation at the target size", {}};
   const TargetValidation& v = *in.input.validation;
+  const std::string what = v.split == kSplitCriterion ? absl::StrCat(v.criterion, ", what the recommendation minimises,")
+                                                 : absl::StrCat(v.split, " loss");
   s.blocks.push_back(Paragraph(absl::StrCat(
       v.model, " (", FormatParams(v.params), ") trained at ALMR ", FormatAlmr(v.almr), " over ",
-      v.runs.size(), " (LR, seed) runs: the measured optimum of the ", v.split,
-      " loss (the seed means' best LR, refined by a parabola in ln LR) beside the law's "
+      v.runs.size(), " (LR, seed) runs: the measured optimum of ", what,
+      " (the seed means' best LR, refined by a parabola in ln LR) beside the law's "
       "predicted optimum and the largest proxy's optimum used as is. "
       "LR / measured is how far each LR is from the measured optimum; the loss error is "
-      "relative to the measured optimum's loss.")));
+      "relative to the measured optimum's loss; the regret is the loss trained at that LR over the "
+      "measured optimum's, minus 1",
+      v.resamples > 0 ? absl::StrCat(", with a 95% interval from ", v.resamples,
+                                     " resamples of the ", v.seeds, " seeds")
+                      : "",
+      ".")));
   Table t{"validation",
-          {"", "peak LR", "loss (nats/token)", "LR / measured", "loss error"},
-          {false, true, true, true, true},
+          {"", "peak LR", "loss (nats/token)", "LR / measured", "loss error", "regret"},
+          {false, true, true, true, true, true},
           {}};
-  t.rows.push_back(Row(v, "predicted by the law", "predicted", v.predicted_lr, v.predicted_loss));
-  t.rows.push_back(Row(v, "measured optimum", "measured", v.measured_lr, v.measured_loss));
+  t.rows.push_back(
+      Row(v, "predicted by the law", "predicted", v.predicted_lr, v.predicted_loss, "-"));
+  std::string measured_lr = "";
+  if (!std::isnan(v.measured_lr_interval.lower)) {
+    measured_lr = absl::StrCat(" (LR in [", FormatLr(v.measured_lr_interval.lower), ", ",
+                               FormatLr(v.measured_lr_interval.upper), "])");
+  }
+  t.rows.push_back(Row(v, "measured optimum" + measured_lr, "measured", v.measured_lr,
+                       v.measured_loss, "0"));
+  t.rows.push_back(Row(v, "trained at the law's LR", "law_trained", v.predicted_lr,
+                       v.measured_loss * (1 + v.predicted_regret),
+                       WithInterval(v.predicted_regret, v.predicted_regret_interval)));
   t.rows.push_back(Row(v, "direct transfer (largest proxy's optimum)", "transfer", v.transfer_lr,
-                       v.transfer_loss));
+                       v.transfer_loss, WithInterval(v.transfer_regret, v.transfer_regret_interval)));
   s.blocks.push_back(TableBlock(std::move(t)));
+  if (!v.goals.empty()) {
+    std::string goals = "Goals (met or not met only where the interval decides it): ";
+    for (size_t i = 0; i < v.goals.size(); ++i) goals += (i ? "; " : "") + v.goals[i];
+    s.blocks.push_back(Paragraph(goals + "."));
+  }
 
   Chart c{"validation",
           v.model,
-          absl::StrCat(v.model, ": ", v.split, " at ALMR ", FormatAlmr(v.almr)),
+          absl::StrCat(v.model, ": ", v.split == kSplitCriterion ? v.criterion : v.split, " at ALMR ",
+                       FormatAlmr(v.almr)),
           {"peak LR (log scale)"},
-          {"final loss on " + v.split + " (nats/token)"}};
+          {v.split == kSplitCriterion ? v.criterion + " (nats/token)"
+                                 : "final loss on " + v.split + " (nats/token)"}};
   c.x.log = true;
   std::map<int64_t, Series> by_seed;
   std::map<double, std::pair<double, int>> by_lr;  // LR -> (sum, count) over seeds
@@ -96,7 +139,7 @@ Section ValidationSection(const SectionInput& in) {
     Series predicted = Line("law at " + FormatParams(v.params), kPredictedColor);
     double lowest = HUGE_VAL;
     for (double lr : LogSpace(lr_lo / 1.5, lr_hi * 1.5, 48)) {
-      const double loss = in.views.target.LossOn(v.split, v.almr, lr, v.params);
+      const double loss = LawLoss(in, v, lr);
       predicted.points.push_back({lr, loss});
       lowest = std::min(lowest, loss);
     }

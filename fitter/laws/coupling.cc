@@ -19,11 +19,14 @@ std::vector<ParameterSpec> CouplingParameters(const char* g_name, const char* g_
       {"c", -50, 50},
       {"gamma", -3, 3, Needs::kAlmrs, 0},
       {"delta", -1, 2, Needs::kSizes, 0},
+      {"zeta", -2, 2, Needs::kTokens, kCouplingHeldTokenTerms[0]},
+      {"log_T", -50, 60, Needs::kTokens, kCouplingHeldTokenTerms[1]},
+      {"tau", 0, 2, Needs::kTokens, kCouplingHeldTokenTerms[2]},
   };
 }
 
-// Starts that put the floor E below the lowest loss, share the rest between the size and mixture
-// terms, and centre each start's optimum on the swept LRs. `ln_shape_at_median` gives ln of G's
+// Starts that put the floor E below the lowest loss, share the rest between the size, mixture
+// and (when the budgets vary) token terms, and centre each start's optimum on the swept LRs. `ln_shape_at_median` gives ln of G's
 // shape at the median ALMR for an exponent.
 template <typename ShapeAt>
 std::vector<std::vector<double>> CouplingGrid(const DataRange& range,
@@ -31,6 +34,9 @@ std::vector<std::vector<double>> CouplingGrid(const DataRange& range,
                                               ShapeAt ln_shape_at_median) {
   const double ln_n = std::log(range.geo_params);
   const double ln_r_eps = std::log(range.median_almr + kCouplingEps);
+  const bool tokens_vary = range.token_budgets >= 2;
+  const double ln_d = tokens_vary ? std::log(range.geo_tokens) : 0.0;
+  const double terms = tokens_vary ? 3.0 : 2.0;  // the terms the excess over E is shared by
   std::vector<std::vector<double>> grid;
   for (const std::vector<double>& axes : ProductGrid({{0.3, 0.7},      // E / lowest loss
                                                       {0.2, 0.5},      // alpha
@@ -39,7 +45,7 @@ std::vector<std::vector<double>> CouplingGrid(const DataRange& range,
                                                       {-0.5, 0, 0.5},  // gamma
                                                       {0, 0.3}})) {    // delta
     const double E = axes[0] * range.min_value;
-    const double share = std::log(0.5 * (range.min_value - E));
+    const double share = std::log((range.min_value - E) / terms);
     std::vector<double> start(kCouplingParameters);
     start[kLogE] = std::log(E);
     start[kAlpha] = axes[1];
@@ -50,6 +56,14 @@ std::vector<std::vector<double>> CouplingGrid(const DataRange& range,
     start[kGamma] = axes[4];
     start[kDelta] = axes[5];
     start[kC] = std::log(range.geo_lr) - axes[4] * ln_r_eps + axes[5] * ln_n;
+    start[kZeta] = kCouplingHeldTokenTerms[0];
+    start[kLogT] = kCouplingHeldTokenTerms[1];
+    start[kTau] = kCouplingHeldTokenTerms[2];
+    if (tokens_vary) {
+      constexpr double kTau = 0.3;
+      start[kTau] = kTau;
+      start[kLogT] = share + kTau * ln_d;
+    }
     grid.push_back(std::move(start));
   }
   return grid;
@@ -59,8 +73,8 @@ std::vector<std::vector<double>> CouplingGrid(const DataRange& range,
 
 CouplingAdditionalLaw::CouplingAdditionalLaw()
     : AutoDiffLaw("coupling/additional",
-                  "L = E + A N^-alpha + B (r + eps)^-beta + K (ln eta - ln eta*)^2, "
-                  "ln eta* = c + gamma ln(r + eps) - delta ln N",
+                  "L = E + A N^-alpha + T D^-tau + B (r + eps)^-beta + K (ln eta - ln eta*)^2, "
+                  "ln eta* = c + gamma ln(r + eps) - delta ln N + zeta ln D",
                   CouplingParameters("log_B", "beta", 0)) {}
 
 std::vector<std::vector<double>> CouplingAdditionalLaw::InitialGrid(const DataRange& range) const {
@@ -71,8 +85,8 @@ std::vector<std::vector<double>> CouplingAdditionalLaw::InitialGrid(const DataRa
 
 CouplingBaseLaw::CouplingBaseLaw()
     : AutoDiffLaw("coupling/base",
-                  "L = E + A N^-alpha + F r^phi + K (ln eta - ln eta*)^2, "
-                  "ln eta* = c + gamma ln(r + eps) - delta ln N",
+                  "L = E + A N^-alpha + T D^-tau + F r^phi + K (ln eta - ln eta*)^2, "
+                  "ln eta* = c + gamma ln(r + eps) - delta ln N + zeta ln D",
                   CouplingParameters("log_F", "phi", 1)) {}
 
 std::vector<std::vector<double>> CouplingBaseLaw::InitialGrid(const DataRange& range) const {

@@ -49,6 +49,7 @@ class DcptLaw : public AutoDiffLaw<DcptResidual, 8> {
  public:
   DcptLaw();
   bool reads_tokens() const override { return true; }
+  bool needs_almr() const override { return true; }
   std::vector<std::vector<double>> InitialGrid(const DataRange& range) const override;
 };
 

@@ -45,6 +45,10 @@ class Law {
   virtual bool uses_lr() const { return false; }
   // True when the law reads the token budget D (then every run needs one).
   virtual bool reads_tokens() const { return false; }
+  // True when the law cannot be fitted without the ALMR (the column almr of a CSV).
+  virtual bool needs_almr() const { return false; }
+  // True when the law cannot be fitted without each run's peak LR (the column lr of a CSV).
+  bool needs_lr() const { return uses_lr() || target() == Target::kOptimalLr; }
 
   // Starting points for the multi-start, each num_parameters() long, inside the bounds.
   virtual std::vector<std::vector<double>> InitialGrid(const DataRange& range) const = 0;

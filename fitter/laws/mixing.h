@@ -33,6 +33,7 @@ struct MixingResidual {
 class MixingLaw : public AutoDiffLaw<MixingResidual, 3> {
  public:
   MixingLaw();
+  bool needs_almr() const override { return true; }
   std::vector<std::vector<double>> InitialGrid(const DataRange& range) const override;
 };
 

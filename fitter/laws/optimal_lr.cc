@@ -4,13 +4,13 @@ namespace mixlaw {
 
 template <bool kCompute>
 OptimalLrLaw<kCompute>::OptimalLrLaw()
-    : AutoDiffLaw<OptimalLrResidual<kCompute>, 2>(
+    : AutoDiffLaw<OptimalLrResidual<kCompute>, kCompute ? 2 : 3>(
           kCompute ? "optimal-lr-compute" : "optimal-lr",
-          kCompute ? "eta*(C) = a C^b, C = 6 N D" : "eta*(N) = a N^b",
-          {
-              {"log_a", -60, 60},
-              {"b", -3, 3, kCompute ? Needs::kNothing : Needs::kSizes, 0},
-          }) {}
+          kCompute ? "eta*(C) = a C^b, C = 6 N D" : "eta*(N, D) = a N^b D^z",
+          kCompute ? std::vector<ParameterSpec>{{"log_a", -60, 60}, {"b", -3, 3}}
+                   : std::vector<ParameterSpec>{{"log_a", -60, 60},
+                                                {"b", -3, 3, Needs::kSizes, 0},
+                                                {"z", -3, 3, Needs::kTokens, 0}}) {}
 
 // Exponents from flat to steep; a puts the line through the typical optimum.
 template <bool kCompute>
@@ -18,7 +18,16 @@ std::vector<std::vector<double>> OptimalLrLaw<kCompute>::InitialGrid(const DataR
   const double ln_x =
       kCompute ? std::log(6.0 * range.geo_params * range.geo_tokens) : std::log(range.geo_params);
   std::vector<std::vector<double>> grid;
-  for (double b : {-1.0, -0.5, -0.2, 0.0}) grid.push_back({std::log(range.geo_lr) - b * ln_x, b});
+  for (double b : {-1.0, -0.5, -0.2, 0.0}) {
+    if (kCompute) {
+      grid.push_back({std::log(range.geo_lr) - b * ln_x, b});
+    } else {
+      for (double z : {0.0, 0.3}) {  // flat in D, and as Step Law finds it
+        const double ln_d = range.token_budgets >= 2 ? std::log(range.geo_tokens) : 0.0;
+        grid.push_back({std::log(range.geo_lr) - b * ln_x - z * ln_d, b, z});
+      }
+    }
+  }
   return grid;
 }
 

@@ -1,8 +1,9 @@
 // The optimal-LR power law: the best peak LR of each (N, D, r) group of runs, as a power of the
-// model size, or of the training compute C = 6 N D as DeepSeek LLM fits it:
+// model size and the token budget (Step Law's form), or of the training compute C = 6 N D as
+// DeepSeek LLM fits it:
 //
-//   eta*(N) = a N^b          (optimal-lr)
-//   eta*(C) = a C^b          (optimal-lr-compute),   a = exp(log_a)
+//   eta*(N, D) = a N^b D^z   (optimal-lr; z held at 0 unless the budgets vary)
+//   eta*(C)    = a C^b       (optimal-lr-compute),   a = exp(log_a)
 #ifndef MIXLAW_FITTER_LAWS_OPTIMAL_LR_H_
 #define MIXLAW_FITTER_LAWS_OPTIMAL_LR_H_
 
@@ -12,11 +13,12 @@
 
 namespace mixlaw {
 
-// ln eta* = log_a + b ln x, x = N or 6 N D.
+// ln eta* = log_a + b ln x (+ z ln D), x = N or 6 N D.
 template <bool kCompute>
 struct OptimalLrResidual {
   explicit OptimalLrResidual(const Point& p)
       : ln_x_(kCompute ? std::log(6.0 * p.params * p.tokens) : std::log(p.params)),
+        ln_d_(p.tokens > 0 ? std::log(p.tokens) : 0.0),
         ln_lr_(std::log(p.value)) {}
 
   template <typename T>
@@ -24,14 +26,15 @@ struct OptimalLrResidual {
     const T& log_a = theta[0];
     const T& b = theta[1];
     residual[0] = log_a + b * ln_x_ - ln_lr_;
+    if constexpr (!kCompute) residual[0] += theta[2] * ln_d_;  // z ln D
     return true;
   }
 
-  const double ln_x_, ln_lr_;
+  const double ln_x_, ln_d_, ln_lr_;
 };
 
 template <bool kCompute>
-class OptimalLrLaw : public AutoDiffLaw<OptimalLrResidual<kCompute>, 2> {
+class OptimalLrLaw : public AutoDiffLaw<OptimalLrResidual<kCompute>, kCompute ? 2 : 3> {
  public:
   OptimalLrLaw();
   Target target() const override { return Target::kOptimalLr; }

@@ -161,7 +161,7 @@ TEST(ReportE2ETest, AFinishedSweepsReportDrawsEveryChartAndShowsTheFitsNumbers) 
       ++parameters;
     }
   }
-  EXPECT_EQ(parameters, 18u);
+  EXPECT_EQ(parameters, 24u) << "twelve parameters a split";
   const std::string md = ReadText(out / "report.md");
   EXPECT_NE(md.find("| ALMR "), std::string::npos);
   EXPECT_NE(md.find(FormatLr(rec["lr"].get<double>())), std::string::npos);

@@ -27,7 +27,10 @@ void ExpectRecovered(const ComponentFit& fit, const std::vector<double>& planted
   for (size_t i = 0; i < planted.size(); ++i) {
     const ParameterEstimate& p = fit.parameters[i];
     SCOPED_TRACE(fit.law + " " + p.name);
-    ASSERT_FALSE(p.held);
+    if (p.held) {  // the data lack what it needs (one token budget): held where it was planted
+      EXPECT_EQ(p.value, planted[i]);
+      continue;
+    }
     EXPECT_LE(p.lower, planted[i]);
     EXPECT_GE(p.upper, planted[i]);
     EXPECT_LE(p.lower, p.value);
@@ -156,7 +159,31 @@ TEST(LawsTest, OptimalLrRecoversFromGroupOptima) {
   for (size_t i = 0; i < points.size(); ++i) points[i].value *= std::exp(0.02 * std::sin(7.0 * i));
   auto fit = FitComponent(*FindLaw("optimal-lr")->components[0].law, points, 12, Options(200));
   ASSERT_TRUE(fit.ok()) << fit.status();
+  ASSERT_EQ(fit->parameters.size(), 3u);
+  EXPECT_EQ(fit->parameters[2].name, "z");
+  EXPECT_TRUE(fit->parameters[2].held) << "one token budget: D's exponent is held";
+  EXPECT_EQ(fit->parameters[2].value, 0.0);
+  fit->parameters.pop_back();
   ExpectRecovered(*fit, planted);
+}
+
+TEST(LawsTest, OptimalLrTakesInTheTokenBudget) {
+  // Step Law's fit for pretraining, eta* = 1.79 N^-0.713 D^0.307, planted over sizes and budgets
+  // with 3% noise on each group's optimum.
+  const std::vector<double> planted = {std::log(1.79), -0.713, 0.307};
+  std::vector<Point> points;
+  int unit = 0;
+  for (double n : {6e7, 2e8, 6e8, 2e9}) {
+    for (double d : {2e9, 8e9, 3.2e10, 1.28e11}) {
+      const double best = 1.79 * std::pow(n, -0.713) * std::pow(d, 0.307);
+      const double noisy = best * std::exp(0.03 * std::sin(3.7 * unit));
+      points.push_back({n, d, 0, noisy, noisy, unit++});
+    }
+  }
+  auto fit = FitComponent(*FindLaw("optimal-lr")->components[0].law, points, unit, Options(200));
+  ASSERT_TRUE(fit.ok()) << fit.status();
+  ExpectRecovered(*fit, planted);
+  EXPECT_NEAR(fit->parameters[2].value, 0.307, 0.03);
 }
 
 }  // namespace

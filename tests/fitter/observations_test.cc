@@ -96,7 +96,8 @@ TEST(ObservationsTest, MissingColumnsAreRefused) {
   ASSERT_FALSE(set.ok());
   EXPECT_EQ(set.status().message(),
             "losses.csv: line 1, column lr: missing column\n"
-            "losses.csv: line 1, column loss_additional: missing column");
+            "losses.csv: line 1, column loss_additional: missing column (or give one `loss` "
+            "column: the single-loss form)");
 }
 
 TEST(ObservationsTest, ReadsTheProbeData) {

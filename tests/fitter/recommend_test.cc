@@ -31,7 +31,11 @@ LawFit PlantedFit(const std::vector<double>& sizes) {
     ComponentFit c;
     c.law = law;
     c.split = split;
-    for (double v : theta) c.parameters.push_back({"p", v});
+    for (double v : theta) {
+      c.parameters.push_back({"p", v});
+      // One token budget: the token terms are held, as a fit of such runs holds them.
+      c.parameters.back().held = c.parameters.size() > kCouplingParametersWithoutTokens;
+    }
     fit.components.push_back(c);
   }
   return fit;

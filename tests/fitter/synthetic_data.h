@@ -25,6 +25,9 @@ inline std::vector<double> CouplingTheta(double E, double A, double alpha, doubl
   theta[kK] = K;
   theta[kGamma] = gamma;
   theta[kDelta] = delta;
+  theta[kZeta] = kCouplingHeldTokenTerms[0];  // no token terms: one budget
+  theta[kLogT] = kCouplingHeldTokenTerms[1];
+  theta[kTau] = kCouplingHeldTokenTerms[2];
   theta[kC] = std::log(eta_ref) - gamma * std::log(r_ref + kCouplingEps) + delta * std::log(n_ref);
   return theta;
 }

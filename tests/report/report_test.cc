@@ -140,7 +140,7 @@ TEST(ReportTest, ParameterTablesShowFitJsonValuesInTheFitCommandsFormat) {
       ++checked;
     }
   }
-  EXPECT_EQ(checked, 18u) << "nine parameters a split";
+  EXPECT_EQ(checked, 24u) << "twelve parameters a split";
 }
 
 TEST(ReportTest, RecommendationIsShownAsRecommendPrintsIt) {
