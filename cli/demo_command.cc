@@ -161,10 +161,37 @@ void PrintBestGridPoints(const std::vector<v1::Run>& runs) {
   }
 }
 
-// "+1.25%"; a value that rounds to zero prints as +0.00%, never -0.00%.
-std::string Percent(double x) {
-  const double percent = std::round(100 * x * 100) / 100;
-  return absl::StrFormat("%+.2f%%", percent == 0 ? 0.0 : percent);
+// "+1.25%" (`decimals` 2) or "+0.012%" (3, for regrets); a value that rounds to zero prints as
+// +0.00%, never -0.00%.
+std::string Percent(double x, int decimals = 2) {
+  const double scale = std::pow(10.0, decimals);
+  const double percent = std::round(100 * x * scale) / scale;
+  return absl::StrFormat("%+.*f%%", decimals, percent == 0 ? 0.0 : percent);
+}
+
+// "+0.05% [+0.01%, +0.09%]"; the interval left out when it is unknown.
+std::string PercentWith(const Estimate& e, int decimals = 2) {
+  std::string text = Percent(e.value, decimals);
+  if (!std::isnan(e.interval.lower)) {
+    text += " [" + Percent(e.interval.lower, decimals) + ", " +
+            Percent(e.interval.upper, decimals) + "]";
+  }
+  return text;
+}
+
+// "x0.95 [x0.80, x1.20]".
+std::string FactorWith(const Estimate& e) {
+  std::string text = FormatFactor(e.value);
+  if (!std::isnan(e.interval.lower)) {
+    text += " [" + FormatFactor(e.interval.lower) + ", " + FormatFactor(e.interval.upper) + "]";
+  }
+  return text;
+}
+
+std::string PercentList(const std::vector<double>& values) {
+  std::string text;
+  for (double v : values) text += (text.empty() ? "" : ", ") + Percent(v, 3);
+  return text;
 }
 
 void PrintPlan(const TargetPlan& plan) {
@@ -182,33 +209,25 @@ void PrintPlan(const TargetPlan& plan) {
               FormatAlmr(plan.almr).c_str(), FormatLr(plan.predicted_lr).c_str(),
               FormatParams(plan.largest_proxy).c_str(), FormatLr(plan.transfer_lr).c_str(),
               plan.transfer_interior ? "" : " (at the edge of its grid)");
+  std::printf("  leave-one-size-out at ALMR %s (each proxy size predicted from the others; regret "
+              "on its own runs):\n",
+              FormatAlmr(plan.almr).c_str());
+  for (const HeldOutSize& h : plan.held_out) {
+    if (!h.problem.empty()) {
+      std::printf("    %-6s %s\n", FormatParams(h.params).c_str(), h.problem.c_str());
+      continue;
+    }
+    std::printf("    %-6s LR %s (%s of its measured optimum), regret %s\n",
+                FormatParams(h.params).c_str(), FormatLr(h.predicted_lr).c_str(),
+                FactorWith(h.check.predicted.lr_ratio).c_str(),
+                PercentWith(h.check.predicted.regret, 3).c_str());
+  }
+  const RegretSummary loso = SummarizeRegrets(plan.held_out);
+  std::printf("    median regret %s, worst %s (%d sizes)\n", Percent(loso.median, 3).c_str(),
+              Percent(loso.worst, 3).c_str(), loso.sizes);
   std::string lrs;
   for (double lr : plan.lrs) lrs += (lrs.empty() ? "" : ", ") + FormatLr(lr);
   std::printf("  training the target at LR %s\n", lrs.c_str());
-}
-
-// "+0.05% [+0.01%, +0.09%]"; the interval left out when it is unknown.
-std::string PercentWith(const Estimate& e) {
-  std::string text = Percent(e.value);
-  if (!std::isnan(e.interval.lower)) {
-    text += " [" + Percent(e.interval.lower) + ", " + Percent(e.interval.upper) + "]";
-  }
-  return text;
-}
-
-// "x0.95 [x0.80, x1.20]".
-std::string FactorWith(const Estimate& e) {
-  std::string text = FormatFactor(e.value);
-  if (!std::isnan(e.interval.lower)) {
-    text += " [" + FormatFactor(e.interval.lower) + ", " + FormatFactor(e.interval.upper) + "]";
-  }
-  return text;
-}
-
-std::string PercentList(const std::vector<double>& values) {
-  std::string text;
-  for (double v : values) text += (text.empty() ? "" : ", ") + Percent(v);
-  return text;
 }
 
 // Each goal with its verdict: "the law's regret at most 0.1%: met".
@@ -216,13 +235,13 @@ std::vector<std::string> GoalLines(const TargetCheck& check) {
   const CurveCheck& c = check.curve;
   return {
       absl::StrCat("the law's regret at most ", FormatPercent(check.goals.regret), ": ",
-                   VerdictName(check.regret), " (", PercentWith(c.predicted.regret), ")"),
+                   VerdictName(check.regret), " (", PercentWith(c.predicted.regret, 3), ")"),
       absl::StrCat("the law's LR within x", FormatNumber(check.goals.lr_factor),
                    " of the measured optimum: ", VerdictName(check.lr_factor), " (",
                    FactorWith(c.predicted.lr_ratio), ")"),
       absl::StrCat("the law's regret below the direct transfer's: ",
                    VerdictName(check.beats_transfer), " (the transfer's minus the law's ",
-                   PercentWith(c.regret_advantage), ")"),
+                   PercentWith(c.regret_advantage, 3), ")"),
       absl::StrCat("the predicted loss within ", FormatPercent(check.goals.loss_error),
                    " of the measured optimum's: ", VerdictName(check.loss_error), " (",
                    PercentWith(c.loss_error), ")")};
@@ -249,7 +268,8 @@ void PrintCheck(const TargetPlan& plan, const TargetCheck& check, const std::str
         std::pair<const char*, const LrCheck*>{"direct transfer", &c.baseline}}) {
     std::printf("    %-18s LR %s (%s of the measured); regret %s; per seed %s\n", name,
                 FormatLr(lr_check->lr).c_str(), FactorWith(lr_check->lr_ratio).c_str(),
-                PercentWith(lr_check->regret).c_str(), PercentList(lr_check->regret_by_seed).c_str());
+                PercentWith(lr_check->regret, 3).c_str(),
+                PercentList(lr_check->regret_by_seed).c_str());
   }
   std::printf("    the law's predicted loss %s: %s of the measured optimum's\n",
               FormatLoss(plan.predicted_loss).c_str(), PercentWith(c.loss_error).c_str());
@@ -307,6 +327,25 @@ nlohmann::json LrCheckJson(const LrCheck& c) {
           {"lr_over_measured", EstimateJson(c.lr_ratio)}};
 }
 
+nlohmann::json HeldOutJson(const TargetPlan& plan) {
+  nlohmann::json sizes = nlohmann::json::array();
+  for (const HeldOutSize& h : plan.held_out) {
+    nlohmann::json j = {{"params", h.params}};
+    if (h.problem.empty()) {
+      j["law"] = LrCheckJson(h.check.predicted);
+      j["measured_lr"] = EstimateJson(h.check.optimum_lr);
+    } else {
+      j["problem"] = h.problem;
+    }
+    sizes.push_back(std::move(j));
+  }
+  const RegretSummary s = SummarizeRegrets(plan.held_out);
+  return {{"almr", plan.almr},
+          {"sizes", sizes},
+          {"median_regret", JsonNumber(s.median)},
+          {"worst_regret", JsonNumber(s.worst)}};
+}
+
 // The study's outcome for scripts (DIR/study.json, and stdout with --json).
 nlohmann::json StudyJson(const TargetPlan& plan, const TargetCheck& check, int64_t proxies_id,
                          const std::vector<int64_t>& target_ids, const std::string& model) {
@@ -344,6 +383,7 @@ nlohmann::json StudyJson(const TargetPlan& plan, const TargetCheck& check, int64
                      {"below_direct_transfer", {{"verdict", verdict(check.beats_transfer)}}},
                      {"loss_error", {{"within", check.goals.loss_error},
                                      {"verdict", verdict(check.loss_error)}}}}},
+          {"leave_one_size_out", HeldOutJson(plan)},
           {"recommendation", {{"almr", plan.recommendation.almr},
                               {"lr", plan.recommendation.lr},
                               {"criterion", plan.recommendation.criterion},

@@ -44,6 +44,10 @@ absl::StatusOr<TargetPlan> PlanTarget(const ObservationSet& proxies, double targ
   plan.transfer_lr = transfer->lr;
   plan.transfer_interior = transfer->interior;
   plan.lrs = CheckLrs(plan.predicted_lr, plan.transfer_lr, kCheckSpacing, 2);
+  FitOptions held_out;
+  held_out.cross_validate = false;
+  held_out.threads = threads;
+  plan.held_out = LeaveOneSizeOut(proxies, plan.almr, held_out, plan.criterion);
   return plan;
 }
 

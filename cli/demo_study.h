@@ -31,6 +31,8 @@ struct TargetPlan {
   bool transfer_interior = true;  // false: at the edge of that proxy's LR grid
   double largest_proxy = 0;
   std::vector<double> lrs;    // to train at the target: spaced by kCheckSpacing (CheckLrs)
+  // Each proxy size held out and predicted from the others, at `almr` (LeaveOneSizeOut).
+  std::vector<HeldOutSize> held_out;
 };
 
 inline constexpr double kCheckSpacing = 1.4;

@@ -9,6 +9,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "common/number_format.h"
+#include "fitter/laws/registry.h"
 #include "fitter/points.h"
 #include "fitter/uncertainty.h"
 
@@ -228,6 +229,60 @@ absl::StatusOr<CurveCheck> CheckCurve(const SeedCurves& curves, double predicted
   check.loss_error.interval = Percentiles(error);
   check.regret_advantage.interval = Percentiles(advantage);
   return check;
+}
+
+std::vector<HeldOutSize> LeaveOneSizeOut(const ObservationSet& proxies, double almr,
+                                         const FitOptions& fit,
+                                         const RecommendOptions& criterion) {
+  std::set<double> sizes;
+  for (const Observation& o : proxies.runs) sizes.insert(o.params);
+  const ObservationSet measured = WithCriterion(proxies, criterion);
+  const LawEntry& coupling = *FindLaw("coupling");
+  std::vector<HeldOutSize> out;
+  for (double n : sizes) {
+    HeldOutSize h;
+    h.params = n;
+    ObservationSet rest = proxies;
+    rest.runs.clear();
+    for (const Observation& o : proxies.runs) {
+      if (!Near(o.params, n, 1e-9)) rest.runs.push_back(o);
+    }
+    absl::StatusOr<LawFit> law = FitObservations(coupling, rest, kSplitAdditional, fit);
+    RecommendOptions at = criterion;
+    at.target_params = n;
+    absl::StatusOr<AlmrRow> row =
+        law.ok() ? RecommendAtAlmr(*law, at, almr) : absl::StatusOr<AlmrRow>(law.status());
+    absl::StatusOr<SeedCurves> curves = CurvesAt(measured, kSplitCriterion, n, almr);
+    if (!row.ok() || !curves.ok()) {
+      h.problem = std::string((row.ok() ? curves.status() : row.status()).message());
+      out.push_back(std::move(h));
+      continue;
+    }
+    h.predicted_lr = row->lr;
+    absl::StatusOr<CurveCheck> check =
+        CheckCurve(*curves, row->lr, CriterionValue(row->loss_additional, row->loss_base, at),
+                   row->lr);
+    if (check.ok()) {
+      h.check = std::move(*check);
+    } else {
+      h.problem = std::string(check.status().message());
+    }
+    out.push_back(std::move(h));
+  }
+  return out;
+}
+
+RegretSummary SummarizeRegrets(const std::vector<HeldOutSize>& held_out) {
+  std::vector<double> regrets;
+  for (const HeldOutSize& h : held_out) {
+    if (h.problem.empty()) regrets.push_back(h.check.predicted.regret.value);
+  }
+  RegretSummary summary;
+  summary.sizes = static_cast<int>(regrets.size());
+  if (regrets.empty()) return summary;
+  summary.median = Quantile(regrets, 0.5);
+  summary.worst = *std::max_element(regrets.begin(), regrets.end());
+  return summary;
 }
 
 }  // namespace mixlaw

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "fitter/fit.h"
 #include "fitter/observations.h"
 #include "fitter/recommend.h"
 
@@ -114,6 +115,30 @@ struct CurveCheck {
 absl::StatusOr<CurveCheck> CheckCurve(const SeedCurves& curves, double predicted_lr,
                                       double predicted_loss, double baseline_lr,
                                       const TargetCheckOptions& options = {});
+
+// One proxy size held out: the coupling law fitted to the other sizes, its criterion's LR at
+// that size, and the regret measured there.
+struct HeldOutSize {
+  double params = 0;
+  double predicted_lr = 0;
+  std::string problem;    // why there is no regret (the LR outside the size's grid, ...); else empty
+  CurveCheck check;       // predicted: the law's LR (the baseline is the same LR)
+};
+
+// Leave-one-size-out over `proxies` at ALMR `almr`: for each size, the coupling law fitted to the
+// rest (`fit` options) and checked on the held-out size's measured criterion (`criterion`: what
+// Recommend minimises; its target_params is set to each held-out size). Sizes a fit cannot
+// support leave a problem, not an error.
+std::vector<HeldOutSize> LeaveOneSizeOut(const ObservationSet& proxies, double almr,
+                                         const FitOptions& fit,
+                                         const RecommendOptions& criterion);
+
+// The median and the largest regret of the held-out sizes that have one (NaN when none).
+struct RegretSummary {
+  double median = kNaN, worst = kNaN;
+  int sizes = 0;
+};
+RegretSummary SummarizeRegrets(const std::vector<HeldOutSize>& held_out);
 
 }  // namespace mixlaw
 

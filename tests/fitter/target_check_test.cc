@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "gtest/gtest.h"
+#include "tests/fitter/synthetic_data.h"
 
 namespace mixlaw {
 namespace {
@@ -142,6 +143,37 @@ TEST(TargetCheckTest, TooFewLrsOrAnLrOutsideThemIsRefused) {
   absl::StatusOr<CurveCheck> check = CheckCurve(*curves, 0.08, 4.7, 0.02);
   EXPECT_EQ(check.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_NE(check.status().message().find("outside the LRs measured"), std::string::npos);
+}
+
+TEST(TargetCheckTest, LeaveOneSizeOutMeasuresEachHeldOutSizesRegret) {
+  // Runs drawn from the planted law with little noise, two seeds: each size the other three
+  // predict lands near its measured criterion optimum (the law holds exactly, so the regret
+  // left is the grid's and the noise's).
+  ObservationSet runs;
+  for (int64_t seed : {0, 1}) {
+    ObservationSet one = CouplingRuns(PlantedAdditional(), PlantedBase(), {1e7, 3e7, 1e8, 3e8},
+                                      {0.1, 0.25, 0.5}, 9, 0.0005, 40 + seed);
+    for (Observation& o : one.runs) o.seed = seed;
+    runs.runs.insert(runs.runs.end(), one.runs.begin(), one.runs.end());
+  }
+  runs.source = "synthetic";
+  FitOptions fit;
+  fit.cross_validate = false;
+  RecommendOptions criterion;
+  criterion.target_params = 1;  // set per held-out size
+  std::vector<HeldOutSize> held = LeaveOneSizeOut(runs, 0.25, fit, criterion);
+  ASSERT_EQ(held.size(), 4u);
+  for (const HeldOutSize& h : held) {
+    SCOPED_TRACE(h.params);
+    ASSERT_TRUE(h.problem.empty()) << h.problem;
+    EXPECT_EQ(h.check.seeds.size(), 2u);
+    EXPECT_LT(h.check.predicted.regret.value, 0.001);
+    EXPECT_NEAR(std::log(h.predicted_lr / h.check.optimum_lr.value), 0, std::log(1.25));
+  }
+  const RegretSummary summary = SummarizeRegrets(held);
+  EXPECT_EQ(summary.sizes, 4);
+  EXPECT_LE(summary.median, summary.worst);
+  EXPECT_LT(summary.worst, 0.001);
 }
 
 }  // namespace

@@ -128,6 +128,24 @@ TEST_P(DemoPresetTest, TargetIsOneModelFourTimesTheLargestProxy) {
   EXPECT_GE(target->seeds.size(), 2u) << "several seeds at the target";
 }
 
+// The full preset extrapolates as 8B to 70B does: at least 8 times the largest proxy, with
+// seeds enough at the target for the check's intervals.
+TEST(DemoPresetTest, TheFullPresetExtrapolatesAtThePapersRatio) {
+  absl::StatusOr<SweepSpec> proxies = ParseExample("demo-full.json");
+  absl::StatusOr<SweepSpec> target = ParseExample("demo-full-target.json");
+  ASSERT_TRUE(proxies.ok()) << proxies.status();
+  ASSERT_TRUE(target.ok()) << target.status();
+  std::vector<double> sizes;
+  for (const ModelConfig& m : proxies->models) sizes.push_back(m.FitParams());
+  EXPECT_EQ(sizes, (std::vector<double>{24736, 50928, 98624}));
+  const double n = target->models[0].FitParams();
+  EXPECT_EQ(n, 836736);
+  EXPECT_GE(n / sizes.back(), 8.0);
+  EXPECT_EQ(*proxies->target_params, n);
+  EXPECT_GE(target->seeds.size(), 4u);
+  EXPECT_GE(proxies->almr.size(), 4u) << "ALMRs enough to bracket the recommended one";
+}
+
 INSTANTIATE_TEST_SUITE_P(Examples, DemoPresetTest,
                          testing::Values("demo", "demo-full", "demo-synthetic"));
 
