@@ -233,7 +233,7 @@ void PrintPlan(const TargetPlan& plan) {
 // Each goal with its verdict: "the law's regret at most 0.1%: met".
 std::vector<std::string> GoalLines(const TargetCheck& check) {
   const CurveCheck& c = check.curve;
-  return {
+  std::vector<std::string> lines = {
       absl::StrCat("the law's regret at most ", FormatPercent(check.goals.regret), ": ",
                    VerdictName(check.regret), " (", PercentWith(c.predicted.regret, 3), ")"),
       absl::StrCat("the law's LR within x", FormatNumber(check.goals.lr_factor),
@@ -245,6 +245,20 @@ std::vector<std::string> GoalLines(const TargetCheck& check) {
       absl::StrCat("the predicted loss within ", FormatPercent(check.goals.loss_error),
                    " of the measured optimum's: ", VerdictName(check.loss_error), " (",
                    PercentWith(c.loss_error), ")")};
+  if (!check.almrs.empty()) {
+    std::string detail;
+    bool all_met = true, any_not_met = false;
+    for (const AlmrCheck& a : check.almrs) {
+      all_met = all_met && a.verdict == Verdict::kMet;
+      any_not_met = any_not_met || a.verdict == Verdict::kNotMet;
+      detail += absl::StrCat(detail.empty() ? "" : "; ", "ALMR ", FormatAlmr(a.almr), " ",
+                             PercentWith(a.excess, 3), " above it");
+    }
+    const Verdict v = all_met ? Verdict::kMet : any_not_met ? Verdict::kNotMet : Verdict::kNotResolved;
+    lines.push_back(absl::StrCat("the recommended ALMR below its swept neighbours at the law's LR: ",
+                                 VerdictName(v), " (", detail, ")"));
+  }
+  return lines;
 }
 
 void PrintCheck(const TargetPlan& plan, const TargetCheck& check, const std::string& model) {
@@ -327,6 +341,16 @@ nlohmann::json LrCheckJson(const LrCheck& c) {
           {"lr_over_measured", EstimateJson(c.lr_ratio)}};
 }
 
+nlohmann::json AlmrCheckJson(const TargetPlan& plan, const TargetCheck& check) {
+  nlohmann::json neighbours = nlohmann::json::array();
+  for (const AlmrCheck& a : check.almrs) {
+    neighbours.push_back({{"almr", a.almr},
+                          {"excess", EstimateJson(a.excess)},
+                          {"verdict", VerdictName(a.verdict)}});
+  }
+  return {{"lr", plan.check_lr}, {"almr", plan.almr}, {"neighbours", neighbours}};
+}
+
 nlohmann::json HeldOutJson(const TargetPlan& plan) {
   nlohmann::json sizes = nlohmann::json::array();
   for (const HeldOutSize& h : plan.held_out) {
@@ -377,6 +401,7 @@ nlohmann::json StudyJson(const TargetPlan& plan, const TargetCheck& check, int64
           {"law", law},
           {"direct_transfer", transfer},
           {"regret_advantage", EstimateJson(c.regret_advantage)},
+          {"almr_check", AlmrCheckJson(plan, check)},
           {"goals", {{"regret", {{"at_most", check.goals.regret}, {"verdict", verdict(check.regret)}}},
                      {"lr_factor", {{"within", check.goals.lr_factor},
                                     {"verdict", verdict(check.lr_factor)}}},
@@ -509,8 +534,10 @@ int RunDemo(const DemoFlags& f) {
         (dir / (round == 1 ? std::string("target.json")
                            : "target-" + std::to_string(round) + ".json"))
             .string();
+    const std::string suffix = round == 1 ? "" : "-" + std::to_string(round);
     if (!WriteText(target_path,
-                   TargetSpec(target_template, *plan, round_lrs, round).dump(2) + "\n")) {
+                   TargetSpec(target_template, *plan, {plan->almr}, round_lrs, suffix).dump(2) +
+                       "\n")) {
       return kExitError;
     }
     std::optional<EmbeddedSweepResult> target = RunSweep(f, target_path);
@@ -545,6 +572,38 @@ int RunDemo(const DemoFlags& f) {
   if (!check.ok()) {
     std::cerr << "mixlaw demo: " << check.status().message() << "\n";
     return kExitError;
+  }
+  if (!plan->almr_neighbours.empty()) {
+    // The ALMR check: the swept ALMRs either side of the recommended one, at the law's LR.
+    std::string almrs;
+    for (double r : plan->almr_neighbours) almrs += (almrs.empty() ? "" : ", ") + FormatAlmr(r);
+    std::cout << "  and at ALMR " << almrs << " (the swept ALMRs either side), LR "
+              << FormatLr(plan->check_lr) << "\n";
+    const std::string almr_path = (dir / "target-almr.json").string();
+    if (!WriteText(almr_path, TargetSpec(target_template, *plan, plan->almr_neighbours,
+                                         {plan->check_lr}, "-almr")
+                                      .dump(2) +
+                                  "\n")) {
+      return kExitError;
+    }
+    std::optional<EmbeddedSweepResult> neighbours = RunSweep(f, almr_path);
+    if (!neighbours) return kExitError;
+    target_ids.push_back(neighbours->sweep.id());
+    target_failures = target_failures || HasFailures(neighbours->sweep);
+    absl::StatusOr<ObservationSet> runs =
+        SweepObservations(SweepData{neighbours->sweep, neighbours->runs, {}});
+    if (!runs.ok()) {
+      std::cerr << "mixlaw demo: " << runs.status().message() << "\n";
+      return kExitError;
+    }
+    ObservationSet both = target_runs;
+    both.runs.insert(both.runs.end(), runs->runs.begin(), runs->runs.end());
+    absl::StatusOr<std::vector<AlmrCheck>> almr_checks = CheckAlmrs(*plan, both);
+    if (almr_checks.ok()) {
+      check->almrs = std::move(*almr_checks);
+    } else {
+      check->notes.push_back(absl::StrCat("ALMR check: ", almr_checks.status().message()));
+    }
   }
   PrintCheck(*plan, *check, target_model.name);
   if (!WriteDemoReport(f, proxies->sweep.id(), *plan,

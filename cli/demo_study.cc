@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <map>
 
 #include "absl/strings/str_cat.h"
 #include "common/number_format.h"
@@ -44,6 +45,12 @@ absl::StatusOr<TargetPlan> PlanTarget(const ObservationSet& proxies, double targ
   plan.transfer_lr = transfer->lr;
   plan.transfer_interior = transfer->interior;
   plan.lrs = CheckLrs(plan.predicted_lr, plan.transfer_lr, kCheckSpacing, 2);
+  plan.check_lr = *std::min_element(plan.lrs.begin(), plan.lrs.end(), [&](double a, double b) {
+    return std::fabs(std::log(a / plan.predicted_lr)) < std::fabs(std::log(b / plan.predicted_lr));
+  });
+  const auto at = std::find(almrs.begin(), almrs.end(), plan.almr);
+  if (at != almrs.begin()) plan.almr_neighbours.push_back(*(at - 1));
+  if (at + 1 != almrs.end()) plan.almr_neighbours.push_back(*(at + 1));
   FitOptions held_out;
   held_out.cross_validate = false;
   held_out.threads = threads;
@@ -52,10 +59,11 @@ absl::StatusOr<TargetPlan> PlanTarget(const ObservationSet& proxies, double targ
 }
 
 nlohmann::json TargetSpec(const nlohmann::json& target_template, const TargetPlan& plan,
-                          const std::vector<double>& lrs, int round) {
+                          const std::vector<double>& almrs, const std::vector<double>& lrs,
+                          const std::string& suffix) {
   nlohmann::json spec = target_template;
-  spec["grid"] = {{"almr", {plan.almr}}, {"lr", lrs}};
-  if (round > 1) spec["name"] = spec.value("name", std::string("target")) + "-" + std::to_string(round);
+  spec["grid"] = {{"almr", almrs}, {"lr", lrs}};
+  if (!suffix.empty()) spec["name"] = spec.value("name", std::string("target")) + suffix;
   spec["fit"] = {{"target_params", plan.target_params}};
   return spec;
 }
@@ -89,6 +97,41 @@ absl::StatusOr<TargetCheck> CheckTarget(const TargetPlan& plan, const Observatio
   check.loss_error = AtMost(size_of_error, goals.loss_error);
   check.beats_transfer = Positive(c.regret_advantage.interval);
   return check;
+}
+
+absl::StatusOr<std::vector<AlmrCheck>> CheckAlmrs(const TargetPlan& plan,
+                                                  const ObservationSet& target) {
+  const ObservationSet measured = WithCriterion(target, plan.criterion);
+  // (ALMR, seed) -> the criterion at check_lr.
+  std::map<std::pair<double, int64_t>, double> at;
+  for (const Observation& o : measured.runs) {
+    auto it = o.final_loss.find(plan.split);
+    if (it == o.final_loss.end() || std::fabs(o.peak_lr / plan.check_lr - 1) > 1e-6) continue;
+    if (std::fabs(o.params / plan.target_params - 1) > 1e-6) continue;
+    at[{o.almr, o.seed}] = it->second;
+  }
+  std::vector<AlmrCheck> checks;
+  for (double r : plan.almr_neighbours) {
+    std::vector<double> reference, other;
+    for (const auto& [key, value] : at) {
+      if (key.first != r) continue;
+      auto paired = at.find({plan.almr, key.second});
+      if (paired == at.end()) continue;
+      reference.push_back(paired->second);
+      other.push_back(value);
+    }
+    if (other.empty()) {
+      return absl::NotFoundError(absl::StrCat("no target run at ALMR ", FormatAlmr(r), ", LR ",
+                                              FormatLr(plan.check_lr),
+                                              " beside one at the recommended ALMR"));
+    }
+    AlmrCheck c;
+    c.almr = r;
+    c.excess = RelativeExcess(reference, other);
+    c.verdict = Positive(c.excess.interval);
+    checks.push_back(c);
+  }
+  return checks;
 }
 
 }  // namespace mixlaw

@@ -33,6 +33,10 @@ struct TargetPlan {
   std::vector<double> lrs;    // to train at the target: spaced by kCheckSpacing (CheckLrs)
   // Each proxy size held out and predicted from the others, at `almr` (LeaveOneSizeOut).
   std::vector<HeldOutSize> held_out;
+  // The swept ALMRs either side of `almr`: trained at the target at check_lr, the rung of `lrs`
+  // nearest the law's LR, to see whether the recommended ALMR is the better one there.
+  std::vector<double> almr_neighbours;
+  double check_lr = 0;
 };
 
 inline constexpr double kCheckSpacing = 1.4;
@@ -43,15 +47,24 @@ absl::StatusOr<TargetPlan> PlanTarget(const ObservationSet& proxies, double targ
                                       int bootstrap, int threads);
 
 // The target sweep's spec: `target_template` (a sweep spec of the target model) with its grid
-// set to the plan's ALMR and `lrs`; `round` > 1 names a later sweep that widens the ladder.
+// set to `almrs` x `lrs`; a non-empty `suffix` names a later sweep ("-2": the ladder widened,
+// "-almr": the ALMR check).
 nlohmann::json TargetSpec(const nlohmann::json& target_template, const TargetPlan& plan,
-                          const std::vector<double>& lrs, int round = 1);
+                          const std::vector<double>& almrs, const std::vector<double>& lrs,
+                          const std::string& suffix = "");
 
 // The goals a study's target check is held to.
 struct TargetGoals {
   double regret = 0.001;     // the law's regret at most this (0.1%)
   double lr_factor = 1.25;   // the law's LR within this factor of the measured optimum's
   double loss_error = 0.01;  // the predicted loss within this fraction of the measured optimum's
+};
+
+// One neighbouring ALMR against the recommended one at the target, both at plan.check_lr.
+struct AlmrCheck {
+  double almr = 0;
+  Estimate excess;  // its criterion over the recommended ALMR's, minus 1 (seeds paired)
+  Verdict verdict = Verdict::kNotResolved;  // met: the recommended ALMR is the lower
 };
 
 // What the target's runs show, with intervals over the seeds.
@@ -63,7 +76,13 @@ struct TargetCheck {
   Verdict lr_factor = Verdict::kNotResolved;       // the law's LR within goals.lr_factor
   Verdict loss_error = Verdict::kNotResolved;      // the predicted loss within goals.loss_error
   Verdict beats_transfer = Verdict::kNotResolved;  // the law's regret below the transfer's
+  std::vector<AlmrCheck> almrs;  // empty until the ALMR check's runs are in
 };
+
+// The ALMR check: each of plan.almr_neighbours against plan.almr at plan.check_lr, over the
+// seeds that trained both. NotFound when a neighbour has no run there.
+absl::StatusOr<std::vector<AlmrCheck>> CheckAlmrs(const TargetPlan& plan,
+                                                  const ObservationSet& target);
 
 absl::StatusOr<TargetCheck> CheckTarget(const TargetPlan& plan, const ObservationSet& target,
                                         const TargetGoals& goals);

@@ -38,6 +38,15 @@ double Parabola(const double* x, const double* y, double at) {
   return value;
 }
 
+// Resample k of `n` seeds: n indexes drawn with replacement, the same for the same (seed, k).
+std::vector<int> DrawSeeds(int n, uint64_t seed, int k) {
+  std::mt19937_64 rng(seed * 0x9E3779B97F4A7C15ULL + static_cast<uint64_t>(k));
+  std::uniform_int_distribution<int> draw(0, n - 1);
+  std::vector<int> seeds(static_cast<size_t>(n));
+  for (int& s : seeds) s = draw(rng);
+  return seeds;
+}
+
 }  // namespace
 
 ObservationSet WithCriterion(const ObservationSet& runs, const RecommendOptions& options) {
@@ -203,11 +212,7 @@ absl::StatusOr<CurveCheck> CheckCurve(const SeedCurves& curves, double predicted
   // One seed has no spread to resample: its intervals stay unknown (NaN), and no goal resolves.
   const int resamples = num_seeds >= 2 ? options.resamples : 0;
   for (int k = 0; k < resamples; ++k) {
-    std::mt19937_64 rng(options.seed * 0x9E3779B97F4A7C15ULL + static_cast<uint64_t>(k));
-    std::uniform_int_distribution<int> draw(0, num_seeds - 1);
-    std::vector<int> seeds(static_cast<size_t>(num_seeds));
-    for (int& s : seeds) s = draw(rng);
-    const CurveReading r(curves, seeds);
+    const CurveReading r(curves, DrawSeeds(num_seeds, options.seed, k));
     const double rp = r.Regret(predicted_lr), rb = r.Regret(baseline_lr);
     if (r.lrs() < 3 || std::isnan(rp) || std::isnan(rb)) continue;
     lr_opt.push_back(r.optimum_lr());
@@ -229,6 +234,31 @@ absl::StatusOr<CurveCheck> CheckCurve(const SeedCurves& curves, double predicted
   check.loss_error.interval = Percentiles(error);
   check.regret_advantage.interval = Percentiles(advantage);
   return check;
+}
+
+Estimate RelativeExcess(const std::vector<double>& reference, const std::vector<double>& other,
+                        const TargetCheckOptions& options) {
+  auto excess = [&](const std::vector<int>& seeds) {
+    double a = 0, b = 0;
+    for (int s : seeds) {
+      a += reference[static_cast<size_t>(s)];
+      b += other[static_cast<size_t>(s)];
+    }
+    return b / a - 1;
+  };
+  const int n = static_cast<int>(std::min(reference.size(), other.size()));
+  Estimate e;
+  if (n == 0) return e;
+  std::vector<int> all(static_cast<size_t>(n));
+  for (int s = 0; s < n; ++s) all[static_cast<size_t>(s)] = s;
+  e.value = excess(all);
+  if (n < 2) return e;
+  std::vector<double> values;
+  for (int k = 0; k < options.resamples; ++k) {
+    values.push_back(excess(DrawSeeds(n, options.seed, k)));
+  }
+  e.interval = Percentiles(values);
+  return e;
 }
 
 std::vector<HeldOutSize> LeaveOneSizeOut(const ObservationSet& proxies, double almr,

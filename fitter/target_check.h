@@ -116,6 +116,12 @@ absl::StatusOr<CurveCheck> CheckCurve(const SeedCurves& curves, double predicted
                                       double predicted_loss, double baseline_lr,
                                       const TargetCheckOptions& options = {});
 
+// How much higher `other` is than `reference`, each one loss a seed paired by index (the same
+// seed trained both): mean(other) / mean(reference) - 1 over the seeds, with a 95% interval from
+// resampling the seeds (the pairs) as CheckCurve does; no interval with fewer than two seeds.
+Estimate RelativeExcess(const std::vector<double>& reference, const std::vector<double>& other,
+                        const TargetCheckOptions& options = {});
+
 // One proxy size held out: the coupling law fitted to the other sizes, its criterion's LR at
 // that size, and the regret measured there.
 struct HeldOutSize {
