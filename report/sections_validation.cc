@@ -5,6 +5,7 @@
 #include <map>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "common/number_format.h"
 #include "fitter/target_check.h"
 #include "report/palette.h"
@@ -28,10 +29,13 @@ double LawLoss(const SectionInput& in, const TargetValidation& v, double lr) {
   return m.LossOn(v.split, v.almr, lr, v.params);
 }
 
+// A regret: "+0.040%", to the thousandth of a percent (the goals are tenths).
+std::string Regret(double fraction) { return absl::StrFormat("%+.3f%%", 100 * fraction); }
+
 std::string WithInterval(double value, const Interval& i) {
   if (std::isnan(value)) return "-";
-  std::string text = SignedPercent(value);
-  if (!std::isnan(i.lower)) text += " [" + SignedPercent(i.lower) + ", " + SignedPercent(i.upper) + "]";
+  std::string text = Regret(value);
+  if (!std::isnan(i.lower)) text += " [" + Regret(i.lower) + ", " + Regret(i.upper) + "]";
   return text;
 }
 

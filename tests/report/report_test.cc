@@ -283,6 +283,24 @@ TEST(ReportTest, ValidationComparesThePredictedAndTransferredLrWithTheMeasured) 
   EXPECT_NE(predicted.find(" x1.25 |"), std::string::npos) << predicted;
   EXPECT_NE(predicted.find(" +1.0% |"), std::string::npos) << predicted;
   EXPECT_NE(LineStarting(md, "| direct transfer ").find(" x4.00 |"), std::string::npos);
+  EXPECT_EQ(LineStarting(md, "| trained at the law's LR ").find("regret"), std::string::npos);
+  // The regrets with their intervals, and the goals with their verdicts.
+  input.validation->predicted_regret = 0.0004;
+  input.validation->predicted_regret_interval = {0.0001, 0.0009};
+  input.validation->transfer_regret = 0.1;
+  input.validation->transfer_regret_interval = {0.08, 0.12};
+  input.validation->resamples = 2000;
+  input.validation->seeds = 2;
+  input.validation->goals = {"the law's regret at most 0.1%: met (+0.040% [+0.010%, +0.090%])"};
+  const std::string with = Markdown(input);
+  EXPECT_NE(LineStarting(with, "| trained at the law's LR ").find(" +0.040% [+0.010%, +0.090%] |"),
+            std::string::npos)
+      << with;
+  EXPECT_NE(LineStarting(with, "| direct transfer ").find(" +10.000% [+8.000%, +12.000%] |"),
+            std::string::npos)
+      << with;
+  EXPECT_NE(Html(input).find("2000 resamples of the 2 seeds"), std::string::npos);
+  EXPECT_NE(with.find("the law's regret at most 0.1%: met"), std::string::npos);
   const nlohmann::json data = PageData(html);
   std::set<std::string> labels;
   for (const nlohmann::json& chart : data["charts"]) {
