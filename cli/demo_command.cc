@@ -217,10 +217,11 @@ void PrintPlan(const TargetPlan& plan) {
       std::printf("    %-6s %s\n", FormatParams(h.params).c_str(), h.problem.c_str());
       continue;
     }
-    std::printf("    %-6s LR %s (%s of its measured optimum), regret %s\n",
+    std::printf("    %-6s LR %s (%s of its measured optimum), regret %s%s\n",
                 FormatParams(h.params).c_str(), FormatLr(h.predicted_lr).c_str(),
                 FactorWith(h.check.predicted.lr_ratio).c_str(),
-                PercentWith(h.check.predicted.regret, 3).c_str());
+                PercentWith(h.check.predicted.regret, 3).c_str(),
+                h.check.interior ? "" : " (its lowest loss at an end of its grid)");
   }
   const RegretSummary loso = SummarizeRegrets(plan.held_out);
   std::printf("    median regret %s, worst %s (%d sizes)\n", Percent(loso.median, 3).c_str(),
@@ -358,6 +359,7 @@ nlohmann::json HeldOutJson(const TargetPlan& plan) {
     if (h.problem.empty()) {
       j["law"] = LrCheckJson(h.check.predicted);
       j["measured_lr"] = EstimateJson(h.check.optimum_lr);
+      j["bracketed"] = h.check.interior;
     } else {
       j["problem"] = h.problem;
     }

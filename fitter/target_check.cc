@@ -113,15 +113,31 @@ CurveReading::CurveReading(const SeedCurves& curves, const std::vector<int>& see
   optimum_lr_ = std::exp(ln_lr_[i]);
   optimum_loss_ = mean_[i];
   interior_ = i > 0 && i + 1 < mean_.size();
-  if (!interior_) return;
-  const double* x = &ln_lr_[i - 1];
-  const double* y = &mean_[i - 1];
-  const double d01 = (y[1] - y[0]) / (x[1] - x[0]), d12 = (y[2] - y[1]) / (x[2] - x[1]);
-  const double curvature = (d12 - d01) / (x[2] - x[0]);
-  if (!(curvature > 0)) return;
-  const double vertex = std::clamp(0.5 * (x[0] + x[1]) - d01 / (2 * curvature), x[0], x[2]);
-  optimum_lr_ = std::exp(vertex);
-  optimum_loss_ = std::min(optimum_loss_, Parabola(x, y, vertex));
+  if (ln_lr_.size() < 3) return;
+  // The minimum of the curve LossAt reads, over the LRs measured: a fine grid, then a parabola
+  // through the best grid point and its neighbours. A regret read off the same curve is then
+  // never below 0.
+  constexpr int kSteps = 600;
+  const double lo = ln_lr_.front(), step = (ln_lr_.back() - lo) / kSteps;
+  auto at = [&](double x) { return LossAt(std::exp(x)); };
+  int best = 0;
+  double best_value = at(lo);
+  for (int k = 1; k <= kSteps; ++k) {
+    const double v = at(lo + k * step);
+    if (v < best_value) best_value = v, best = k;
+  }
+  double x = lo + best * step;
+  if (best > 0 && best < kSteps) {
+    const double y0 = at(x - step), y2 = at(x + step), curvature = y0 - 2 * best_value + y2;
+    if (curvature > 0) {
+      const double vertex = x + 0.5 * step * (y0 - y2) / curvature;
+      if (at(vertex) < best_value) x = vertex, best_value = at(vertex);
+    }
+  }
+  if (best_value < optimum_loss_) {
+    optimum_lr_ = std::exp(x);
+    optimum_loss_ = best_value;
+  }
 }
 
 double CurveReading::LossAt(double lr) const {

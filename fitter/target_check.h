@@ -48,8 +48,8 @@ class CurveReading {
   CurveReading(const SeedCurves& curves, const std::vector<int>& seeds);
 
   size_t lrs() const { return ln_lr_.size(); }
-  // The optimum: the lowest mean, refined by the vertex of the parabola in ln LR through it and
-  // its neighbours when it is interior (its loss the parabola's there, the lower of the two).
+  // The optimum: the minimum, over the LRs measured, of the curve LossAt reads (with three LRs
+  // or more; else the lowest mean). interior(): the lowest mean is not at an end of the LRs.
   double optimum_lr() const { return optimum_lr_; }
   double optimum_loss() const { return optimum_loss_; }
   bool interior() const { return interior_; }
