@@ -634,8 +634,8 @@ void AddDemoCommand(CLI::App& app, int* exit_code) {
   demo->add_option("--dir", f.dir, "Working directory for the store and run outputs")
       ->capture_default_str();
   demo->add_option("--preset", f.preset,
-                   "default: 3 proxy sizes and a 4.2x target on real text (about 7.5 minutes on 2 "
-                   "cores); full: a bigger study; synthetic: the synthetic trainer")
+                   "default: 3 proxy sizes and a 4.2x target on real text (under 15 minutes on 2 "
+                   "cores); full: an 8.5x target, as 8B to 70B; synthetic: the synthetic trainer")
       ->capture_default_str()
       ->check(CLI::IsMember({"default", "full", "synthetic"}));
   demo->add_option("--spec", f.spec, "Use this sweep spec for the proxies instead of the preset's");
