@@ -55,9 +55,9 @@ struct BendResidual {
     T well;
     if constexpr (kWell == Well::kAsymmetric) {
       // 2K/s^2 (e^(s x) - 1 - s x) -> K x^2 (1 + s x / 3) as s -> 0.
-      well = abs(extra) < 1e-4 ? theta[kK] * x * x * (1.0 + extra * x / 3.0)
-                               : 2.0 * theta[kK] / (extra * extra) *
-                                     (exp(extra * x) - 1.0 - extra * x);
+      well = abs(extra) < 1e-4
+                 ? theta[kK] * x * x * (1.0 + extra * x / 3.0)
+                 : 2.0 * theta[kK] / (extra * extra) * (exp(extra * x) - 1.0 - extra * x);
     } else {
       well = theta[kK] * exp(extra * (ln_n_ - std::log(kReferenceSize))) * x * x;
     }
@@ -188,16 +188,16 @@ nlohmann::json Run(const Variant& v, const std::vector<ObservationSet>& sweeps, 
         if (o.params != n) rest.runs.push_back(o);
       }
       if (v.cliff > 0) rest = BelowTheCliff(rest, v.cliff, criterion);
-      absl::StatusOr<ComponentFit> a = FitComponent(
-          *v.additional, LossPoints(rest, kSplitAdditional), static_cast<int>(rest.runs.size()),
-          options);
-      absl::StatusOr<ComponentFit> b = FitComponent(
-          *v.base, LossPoints(rest, kSplitBase), static_cast<int>(rest.runs.size()), options);
+      absl::StatusOr<ComponentFit> a =
+          FitComponent(*v.additional, LossPoints(rest, kSplitAdditional),
+                       static_cast<int>(rest.runs.size()), options);
+      absl::StatusOr<ComponentFit> b = FitComponent(*v.base, LossPoints(rest, kSplitBase),
+                                                    static_cast<int>(rest.runs.size()), options);
       for (double r : almrs) {
         nlohmann::json c = {{"sweep", sweep.source}, {"held_out", n}, {"almr", r}};
         absl::StatusOr<SeedCurves> curves = CurvesAt(measured, kSplitCriterion, n, r);
         if (!a.ok() || !b.ok() || !curves.ok()) {
-          c["problem"] = !a.ok() ? a.status().ToString()
+          c["problem"] = !a.ok()   ? a.status().ToString()
                          : !b.ok() ? b.status().ToString()
                                    : curves.status().ToString();
           cases.push_back(c);
@@ -245,9 +245,9 @@ int main(int argc, char** argv) {
   CLI::App app{"Leave-one-size-out regret of the coupling law and its variants on real sweeps"};
   std::vector<std::string> csvs;
   double weight = 1;
-  app.add_option("--csv", csvs, "A sweep's runs (mixlaw sweep export ID --format csv)")
-      ->required();
-  app.add_option("--weight", weight, "The criterion: L_additional + W L_base")->capture_default_str();
+  app.add_option("--csv", csvs, "A sweep's runs (mixlaw sweep export ID --format csv)")->required();
+  app.add_option("--weight", weight, "The criterion: L_additional + W L_base")
+      ->capture_default_str();
   CLI11_PARSE(app, argc, argv);
   std::vector<ObservationSet> sweeps;
   for (const std::string& path : csvs) {
@@ -265,10 +265,8 @@ int main(int argc, char** argv) {
   const BendLaw<Well::kSizeCurvature, true> k_of_n_a;
   const BendLaw<Well::kSizeCurvature, false> k_of_n_b;
   const std::vector<Variant> variants = {
-      {"parabola", &parabola_a, &parabola_b, 0},
-      {"cliff-2x", &parabola_a, &parabola_b, 2},
-      {"cliff-4x", &parabola_a, &parabola_b, 4},
-      {"asymmetric", &asymmetric_a, &asymmetric_b, 0},
+      {"parabola", &parabola_a, &parabola_b, 0}, {"cliff-2x", &parabola_a, &parabola_b, 2},
+      {"cliff-4x", &parabola_a, &parabola_b, 4}, {"asymmetric", &asymmetric_a, &asymmetric_b, 0},
       {"k-of-n", &k_of_n_a, &k_of_n_b, 0},
   };
   nlohmann::json out = nlohmann::json::array();

@@ -26,8 +26,8 @@
 #include "common/file_io.h"
 #include "common/json_fields.h"
 #include "common/number_format.h"
-#include "fitter/validation.h"
 #include "fitter/fit_json.h"
+#include "fitter/validation.h"
 #include "orchestrator/sweep_spec.h"
 #include "trainer/data/corpus.h"
 #include "trainer/data/prepare.h"
@@ -204,14 +204,16 @@ void PrintPlan(const TargetPlan& plan) {
               FormatAlmr(r.almr).c_str(), FormatLr(r.lr).c_str(), kSplitAdditional,
               FormatLoss(r.loss_additional).c_str(), kSplitBase, FormatLoss(r.loss_base).c_str());
   for (const std::string& w : r.warnings) std::printf("    warning: %s\n", w.c_str());
-  std::printf("  checked at ALMR %s (the swept ALMR nearest), on what it minimises: the law's LR "
-              "%s, the largest proxy's (%s) %s%s\n",
-              FormatAlmr(plan.almr).c_str(), FormatLr(plan.predicted_lr).c_str(),
-              FormatParams(plan.largest_proxy).c_str(), FormatLr(plan.transfer_lr).c_str(),
-              plan.transfer_interior ? "" : " (at the edge of its grid)");
-  std::printf("  leave-one-size-out at ALMR %s (each proxy size predicted from the others; regret "
-              "on its own runs):\n",
-              FormatAlmr(plan.almr).c_str());
+  std::printf(
+      "  checked at ALMR %s (the swept ALMR nearest), on what it minimises: the law's LR "
+      "%s, the largest proxy's (%s) %s%s\n",
+      FormatAlmr(plan.almr).c_str(), FormatLr(plan.predicted_lr).c_str(),
+      FormatParams(plan.largest_proxy).c_str(), FormatLr(plan.transfer_lr).c_str(),
+      plan.transfer_interior ? "" : " (at the edge of its grid)");
+  std::printf(
+      "  leave-one-size-out at ALMR %s (each proxy size predicted from the others; regret "
+      "on its own runs):\n",
+      FormatAlmr(plan.almr).c_str());
   for (const HeldOutSize& h : plan.held_out) {
     if (!h.problem.empty()) {
       std::printf("    %-6s %s\n", FormatParams(h.params).c_str(), h.problem.c_str());
@@ -240,9 +242,9 @@ std::vector<std::string> GoalLines(const TargetCheck& check) {
       absl::StrCat("the law's LR within x", FormatNumber(check.goals.lr_factor),
                    " of the measured optimum: ", VerdictName(check.lr_factor), " (",
                    FactorWith(c.predicted.lr_ratio), ")"),
-      absl::StrCat("the law's regret below the direct transfer's: ",
-                   VerdictName(check.beats_transfer), " (the transfer's minus the law's ",
-                   PercentWith(c.regret_advantage, 3), ")"),
+      absl::StrCat(
+          "the law's regret below the direct transfer's: ", VerdictName(check.beats_transfer),
+          " (the transfer's minus the law's ", PercentWith(c.regret_advantage, 3), ")"),
       absl::StrCat("the predicted loss within ", FormatPercent(check.goals.loss_error),
                    " of the measured optimum's: ", VerdictName(check.loss_error), " (",
                    PercentWith(c.loss_error), ")")};
@@ -255,9 +257,12 @@ std::vector<std::string> GoalLines(const TargetCheck& check) {
       detail += absl::StrCat(detail.empty() ? "" : "; ", "ALMR ", FormatAlmr(a.almr), " ",
                              PercentWith(a.excess, 3), " above it");
     }
-    const Verdict v = all_met ? Verdict::kMet : any_not_met ? Verdict::kNotMet : Verdict::kNotResolved;
-    lines.push_back(absl::StrCat("the recommended ALMR below its swept neighbours at the law's LR: ",
-                                 VerdictName(v), " (", detail, ")"));
+    const Verdict v = all_met       ? Verdict::kMet
+                      : any_not_met ? Verdict::kNotMet
+                                    : Verdict::kNotResolved;
+    lines.push_back(absl::StrCat(
+        "the recommended ALMR below its swept neighbours at the law's LR: ", VerdictName(v), " (",
+        detail, ")"));
   }
   return lines;
 }
@@ -384,38 +389,43 @@ nlohmann::json StudyJson(const TargetPlan& plan, const TargetCheck& check, int64
   nlohmann::json optimum_by_seed = nlohmann::json::array();
   for (double lr : c.optimum_lr_by_seed) optimum_by_seed.push_back(JsonNumber(lr));
   auto verdict = [](Verdict v) { return VerdictName(v); };
-  return {{"format", "mixlaw-study/2"},
-          {"proxies_sweep", proxies_id},
-          {"target_sweeps", target_ids},
-          {"target", {{"model", model}, {"params", plan.target_params},
-                      {"largest_proxy_params", plan.largest_proxy},
-                      {"ratio", plan.target_params / plan.largest_proxy}}},
-          {"almr", plan.almr},
-          {"split", plan.split},
-          {"criterion", plan.recommendation.criterion},
-          {"lrs", plan.lrs},
-          {"seeds", c.seeds},
-          {"resamples", c.resamples},
-          {"measured", {{"lr", EstimateJson(c.optimum_lr)},
-                        {"loss", EstimateJson(c.optimum_loss)},
-                        {"lr_by_seed", optimum_by_seed},
-                        {"bracketed", c.interior}}},
-          {"law", law},
-          {"direct_transfer", transfer},
-          {"regret_advantage", EstimateJson(c.regret_advantage)},
-          {"almr_check", AlmrCheckJson(plan, check)},
-          {"goals", {{"regret", {{"at_most", check.goals.regret}, {"verdict", verdict(check.regret)}}},
-                     {"lr_factor", {{"within", check.goals.lr_factor},
-                                    {"verdict", verdict(check.lr_factor)}}},
-                     {"below_direct_transfer", {{"verdict", verdict(check.beats_transfer)}}},
-                     {"loss_error", {{"within", check.goals.loss_error},
-                                     {"verdict", verdict(check.loss_error)}}}}},
-          {"leave_one_size_out", HeldOutJson(plan)},
-          {"recommendation", {{"almr", plan.recommendation.almr},
-                              {"lr", plan.recommendation.lr},
-                              {"criterion", plan.recommendation.criterion},
-                              {"warnings", plan.recommendation.warnings}}},
-          {"notes", check.notes}};
+  return {
+      {"format", "mixlaw-study/2"},
+      {"proxies_sweep", proxies_id},
+      {"target_sweeps", target_ids},
+      {"target",
+       {{"model", model},
+        {"params", plan.target_params},
+        {"largest_proxy_params", plan.largest_proxy},
+        {"ratio", plan.target_params / plan.largest_proxy}}},
+      {"almr", plan.almr},
+      {"split", plan.split},
+      {"criterion", plan.recommendation.criterion},
+      {"lrs", plan.lrs},
+      {"seeds", c.seeds},
+      {"resamples", c.resamples},
+      {"measured",
+       {{"lr", EstimateJson(c.optimum_lr)},
+        {"loss", EstimateJson(c.optimum_loss)},
+        {"lr_by_seed", optimum_by_seed},
+        {"bracketed", c.interior}}},
+      {"law", law},
+      {"direct_transfer", transfer},
+      {"regret_advantage", EstimateJson(c.regret_advantage)},
+      {"almr_check", AlmrCheckJson(plan, check)},
+      {"goals",
+       {{"regret", {{"at_most", check.goals.regret}, {"verdict", verdict(check.regret)}}},
+        {"lr_factor", {{"within", check.goals.lr_factor}, {"verdict", verdict(check.lr_factor)}}},
+        {"below_direct_transfer", {{"verdict", verdict(check.beats_transfer)}}},
+        {"loss_error",
+         {{"within", check.goals.loss_error}, {"verdict", verdict(check.loss_error)}}}}},
+      {"leave_one_size_out", HeldOutJson(plan)},
+      {"recommendation",
+       {{"almr", plan.recommendation.almr},
+        {"lr", plan.recommendation.lr},
+        {"criterion", plan.recommendation.criterion},
+        {"warnings", plan.recommendation.warnings}}},
+      {"notes", check.notes}};
 }
 
 // Writes DIR/report from the proxies' sweep (read back with its curves), the plan and the check.
@@ -537,9 +547,9 @@ int RunDemo(const DemoFlags& f) {
                            : "target-" + std::to_string(round) + ".json"))
             .string();
     const std::string suffix = round == 1 ? "" : "-" + std::to_string(round);
-    if (!WriteText(target_path,
-                   TargetSpec(target_template, *plan, {plan->almr}, round_lrs, suffix).dump(2) +
-                       "\n")) {
+    if (!WriteText(
+            target_path,
+            TargetSpec(target_template, *plan, {plan->almr}, round_lrs, suffix).dump(2) + "\n")) {
       return kExitError;
     }
     std::optional<EmbeddedSweepResult> target = RunSweep(f, target_path);
@@ -634,7 +644,7 @@ void AddDemoCommand(CLI::App& app, int* exit_code) {
   demo->add_option("--dir", f.dir, "Working directory for the store and run outputs")
       ->capture_default_str();
   demo->add_option("--preset", f.preset,
-                   "default: 3 proxy sizes and a 4.2x target on real text (under 15 minutes on 2 "
+                   "default: 3 proxy sizes and a 4.2x target on real text (about 15 minutes on 2 "
                    "cores); full: an 8.5x target, as 8B to 70B; synthetic: the synthetic trainer")
       ->capture_default_str()
       ->check(CLI::IsMember({"default", "full", "synthetic"}));

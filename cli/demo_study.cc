@@ -39,8 +39,8 @@ absl::StatusOr<TargetPlan> PlanTarget(const ObservationSet& proxies, double targ
   plan.predicted_loss = CriterionValue(row->loss_additional, row->loss_base, plan.criterion);
 
   plan.largest_proxy = plan.fit.data.sizes.back();
-  absl::StatusOr<GroupOptimum> transfer = OptimumAt(WithCriterion(proxies, plan.criterion),
-                                                    plan.split, plan.largest_proxy, plan.almr);
+  absl::StatusOr<GroupOptimum> transfer =
+      OptimumAt(WithCriterion(proxies, plan.criterion), plan.split, plan.largest_proxy, plan.almr);
   if (!transfer.ok()) return transfer.status();
   plan.transfer_lr = transfer->lr;
   plan.transfer_interior = transfer->interior;
@@ -70,8 +70,8 @@ nlohmann::json TargetSpec(const nlohmann::json& target_template, const TargetPla
 
 absl::StatusOr<TargetCheck> CheckTarget(const TargetPlan& plan, const ObservationSet& target,
                                         const TargetGoals& goals) {
-  absl::StatusOr<SeedCurves> curves = CurvesAt(WithCriterion(target, plan.criterion), plan.split,
-                                               plan.target_params, plan.almr);
+  absl::StatusOr<SeedCurves> curves =
+      CurvesAt(WithCriterion(target, plan.criterion), plan.split, plan.target_params, plan.almr);
   if (!curves.ok()) return curves.status();
   absl::StatusOr<CurveCheck> curve =
       CheckCurve(*curves, plan.predicted_lr, plan.predicted_loss, plan.transfer_lr);
@@ -91,7 +91,8 @@ absl::StatusOr<TargetCheck> CheckTarget(const TargetPlan& plan, const Observatio
   check.regret = AtMost(c.predicted.regret.interval, goals.regret);
   check.lr_factor = WithinFactor(c.predicted.lr_ratio.interval, goals.lr_factor);
   const Interval& e = c.loss_error.interval;
-  const Interval size_of_error{  // the interval of |error|
+  const Interval size_of_error{
+      // the interval of |error|
       e.lower <= 0 && e.upper >= 0 ? 0.0 : std::min(std::fabs(e.lower), std::fabs(e.upper)),
       std::max(std::fabs(e.lower), std::fabs(e.upper))};
   check.loss_error = AtMost(size_of_error, goals.loss_error);

@@ -76,7 +76,7 @@ struct TargetCheck {
   Verdict lr_factor = Verdict::kNotResolved;       // the law's LR within goals.lr_factor
   Verdict loss_error = Verdict::kNotResolved;      // the predicted loss within goals.loss_error
   Verdict beats_transfer = Verdict::kNotResolved;  // the law's regret below the transfer's
-  std::vector<AlmrCheck> almrs;  // empty until the ALMR check's runs are in
+  std::vector<AlmrCheck> almrs;                    // empty until the ALMR check's runs are in
 };
 
 // The ALMR check: each of plan.almr_neighbours against plan.almr at plan.check_lr, over the

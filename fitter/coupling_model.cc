@@ -32,7 +32,8 @@ double Loss(const std::vector<double>& theta, double almr, double lr, double par
 // Appends the held token terms to a parameter vector that lacks them.
 std::vector<double> WithTokenTerms(std::vector<double> theta) {
   if (theta.size() == static_cast<size_t>(kCouplingParametersWithoutTokens)) {
-    theta.insert(theta.end(), std::begin(kCouplingHeldTokenTerms), std::end(kCouplingHeldTokenTerms));
+    theta.insert(theta.end(), std::begin(kCouplingHeldTokenTerms),
+                 std::end(kCouplingHeldTokenTerms));
   }
   return theta;
 }

@@ -67,12 +67,13 @@ absl::StatusOr<LawFit> FitObservations(const LawEntry& entry, const ObservationS
   for (const LawComponent& component : entry.components) {
     const Law& law = *component.law;
     auto lacks = [&](const char* column) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          set.source, ": law ", entry.name, " needs the column ", column, ", which the file lacks"));
+      return absl::InvalidArgumentError(absl::StrCat(set.source, ": law ", entry.name,
+                                                     " needs the column ", column,
+                                                     ", which the file lacks"));
     };
     if (law.needs_almr() && !set.has_almr) return lacks("almr");
     if (law.needs_lr() && !set.has_lr) return lacks("lr");
-    const std::string s = set.single_loss        ? std::string(kSplitLoss)
+    const std::string s = set.single_loss           ? std::string(kSplitLoss)
                           : component.split.empty() ? split
                                                     : component.split;
     std::vector<Point> loss_points = LossPoints(set, s);
@@ -85,9 +86,9 @@ absl::StatusOr<LawFit> FitObservations(const LawEntry& entry, const ObservationS
       size_t missing = 0;
       for (const Point& p : loss_points) missing += p.tokens > 0 ? 0 : 1;
       if (missing > 0) {
-        return absl::InvalidArgumentError(absl::StrCat(set.source, ": law ", entry.name,
-                                                       " needs the column tokens (the budget D), and ",
-                                                       missing, " runs have none"));
+        return absl::InvalidArgumentError(absl::StrCat(
+            set.source, ": law ", entry.name, " needs the column tokens (the budget D), and ",
+            missing, " runs have none"));
       }
     }
     std::vector<GroupOptimum> optima = ObservedOptima(loss_points);

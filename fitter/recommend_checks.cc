@@ -40,10 +40,10 @@ absl::StatusOr<CouplingFit> CheckCouplingFit(const LawFit& fit, const RecommendO
   for (const ComponentFit* c : {coupling.additional, coupling.base}) {
     if (c->parameters.size() != static_cast<size_t>(kCouplingParameters) &&
         c->parameters.size() != static_cast<size_t>(kCouplingParametersWithoutTokens)) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          c->law, ": ", c->parameters.size(), " parameters, the law has ",
-          static_cast<int>(kCouplingParameters), " (or ", kCouplingParametersWithoutTokens,
-          " without its token terms)"));
+      return absl::InvalidArgumentError(
+          absl::StrCat(c->law, ": ", c->parameters.size(), " parameters, the law has ",
+                       static_cast<int>(kCouplingParameters), " (or ",
+                       kCouplingParametersWithoutTokens, " without its token terms)"));
     }
   }
   if (fit.data.sizes.empty() || fit.data.almrs.empty()) {
@@ -80,12 +80,12 @@ absl::StatusOr<double> ResolveTargetTokens(const LawFit& fit, const CouplingFit&
     if (o.tokens > 0) budgets.insert(o.tokens);
   }
   if (budgets.size() == 1) return *budgets.begin();
-  return absl::InvalidArgumentError(absl::StrCat(
-      "--target-tokens: required: the law's LR optimum reads the token budget D, and ",
-      budgets.empty() ? std::string("the fit lists no run's budget")
-                      : absl::StrCat("the fit's runs span ", budgets.size(), " budgets (",
-                                     FormatParams(*budgets.begin()), " to ",
-                                     FormatParams(*budgets.rbegin()), ")")));
+  return absl::InvalidArgumentError(
+      absl::StrCat("--target-tokens: required: the law's LR optimum reads the token budget D, and ",
+                   budgets.empty() ? std::string("the fit lists no run's budget")
+                                   : absl::StrCat("the fit's runs span ", budgets.size(),
+                                                  " budgets (", FormatParams(*budgets.begin()),
+                                                  " to ", FormatParams(*budgets.rbegin()), ")")));
 }
 
 std::string TransferRule(const LawFit& fit, const RecommendOptions& options) {

@@ -109,7 +109,8 @@ CurveReading::CurveReading(const SeedCurves& curves, const std::vector<int>& see
     mean_.push_back(sum / n);
   }
   if (mean_.empty()) return;
-  const size_t i = static_cast<size_t>(std::min_element(mean_.begin(), mean_.end()) - mean_.begin());
+  const size_t i =
+      static_cast<size_t>(std::min_element(mean_.begin(), mean_.end()) - mean_.begin());
   optimum_lr_ = std::exp(ln_lr_[i]);
   optimum_loss_ = mean_[i];
   interior_ = i > 0 && i + 1 < mean_.size();
@@ -148,8 +149,7 @@ double CurveReading::LossAt(double lr) const {
   size_t first = 0;
   for (size_t k = 0; k + 3 <= ln_lr_.size(); ++k) {
     const double spread = std::max(std::fabs(ln_lr_[k] - at), std::fabs(ln_lr_[k + 2] - at));
-    const double best =
-        std::max(std::fabs(ln_lr_[first] - at), std::fabs(ln_lr_[first + 2] - at));
+    const double best = std::max(std::fabs(ln_lr_[first] - at), std::fabs(ln_lr_[first + 2] - at));
     if (spread < best) first = k;
   }
   return Parabola(&ln_lr_[first], &mean_[first], at);
@@ -197,9 +197,9 @@ absl::StatusOr<CurveCheck> CheckCurve(const SeedCurves& curves, double predicted
   }
   for (double lr : {predicted_lr, baseline_lr}) {
     if (std::isnan(whole.LossAt(lr))) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          FormatLr(lr), " is outside the LRs measured (", FormatLr(curves.lrs.front()), " to ",
-          FormatLr(curves.lrs.back()), ")"));
+      return absl::InvalidArgumentError(absl::StrCat(FormatLr(lr), " is outside the LRs measured (",
+                                                     FormatLr(curves.lrs.front()), " to ",
+                                                     FormatLr(curves.lrs.back()), ")"));
     }
   }
   CurveCheck check;
@@ -278,8 +278,7 @@ Estimate RelativeExcess(const std::vector<double>& reference, const std::vector<
 }
 
 std::vector<HeldOutSize> LeaveOneSizeOut(const ObservationSet& proxies, double almr,
-                                         const FitOptions& fit,
-                                         const RecommendOptions& criterion) {
+                                         const FitOptions& fit, const RecommendOptions& criterion) {
   std::set<double> sizes;
   for (const Observation& o : proxies.runs) sizes.insert(o.params);
   const ObservationSet measured = WithCriterion(proxies, criterion);
@@ -305,9 +304,8 @@ std::vector<HeldOutSize> LeaveOneSizeOut(const ObservationSet& proxies, double a
       continue;
     }
     h.predicted_lr = row->lr;
-    absl::StatusOr<CurveCheck> check =
-        CheckCurve(*curves, row->lr, CriterionValue(row->loss_additional, row->loss_base, at),
-                   row->lr);
+    absl::StatusOr<CurveCheck> check = CheckCurve(
+        *curves, row->lr, CriterionValue(row->loss_additional, row->loss_base, at), row->lr);
     if (check.ok()) {
       h.check = std::move(*check);
     } else {

@@ -30,8 +30,8 @@ ObservationSet WithCriterion(const ObservationSet& runs, const RecommendOptions&
 
 // The losses of one (N, r) on one split, by seed and LR.
 struct SeedCurves {
-  std::vector<double> lrs;       // ascending, distinct
-  std::vector<int64_t> seeds;    // ascending, distinct
+  std::vector<double> lrs;                // ascending, distinct
+  std::vector<int64_t> seeds;             // ascending, distinct
   std::vector<std::vector<double>> loss;  // loss[seed][lr]; NaN where that run was not measured
 };
 
@@ -85,8 +85,8 @@ Verdict Positive(const Interval& interval);
 // One LR set against the measured curve.
 struct LrCheck {
   double lr = 0;
-  Estimate regret;        // the loss trained at lr over the measured optimum, minus 1
-  Estimate lr_ratio;      // lr / the measured optimum's LR
+  Estimate regret;                     // the loss trained at lr over the measured optimum, minus 1
+  Estimate lr_ratio;                   // lr / the measured optimum's LR
   std::vector<double> regret_by_seed;  // each seed's curve alone, in the order of SeedCurves::seeds
 };
 
@@ -100,7 +100,7 @@ struct CurveCheck {
   std::vector<int64_t> seeds;
   std::vector<double> lrs;
   Estimate optimum_lr, optimum_loss;
-  bool interior = true;          // false: the lowest loss (all seeds) is at an end of the LRs
+  bool interior = true;  // false: the lowest loss (all seeds) is at an end of the LRs
   std::vector<double> optimum_lr_by_seed;
   LrCheck predicted, baseline;
   double predicted_loss = kNaN;  // what the law predicted for the optimum's loss
@@ -127,8 +127,8 @@ Estimate RelativeExcess(const std::vector<double>& reference, const std::vector<
 struct HeldOutSize {
   double params = 0;
   double predicted_lr = 0;
-  std::string problem;    // why there is no regret (the LR outside the size's grid, ...); else empty
-  CurveCheck check;       // predicted: the law's LR (the baseline is the same LR)
+  std::string problem;  // why there is no regret (the LR outside the size's grid, ...); else empty
+  CurveCheck check;     // predicted: the law's LR (the baseline is the same LR)
 };
 
 // Leave-one-size-out over `proxies` at ALMR `almr`: for each size, the coupling law fitted to the
@@ -136,8 +136,7 @@ struct HeldOutSize {
 // Recommend minimises; its target_params is set to each held-out size). Sizes a fit cannot
 // support leave a problem, not an error.
 std::vector<HeldOutSize> LeaveOneSizeOut(const ObservationSet& proxies, double almr,
-                                         const FitOptions& fit,
-                                         const RecommendOptions& criterion);
+                                         const FitOptions& fit, const RecommendOptions& criterion);
 
 // The median and the largest regret of the held-out sizes that have one (NaN when none).
 struct RegretSummary {

@@ -24,7 +24,8 @@ double LossOf(const TargetValidation& v, const TargetValidation::Run& run) {
 double LawLoss(const SectionInput& in, const TargetValidation& v, double lr) {
   const CouplingModel& m = in.views.target;
   if (v.split == kSplitCriterion) {
-    return m.LossAdditional(v.almr, lr, v.params) + v.base_weight * m.LossBase(v.almr, lr, v.params);
+    return m.LossAdditional(v.almr, lr, v.params) +
+           v.base_weight * m.LossBase(v.almr, lr, v.params);
   }
   return m.LossOn(v.split, v.almr, lr, v.params);
 }
@@ -63,8 +64,9 @@ Series Vertical(const std::string& label, const std::string& color, double x, do
 Section ValidationSection(const SectionInput& in) {
   Section s{"validation", "Validation at the target size", {}};
   const TargetValidation& v = *in.input.validation;
-  const std::string what = v.split == kSplitCriterion ? absl::StrCat(v.criterion, ", what the recommendation minimises,")
-                                                 : absl::StrCat(v.split, " loss");
+  const std::string what = v.split == kSplitCriterion
+                               ? absl::StrCat(v.criterion, ", what the recommendation minimises,")
+                               : absl::StrCat(v.split, " loss");
   s.blocks.push_back(Paragraph(absl::StrCat(
       v.model, " (", FormatParams(v.params), ") trained at ALMR ", FormatAlmr(v.almr), " over ",
       v.runs.size(), " (LR, seed) runs: the measured optimum of ", what,
@@ -88,13 +90,14 @@ Section ValidationSection(const SectionInput& in) {
     measured_lr = absl::StrCat(" (LR in [", FormatLr(v.measured_lr_interval.lower), ", ",
                                FormatLr(v.measured_lr_interval.upper), "])");
   }
-  t.rows.push_back(Row(v, "measured optimum" + measured_lr, "measured", v.measured_lr,
-                       v.measured_loss, "0"));
+  t.rows.push_back(
+      Row(v, "measured optimum" + measured_lr, "measured", v.measured_lr, v.measured_loss, "0"));
   t.rows.push_back(Row(v, "trained at the law's LR", "law_trained", v.predicted_lr,
                        v.measured_loss * (1 + v.predicted_regret),
                        WithInterval(v.predicted_regret, v.predicted_regret_interval)));
   t.rows.push_back(Row(v, "direct transfer (largest proxy's optimum)", "transfer", v.transfer_lr,
-                       v.transfer_loss, WithInterval(v.transfer_regret, v.transfer_regret_interval)));
+                       v.transfer_loss,
+                       WithInterval(v.transfer_regret, v.transfer_regret_interval)));
   s.blocks.push_back(TableBlock(std::move(t)));
   if (!v.goals.empty()) {
     std::string goals = "Goals (met or not met only where the interval decides it): ";
@@ -104,11 +107,11 @@ Section ValidationSection(const SectionInput& in) {
 
   Chart c{"validation",
           v.model,
-          absl::StrCat(v.model, ": ", v.split == kSplitCriterion ? v.criterion : v.split, " at ALMR ",
-                       FormatAlmr(v.almr)),
+          absl::StrCat(v.model, ": ", v.split == kSplitCriterion ? v.criterion : v.split,
+                       " at ALMR ", FormatAlmr(v.almr)),
           {"peak LR (log scale)"},
           {v.split == kSplitCriterion ? v.criterion + " (nats/token)"
-                                 : "final loss on " + v.split + " (nats/token)"}};
+                                      : "final loss on " + v.split + " (nats/token)"}};
   c.x.log = true;
   std::map<int64_t, Series> by_seed;
   std::map<double, std::pair<double, int>> by_lr;  // LR -> (sum, count) over seeds

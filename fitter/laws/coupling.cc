@@ -26,8 +26,8 @@ std::vector<ParameterSpec> CouplingParameters(const char* g_name, const char* g_
 }
 
 // Starts that put the floor E below the lowest loss, share the rest between the size, mixture
-// and (when the budgets vary) token terms, and centre each start's optimum on the swept LRs. `ln_shape_at_median` gives ln of G's
-// shape at the median ALMR for an exponent.
+// and (when the budgets vary) token terms, and centre each start's optimum on the swept LRs.
+// `ln_shape_at_median` gives ln of G's shape at the median ALMR for an exponent.
 template <typename ShapeAt>
 std::vector<std::vector<double>> CouplingGrid(const DataRange& range,
                                               const std::vector<double>& g_exponents,

@@ -3,14 +3,15 @@
 namespace mixlaw {
 
 template <bool kCompute>
-OptimalLrLaw<kCompute>::OptimalLrLaw()
-    : AutoDiffLaw<OptimalLrResidual<kCompute>, kCompute ? 2 : 3>(
-          kCompute ? "optimal-lr-compute" : "optimal-lr",
-          kCompute ? "eta*(C) = a C^b, C = 6 N D" : "eta*(N, D) = a N^b D^z",
-          kCompute ? std::vector<ParameterSpec>{{"log_a", -60, 60}, {"b", -3, 3}}
-                   : std::vector<ParameterSpec>{{"log_a", -60, 60},
-                                                {"b", -3, 3, Needs::kSizes, 0},
-                                                {"z", -3, 3, Needs::kTokens, 0}}) {}
+    OptimalLrLaw<kCompute>::OptimalLrLaw()
+    : AutoDiffLaw < OptimalLrResidual<kCompute>,
+kCompute ? 2
+         : 3 > (kCompute ? "optimal-lr-compute" : "optimal-lr",
+                kCompute ? "eta*(C) = a C^b, C = 6 N D" : "eta*(N, D) = a N^b D^z",
+                kCompute ? std::vector<ParameterSpec>{{"log_a", -60, 60}, {"b", -3, 3}}
+                         : std::vector<ParameterSpec>{{"log_a", -60, 60},
+                                                      {"b", -3, 3, Needs::kSizes, 0},
+                                                      {"z", -3, 3, Needs::kTokens, 0}}) {}
 
 // Exponents from flat to steep; a puts the line through the typical optimum.
 template <bool kCompute>

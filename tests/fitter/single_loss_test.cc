@@ -72,8 +72,7 @@ TEST(SingleLossTest, BadFilesAreRefusedByLineAndColumn) {
   EXPECT_EQ(set.status().code(), absl::StatusCode::kInvalidArgument);
   const std::string message(set.status().message());
   EXPECT_NE(message.find("sweep.csv: line 3, column params: "), std::string::npos) << message;
-  EXPECT_NE(message.find("sweep.csv: line 4, column lr: 'fast' is not a number"),
-            std::string::npos)
+  EXPECT_NE(message.find("sweep.csv: line 4, column lr: 'fast' is not a number"), std::string::npos)
       << message;
   EXPECT_NE(message.find("sweep.csv: line 5, column loss: missing value"), std::string::npos)
       << message;
@@ -90,8 +89,8 @@ TEST(SingleLossTest, BadFilesAreRefusedByLineAndColumn) {
 }
 
 TEST(SingleLossTest, ALawThatNeedsAMissingColumnIsRefusedByName) {
-  auto no_almr = ParseObservationsCsv(
-      "params,lr,loss,tokens\n1e8,3e-3,2.9,2e9\n2e8,3e-3,2.8,2e9\n", "sweep.csv");
+  auto no_almr = ParseObservationsCsv("params,lr,loss,tokens\n1e8,3e-3,2.9,2e9\n2e8,3e-3,2.8,2e9\n",
+                                      "sweep.csv");
   ASSERT_TRUE(no_almr.ok());
   for (const char* law : {"dcpt", "mixing"}) {
     auto fit = FitObservations(*FindLaw(law), *no_almr, kSplitAdditional, Options(0));
@@ -121,9 +120,7 @@ TEST(SingleLossTest, ALawThatNeedsAMissingColumnIsRefusedByName) {
 struct Planted {
   double E = 1.7, A = 400, alpha = 0.34, T = 410, tau = 0.28, K = 0.08;
   double a = 1.79, delta = 0.713, zeta = 0.307;
-  double OptimalLr(double n, double d) const {
-    return a * std::pow(n, -delta) * std::pow(d, zeta);
-  }
+  double OptimalLr(double n, double d) const { return a * std::pow(n, -delta) * std::pow(d, zeta); }
   double Loss(double n, double d, double lr) const {
     const double x = std::log(lr / OptimalLr(n, d));
     return E + A * std::pow(n, -alpha) + T * std::pow(d, -tau) + K * x * x;
@@ -169,8 +166,8 @@ TEST(SingleLossTest, APlantedStepLawSurfaceIsRecoveredFromALossCsv) {
   // The optimum at an unseen (N, D) follows: within 10% of the planted one.
   const std::vector<double> theta = c.Values();
   const double n = 3e9, d = 1e11;
-  const double ln_opt = CouplingLnOptimalLr(theta.data(), std::log(n), std::log(kCouplingEps),
-                                            std::log(d));
+  const double ln_opt =
+      CouplingLnOptimalLr(theta.data(), std::log(n), std::log(kCouplingEps), std::log(d));
   EXPECT_NEAR(ln_opt, std::log(planted.OptimalLr(n, d)), std::log(1.1));
 }
 

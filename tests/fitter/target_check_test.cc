@@ -136,9 +136,8 @@ TEST(TargetCheckTest, TooFewLrsOrAnLrOutsideThemIsRefused) {
   absl::StatusOr<SeedCurves> two =
       CurvesAt(Runs({0.01, 0.02}, {{4.8, 4.7}}), kSplitAdditional, 4e5, 0.5);
   EXPECT_EQ(two.status().code(), absl::StatusCode::kNotFound);
-  absl::StatusOr<SeedCurves> curves =
-      CurvesAt(Runs({0.01, 0.02, 0.04}, {{4.8, 4.7, 4.75}, {4.9, 4.8, 4.85}}), kSplitAdditional,
-               4e5, 0.5);
+  absl::StatusOr<SeedCurves> curves = CurvesAt(
+      Runs({0.01, 0.02, 0.04}, {{4.8, 4.7, 4.75}, {4.9, 4.8, 4.85}}), kSplitAdditional, 4e5, 0.5);
   ASSERT_TRUE(curves.ok());
   absl::StatusOr<CurveCheck> check = CheckCurve(*curves, 0.08, 4.7, 0.02);
   EXPECT_EQ(check.status().code(), absl::StatusCode::kInvalidArgument);
