@@ -118,12 +118,9 @@ double CriterionValue(double loss_additional, double loss_base, const RecommendO
 
 absl::StatusOr<AlmrRow> RecommendAtAlmr(const LawFit& fit, const RecommendOptions& given,
                                         double almr) {
-  absl::StatusOr<CouplingFit> coupling = CheckCouplingFit(fit, given);
-  if (!coupling.ok()) return coupling.status();
-  absl::StatusOr<double> tokens = ResolveTargetTokens(fit, *coupling, given);
-  if (!tokens.ok()) return tokens.status();
   RecommendOptions options = given;
-  options.target_tokens = *tokens;
+  absl::StatusOr<CouplingFit> coupling = PrepareCouplingFit(fit, &options);
+  if (!coupling.ok()) return coupling.status();
   const CouplingModel model =
       coupling->Model(coupling->additional->Values(), coupling->base->Values(), fit, options);
   const double n = options.target_params;
@@ -132,12 +129,9 @@ absl::StatusOr<AlmrRow> RecommendAtAlmr(const LawFit& fit, const RecommendOption
 }
 
 absl::StatusOr<Recommendation> Recommend(const LawFit& fit, const RecommendOptions& given) {
-  absl::StatusOr<CouplingFit> coupling = CheckCouplingFit(fit, given);
-  if (!coupling.ok()) return coupling.status();
-  absl::StatusOr<double> tokens = ResolveTargetTokens(fit, *coupling, given);
-  if (!tokens.ok()) return tokens.status();
   RecommendOptions options = given;
-  options.target_tokens = *tokens;
+  absl::StatusOr<CouplingFit> coupling = PrepareCouplingFit(fit, &options);
+  if (!coupling.ok()) return coupling.status();
   const double n = options.target_params;
   Recommendation rec;
   rec.target_params = n;

@@ -88,6 +88,15 @@ absl::StatusOr<double> ResolveTargetTokens(const LawFit& fit, const CouplingFit&
                                                   " to ", FormatParams(*budgets.rbegin()), ")")));
 }
 
+absl::StatusOr<CouplingFit> PrepareCouplingFit(const LawFit& fit, RecommendOptions* options) {
+  absl::StatusOr<CouplingFit> coupling = CheckCouplingFit(fit, *options);
+  if (!coupling.ok()) return coupling.status();
+  absl::StatusOr<double> tokens = ResolveTargetTokens(fit, *coupling, *options);
+  if (!tokens.ok()) return tokens.status();
+  options->target_tokens = *tokens;
+  return coupling;
+}
+
 std::string TransferRule(const LawFit& fit, const RecommendOptions& options) {
   const std::vector<double>& sizes = fit.data.sizes;
   const std::string largest = FormatParams(sizes.back());

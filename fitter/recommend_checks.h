@@ -34,6 +34,10 @@ absl::StatusOr<CouplingFit> CheckCouplingFit(const LawFit& fit, const RecommendO
 absl::StatusOr<double> ResolveTargetTokens(const LawFit& fit, const CouplingFit& coupling,
                                            const RecommendOptions& options);
 
+// CheckCouplingFit, then ResolveTargetTokens into options->target_tokens: what every reader of a
+// coupling fit at the target does first.
+absl::StatusOr<CouplingFit> PrepareCouplingFit(const LawFit& fit, RecommendOptions* options);
+
 // One sentence: how the LR (and the losses) reach the target size.
 std::string TransferRule(const LawFit& fit, const RecommendOptions& options);
 

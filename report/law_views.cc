@@ -9,15 +9,12 @@
 namespace mixlaw::report {
 
 absl::StatusOr<LawViews> ViewsOf(const LawFit& fit, const RecommendOptions& given) {
-  absl::StatusOr<CouplingFit> coupling = CheckCouplingFit(fit, given);
+  RecommendOptions options = given;  // with the budget the views are drawn at
+  absl::StatusOr<CouplingFit> coupling = PrepareCouplingFit(fit, &options);
   if (!coupling.ok()) return coupling.status();
-  absl::StatusOr<double> tokens = ResolveTargetTokens(fit, *coupling, given);
-  if (!tokens.ok()) return tokens.status();
-  RecommendOptions options = given;
-  options.target_tokens = *tokens;  // the budget the views are drawn at
   const std::vector<double> a = coupling->additional->Values(), b = coupling->base->Values();
   CouplingModel fitted(a, b);
-  fitted.SetTokens(*tokens);
+  fitted.SetTokens(options.target_tokens);
   LawViews views{fitted, coupling->Model(a, b, fit, options), {}};
   const auto& boot_a = coupling->additional->bootstrap;
   const auto& boot_b = coupling->base->bootstrap;

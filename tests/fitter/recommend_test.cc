@@ -8,6 +8,7 @@
 
 #include "fitter/coupling_model.h"
 #include "fitter/fit_json.h"
+#include "fitter/recommend_checks.h"
 #include "gtest/gtest.h"
 #include "tests/fitter/synthetic_data.h"
 
@@ -178,6 +179,44 @@ TEST(RecommendTest, FitJsonRoundTripGivesTheSameRecommendation) {
   EXPECT_DOUBLE_EQ(a->lr, b->lr);
   EXPECT_DOUBLE_EQ(a->lr_interval.upper, b->lr_interval.upper);
   std::filesystem::remove(path);
+}
+
+// Where the runs varied the token budget, the law's LR optimum reads the target's: given by
+// --target-tokens, else the runs' one budget; a fit whose token terms are held does not read it.
+TEST(RecommendTest, TheTargetTokensAreReadWhereTheTokenTermsWereFitted) {
+  LawFit fit = PlantedFit(kSizes);
+  RecommendOptions options;
+  options.target_params = kTarget;
+  absl::StatusOr<CouplingFit> coupling = CheckCouplingFit(fit, options);
+  ASSERT_TRUE(coupling.ok());
+  EXPECT_EQ(*ResolveTargetTokens(fit, *coupling, options), 0.0) << "held: D is not read";
+
+  for (ComponentFit& c : fit.components) {
+    c.parameters[kZeta] = {"zeta", 0.3};  // free: fitted over two budgets
+  }
+  for (double d : {1e9, 4e9}) {
+    Observation o;
+    o.tokens = d;
+    fit.runs.push_back(o);
+  }
+  coupling = CheckCouplingFit(fit, options);
+  ASSERT_TRUE(coupling.ok());
+  absl::StatusOr<double> tokens = ResolveTargetTokens(fit, *coupling, options);
+  ASSERT_FALSE(tokens.ok());
+  EXPECT_NE(tokens.status().message().find("--target-tokens: required"), std::string::npos);
+  EXPECT_NE(tokens.status().message().find("2 budgets (1B to 4B)"), std::string::npos)
+      << tokens.status().message();
+  options.target_tokens = 1.5e12;
+  absl::StatusOr<Recommendation> rec = Recommend(fit, options);
+  ASSERT_TRUE(rec.ok()) << rec.status();
+  EXPECT_EQ(rec->target_tokens, 1.5e12);
+  // eta* grows as D^0.3: a budget 10 times larger moves the choice up by 10^0.3.
+  RecommendOptions smaller = options;
+  smaller.target_tokens = 1.5e11;
+  absl::StatusOr<AlmrRow> at_large = RecommendAtAlmr(fit, options, 0.35);
+  absl::StatusOr<AlmrRow> at_small = RecommendAtAlmr(fit, smaller, 0.35);
+  ASSERT_TRUE(at_large.ok() && at_small.ok());
+  EXPECT_NEAR(at_large->lr / at_small->lr, std::pow(10.0, 0.3), 1e-6);
 }
 
 }  // namespace
