@@ -250,19 +250,12 @@ std::vector<std::string> GoalLines(const TargetCheck& check) {
                    PercentWith(c.loss_error), ")")};
   if (!check.almrs.empty()) {
     std::string detail;
-    bool all_met = true, any_not_met = false;
     for (const AlmrCheck& a : check.almrs) {
-      all_met = all_met && a.verdict == Verdict::kMet;
-      any_not_met = any_not_met || a.verdict == Verdict::kNotMet;
       detail += absl::StrCat(detail.empty() ? "" : "; ", "ALMR ", FormatAlmr(a.almr), " ",
                              PercentWith(a.excess, 3), " above it");
     }
-    const Verdict v = all_met       ? Verdict::kMet
-                      : any_not_met ? Verdict::kNotMet
-                                    : Verdict::kNotResolved;
-    lines.push_back(absl::StrCat(
-        "the recommended ALMR below its swept neighbours at the law's LR: ", VerdictName(v), " (",
-        detail, ")"));
+    lines.push_back(absl::StrCat("the recommended ALMR below its swept neighbours at the law's LR: ",
+                                 VerdictName(AlmrVerdict(check.almrs)), " (", detail, ")"));
   }
   return lines;
 }

@@ -135,4 +135,13 @@ absl::StatusOr<std::vector<AlmrCheck>> CheckAlmrs(const TargetPlan& plan,
   return checks;
 }
 
+Verdict AlmrVerdict(const std::vector<AlmrCheck>& checks) {
+  bool all_met = true, any_not_met = false;
+  for (const AlmrCheck& a : checks) {
+    all_met = all_met && a.verdict == Verdict::kMet;
+    any_not_met = any_not_met || a.verdict == Verdict::kNotMet;
+  }
+  return all_met ? Verdict::kMet : any_not_met ? Verdict::kNotMet : Verdict::kNotResolved;
+}
+
 }  // namespace mixlaw

@@ -84,6 +84,10 @@ struct TargetCheck {
 absl::StatusOr<std::vector<AlmrCheck>> CheckAlmrs(const TargetPlan& plan,
                                                   const ObservationSet& target);
 
+// The ALMR check's goal, the recommended ALMR below every neighbour: met when each is met, not
+// met when any is not met, else not resolved.
+Verdict AlmrVerdict(const std::vector<AlmrCheck>& checks);
+
 absl::StatusOr<TargetCheck> CheckTarget(const TargetPlan& plan, const ObservationSet& target,
                                         const TargetGoals& goals);
 
