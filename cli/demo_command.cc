@@ -312,7 +312,7 @@ TargetValidation ValidationOf(const TargetPlan& plan, const TargetCheck& check,
   v.measured_loss = c.optimum_loss.value;
   v.transfer_lr = plan.transfer_lr;
   v.transfer_loss = c.optimum_loss.value * (1 + c.baseline.regret.value);
-  v.split = plan.split;
+  v.split = kSplitCriterion;
   v.criterion = plan.recommendation.criterion;
   v.base_weight = plan.criterion.weight.value_or(1.0);
   v.measured_lr_interval = c.optimum_lr.interval;
@@ -392,7 +392,7 @@ nlohmann::json StudyJson(const TargetPlan& plan, const TargetCheck& check, int64
         {"largest_proxy_params", plan.largest_proxy},
         {"ratio", plan.target_params / plan.largest_proxy}}},
       {"almr", plan.almr},
-      {"split", plan.split},
+      {"split", kSplitCriterion},
       {"criterion", plan.recommendation.criterion},
       {"lrs", plan.lrs},
       {"seeds", c.seeds},

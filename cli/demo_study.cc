@@ -27,7 +27,6 @@ absl::StatusOr<TargetPlan> PlanTarget(const ObservationSet& proxies, double targ
   absl::StatusOr<Recommendation> rec = Recommend(plan.fit, plan.criterion);
   if (!rec.ok()) return rec.status();
   plan.recommendation = std::move(*rec);
-  plan.split = kSplitCriterion;
 
   const std::vector<double>& almrs = plan.fit.data.almrs;
   plan.almr = *std::min_element(almrs.begin(), almrs.end(), [&](double a, double b) {
@@ -39,8 +38,8 @@ absl::StatusOr<TargetPlan> PlanTarget(const ObservationSet& proxies, double targ
   plan.predicted_loss = CriterionValue(row->loss_additional, row->loss_base, plan.criterion);
 
   plan.largest_proxy = plan.fit.data.sizes.back();
-  absl::StatusOr<GroupOptimum> transfer =
-      OptimumAt(WithCriterion(proxies, plan.criterion), plan.split, plan.largest_proxy, plan.almr);
+  absl::StatusOr<GroupOptimum> transfer = OptimumAt(WithCriterion(proxies, plan.criterion),
+                                                    kSplitCriterion, plan.largest_proxy, plan.almr);
   if (!transfer.ok()) return transfer.status();
   plan.transfer_lr = transfer->lr;
   plan.transfer_interior = transfer->interior;
@@ -70,8 +69,8 @@ nlohmann::json TargetSpec(const nlohmann::json& target_template, const TargetPla
 
 absl::StatusOr<TargetCheck> CheckTarget(const TargetPlan& plan, const ObservationSet& target,
                                         const TargetGoals& goals) {
-  absl::StatusOr<SeedCurves> curves =
-      CurvesAt(WithCriterion(target, plan.criterion), plan.split, plan.target_params, plan.almr);
+  absl::StatusOr<SeedCurves> curves = CurvesAt(WithCriterion(target, plan.criterion),
+                                               kSplitCriterion, plan.target_params, plan.almr);
   if (!curves.ok()) return curves.status();
   absl::StatusOr<CurveCheck> curve =
       CheckCurve(*curves, plan.predicted_lr, plan.predicted_loss, plan.transfer_lr);
@@ -106,7 +105,7 @@ absl::StatusOr<std::vector<AlmrCheck>> CheckAlmrs(const TargetPlan& plan,
   // (ALMR, seed) -> the criterion at check_lr.
   std::map<std::pair<double, int64_t>, double> at;
   for (const Observation& o : measured.runs) {
-    auto it = o.final_loss.find(plan.split);
+    auto it = o.final_loss.find(kSplitCriterion);
     if (it == o.final_loss.end() || std::fabs(o.peak_lr / plan.check_lr - 1) > 1e-6) continue;
     if (std::fabs(o.params / plan.target_params - 1) > 1e-6) continue;
     at[{o.almr, o.seed}] = it->second;

@@ -17,12 +17,11 @@
 namespace mixlaw {
 
 // What the proxies predict for the target size. The check measures what the recommendation
-// minimises (its criterion), at the swept ALMR nearest the recommended one.
+// minimises (its criterion, split kSplitCriterion), at the swept ALMR nearest the recommended one.
 struct TargetPlan {
   LawFit fit;
   Recommendation recommendation;
   RecommendOptions criterion;  // the recommendation's options: its criterion and target size
-  std::string split;           // what the check reads: kSplitCriterion
   double target_params = 0;
   double almr = 0;            // the swept ALMR nearest the recommended one: checked at the target
   double predicted_lr = 0;    // the criterion's LR at (almr, target) by the law

@@ -141,6 +141,18 @@ CurveReading::CurveReading(const SeedCurves& curves, const std::vector<int>& see
   }
 }
 
+namespace {
+
+std::vector<int> EverySeed(const SeedCurves& curves) {
+  std::vector<int> all(curves.seeds.size());
+  for (size_t s = 0; s < all.size(); ++s) all[s] = static_cast<int>(s);
+  return all;
+}
+
+}  // namespace
+
+CurveReading::CurveReading(const SeedCurves& curves) : CurveReading(curves, EverySeed(curves)) {}
+
 double CurveReading::LossAt(double lr) const {
   if (ln_lr_.size() < 3) return kNaN;
   const double at = std::log(lr);
@@ -189,9 +201,7 @@ absl::StatusOr<CurveCheck> CheckCurve(const SeedCurves& curves, double predicted
                                       double predicted_loss, double baseline_lr,
                                       const TargetCheckOptions& options) {
   const int num_seeds = static_cast<int>(curves.seeds.size());
-  std::vector<int> all(static_cast<size_t>(num_seeds));
-  for (int s = 0; s < num_seeds; ++s) all[static_cast<size_t>(s)] = s;
-  const CurveReading whole(curves, all);
+  const CurveReading whole(curves);
   if (whole.lrs() < 3) {
     return absl::InvalidArgumentError("fewer than three LRs measured: no curve to check against");
   }

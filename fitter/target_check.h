@@ -46,6 +46,8 @@ class CurveReading {
   // The mean over `seeds` (indexes into curves.seeds, repeats allowed) of each LR's measured
   // losses; an LR that none of them measured is left out.
   CurveReading(const SeedCurves& curves, const std::vector<int>& seeds);
+  // The mean over every seed.
+  explicit CurveReading(const SeedCurves& curves);
 
   size_t lrs() const { return ln_lr_.size(); }
   // The optimum: the minimum, over the LRs measured, of the curve LossAt reads (with three LRs

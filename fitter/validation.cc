@@ -4,11 +4,10 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
-#include <map>
-#include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "common/number_format.h"
+#include "fitter/target_check.h"
 
 namespace mixlaw {
 
@@ -90,36 +89,13 @@ absl::StatusOr<double> MeanLossAt(const ObservationSet& runs, const std::string&
 
 absl::StatusOr<double> LossAt(const ObservationSet& runs, const std::string& split, double params,
                               double almr, double lr) {
-  std::map<double, std::pair<double, int>> by_lr;  // LR -> (sum of losses, seeds)
-  for (const Point& p : LossPoints(runs, split)) {
-    if (!Near(p.params, params, 1e-6) || !Near(p.almr, almr, 1e-9)) continue;
-    auto& cell = by_lr[p.lr];
-    cell.first += p.value;
-    cell.second += 1;
-  }
-  if (by_lr.size() < 3) {
-    return absl::NotFoundError(absl::StrCat(split, ": fewer than three LRs measured at ",
-                                            Where(params, almr)));
-  }
-  if (lr < by_lr.begin()->first / 1.01 || lr > by_lr.rbegin()->first * 1.01) {
+  absl::StatusOr<SeedCurves> curves = CurvesAt(runs, split, params, almr);
+  if (!curves.ok()) return curves.status();
+  const double value = CurveReading(*curves).LossAt(lr);
+  if (std::isnan(value)) {
     return absl::OutOfRangeError(absl::StrCat(split, ": ", FormatLr(lr),
                                               " is outside the LRs measured at ",
                                               Where(params, almr)));
-  }
-  std::vector<std::pair<double, double>> nearest;  // (ln LR, mean loss)
-  for (const auto& [x, cell] : by_lr) nearest.push_back({std::log(x), cell.first / cell.second});
-  const double at = std::log(lr);
-  std::sort(nearest.begin(), nearest.end(), [&](const auto& a, const auto& b) {
-    return std::fabs(a.first - at) < std::fabs(b.first - at);
-  });
-  nearest.resize(3);
-  double value = 0;  // Lagrange's form of the parabola through the three
-  for (size_t i = 0; i < 3; ++i) {
-    double term = nearest[i].second;
-    for (size_t j = 0; j < 3; ++j) {
-      if (j != i) term *= (at - nearest[j].first) / (nearest[i].first - nearest[j].first);
-    }
-    value += term;
   }
   return value;
 }

@@ -70,7 +70,7 @@ Section ValidationSection(const SectionInput& in) {
   s.blocks.push_back(Paragraph(absl::StrCat(
       v.model, " (", FormatParams(v.params), ") trained at ALMR ", FormatAlmr(v.almr), " over ",
       v.runs.size(), " (LR, seed) runs: the measured optimum of ", what,
-      " (the seed means' best LR, refined by a parabola in ln LR) beside the law's "
+      " (the minimum of the seed means joined by parabolas in ln LR) beside the law's "
       "predicted optimum and the largest proxy's optimum used as is. "
       "LR / measured is how far each LR is from the measured optimum; the loss error is "
       "relative to the measured optimum's loss; the regret is the loss trained at that LR over the "
