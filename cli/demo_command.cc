@@ -533,6 +533,17 @@ int RunDemo(const DemoFlags& f) {
   std::vector<int64_t> target_ids;
   bool target_failures = false;
   std::vector<double> round_lrs = plan->lrs;
+  // The ALMR check, the swept ALMRs either side of the recommended one at the law's LR, trains in
+  // round 1's sweep beside the ladder: one base model, and no sweep of its own to wait for.
+  std::vector<std::pair<double, double>> almr_points;
+  for (double r : plan->almr_neighbours) almr_points.emplace_back(r, plan->check_lr);
+  if (!almr_points.empty()) {
+    std::string almrs;
+    for (double r : plan->almr_neighbours) almrs += (almrs.empty() ? "" : ", ") + FormatAlmr(r);
+    std::cout << "  and at ALMR " << almrs << " (the swept ALMRs either side), LR "
+              << FormatLr(plan->check_lr) << "\n";
+  }
+  ObservationSet neighbour_runs;
   absl::StatusOr<TargetCheck> check = absl::UnknownError("no target sweep ran");
   for (int round = 1; round <= kMaxRounds; ++round) {
     const std::string target_path =
@@ -540,9 +551,11 @@ int RunDemo(const DemoFlags& f) {
                            : "target-" + std::to_string(round) + ".json"))
             .string();
     const std::string suffix = round == 1 ? "" : "-" + std::to_string(round);
-    if (!WriteText(
-            target_path,
-            TargetSpec(target_template, *plan, {plan->almr}, round_lrs, suffix).dump(2) + "\n")) {
+    if (!WriteText(target_path,
+                   TargetSpec(target_template, *plan, {plan->almr}, round_lrs, suffix,
+                              round == 1 ? almr_points : std::vector<std::pair<double, double>>{})
+                           .dump(2) +
+                       "\n")) {
       return kExitError;
     }
     std::optional<EmbeddedSweepResult> target = RunSweep(f, target_path);
@@ -562,7 +575,10 @@ int RunDemo(const DemoFlags& f) {
       std::cerr << "mixlaw demo: " << runs.status().message() << "\n";
       return kExitError;
     }
-    target_runs.runs.insert(target_runs.runs.end(), runs->runs.begin(), runs->runs.end());
+    for (Observation& o : runs->runs) {
+      (std::abs(o.almr - plan->almr) < 1e-9 ? target_runs : neighbour_runs)
+          .runs.push_back(std::move(o));
+    }
     if (round > 1) plan->lrs.insert(plan->lrs.end(), round_lrs.begin(), round_lrs.end());
     std::sort(plan->lrs.begin(), plan->lrs.end());
     check = CheckTarget(*plan, target_runs, preset.goals);
@@ -579,30 +595,8 @@ int RunDemo(const DemoFlags& f) {
     return kExitError;
   }
   if (!plan->almr_neighbours.empty()) {
-    // The ALMR check: the swept ALMRs either side of the recommended one, at the law's LR.
-    std::string almrs;
-    for (double r : plan->almr_neighbours) almrs += (almrs.empty() ? "" : ", ") + FormatAlmr(r);
-    std::cout << "  and at ALMR " << almrs << " (the swept ALMRs either side), LR "
-              << FormatLr(plan->check_lr) << "\n";
-    const std::string almr_path = (dir / "target-almr.json").string();
-    if (!WriteText(almr_path, TargetSpec(target_template, *plan, plan->almr_neighbours,
-                                         {plan->check_lr}, "-almr")
-                                      .dump(2) +
-                                  "\n")) {
-      return kExitError;
-    }
-    std::optional<EmbeddedSweepResult> neighbours = RunSweep(f, almr_path);
-    if (!neighbours) return kExitError;
-    target_ids.push_back(neighbours->sweep.id());
-    target_failures = target_failures || HasFailures(neighbours->sweep);
-    absl::StatusOr<ObservationSet> runs =
-        SweepObservations(SweepData{neighbours->sweep, neighbours->runs, {}});
-    if (!runs.ok()) {
-      std::cerr << "mixlaw demo: " << runs.status().message() << "\n";
-      return kExitError;
-    }
     ObservationSet both = target_runs;
-    both.runs.insert(both.runs.end(), runs->runs.begin(), runs->runs.end());
+    both.runs.insert(both.runs.end(), neighbour_runs.runs.begin(), neighbour_runs.runs.end());
     absl::StatusOr<std::vector<AlmrCheck>> almr_checks = CheckAlmrs(*plan, both);
     if (almr_checks.ok()) {
       check->almrs = std::move(*almr_checks);

@@ -5,6 +5,7 @@
 #define MIXLAW_CLI_DEMO_STUDY_H_
 
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -46,11 +47,12 @@ absl::StatusOr<TargetPlan> PlanTarget(const ObservationSet& proxies, double targ
                                       int bootstrap, int threads);
 
 // The target sweep's spec: `target_template` (a sweep spec of the target model) with its grid
-// set to `almrs` x `lrs`; a non-empty `suffix` names a later sweep ("-2": the ladder widened,
-// "-almr": the ALMR check).
+// set to `almrs` x `lrs` and, when given, `points` (the ALMR check's) beside it; a non-empty
+// `suffix` names a later sweep ("-2": the ladder widened).
 nlohmann::json TargetSpec(const nlohmann::json& target_template, const TargetPlan& plan,
                           const std::vector<double>& almrs, const std::vector<double>& lrs,
-                          const std::string& suffix = "");
+                          const std::string& suffix = "",
+                          const std::vector<std::pair<double, double>>& points = {});
 
 // The goals a study's target check is held to.
 struct TargetGoals {

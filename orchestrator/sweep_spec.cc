@@ -83,6 +83,36 @@ std::vector<double> ParseAxis(const nlohmann::json& value, const std::string& pa
   return values;
 }
 
+// `points`: a non-empty list of {"almr", "lr"}, none repeating another or a grid combination
+// (compared as the run names print them).
+void ParsePoints(const nlohmann::json& value, SweepSpec& spec, FieldReader& reader) {
+  if (!value.is_array() || value.empty()) {
+    reader.Problem("points", "must be a non-empty list of {\"almr\": A, \"lr\": L}");
+    return;
+  }
+  std::set<std::pair<std::string, std::string>> grid;
+  for (double almr : spec.almr) {
+    for (double lr : spec.lr) grid.insert({FormatNumber(almr), FormatNumber(lr)});
+  }
+  std::set<std::pair<std::string, std::string>> seen;
+  for (size_t i = 0; i < value.size(); ++i) {
+    const std::string path = IndexPath("points", i);
+    if (!reader.CheckObject(value[i], path, {"almr", "lr"})) continue;
+    std::optional<double> almr =
+        reader.Number(value[i], path, "almr", true, Bounds::Closed(0.0, 1.0));
+    std::optional<double> lr = reader.Number(value[i], path, "lr", true, Bounds::Positive());
+    if (!almr || !lr) continue;
+    const auto key = std::make_pair(FormatNumber(*almr), FormatNumber(*lr));
+    if (grid.count(key) > 0 || !seen.insert(key).second) {
+      reader.Problem(
+          path, absl::StrCat("almr ", key.first, ", lr ", key.second,
+                             grid.count(key) > 0 ? " is already in the grid" : " appears twice"));
+      continue;
+    }
+    spec.points.push_back({*almr, *lr});
+  }
+}
+
 void CheckCommand(const std::string& command, const std::string& path, FieldReader& reader) {
   if (command.find("{config}") == std::string::npos) {
     reader.Problem(path, "must contain {config}, the path of the run's RUN.json");
@@ -112,9 +142,10 @@ absl::StatusOr<SweepSpec> ParseSweepSpec(const std::string& text, const std::str
   FieldReader reader(source);
   SweepSpec spec;
   spec.canonical = j;
-  if (!reader.CheckObject(j, "",
-                          {"name", "description", "data", "models", "grid", "seeds", "training",
-                           "pretrain", "trainer", "fit", "max_attempts", "output_root"})) {
+  if (!reader.CheckObject(
+          j, "",
+          {"name", "description", "data", "models", "grid", "points", "seeds", "training",
+           "pretrain", "trainer", "fit", "max_attempts", "output_root"})) {
     return reader.ToStatus();
   }
   spec.name = reader.String(j, "", "name", true).value_or("");
@@ -150,7 +181,7 @@ absl::StatusOr<SweepSpec> ParseSweepSpec(const std::string& text, const std::str
   }
 
   if (!j.contains("grid")) {
-    reader.Problem("grid", "is required");
+    if (!j.contains("points")) reader.Problem("grid", "is required (or points)");
   } else if (reader.CheckObject(j["grid"], "grid", {"almr", "lr"})) {
     if (!j["grid"].contains("almr")) reader.Problem("grid.almr", "is required");
     if (!j["grid"].contains("lr")) reader.Problem("grid.lr", "is required");
@@ -162,6 +193,8 @@ absl::StatusOr<SweepSpec> ParseSweepSpec(const std::string& text, const std::str
       spec.lr = ParseAxis(j["grid"]["lr"], "grid.lr", reader, Bounds::Positive(), "log");
     }
   }
+
+  if (j.contains("points")) ParsePoints(j["points"], spec, reader);
 
   if (!j.contains("seeds")) {
     spec.seeds = {0};
@@ -290,6 +323,11 @@ std::vector<PlannedRun> ExpandSweep(const SweepSpec& spec) {
     r.total_steps = r.config.training.total_steps();
     r.config.output_dir = (std::filesystem::path(spec.output_root) / spec.name / r.name).string();
   };
+  std::vector<SweepPoint> combinations;
+  for (double almr : spec.almr) {
+    for (double lr : spec.lr) combinations.push_back({almr, lr});
+  }
+  combinations.insert(combinations.end(), spec.points.begin(), spec.points.end());
   for (const ModelConfig& model : spec.models) {
     int pretrain_index = -1;
     if (spec.pretrain.has_value()) {
@@ -304,21 +342,19 @@ std::vector<PlannedRun> ExpandSweep(const SweepSpec& spec) {
       pretrain_index = static_cast<int>(runs.size());
       runs.push_back(std::move(r));
     }
-    for (double almr : spec.almr) {
-      for (double lr : spec.lr) {
-        for (int64_t seed : spec.seeds) {
-          PlannedRun r = base_run(model);
-          r.name = absl::StrCat(model.name, "/almr", FormatNumber(almr), "/lr", FormatNumber(lr),
-                                "/seed", seed);
-          r.stage = "cpt";
-          r.almr = almr;
-          r.peak_lr = lr;
-          r.seed = seed;
-          r.depends_on = pretrain_index;
-          r.config.training = spec.training;
-          finish(r);
-          runs.push_back(std::move(r));
-        }
+    for (const SweepPoint& point : combinations) {
+      for (int64_t seed : spec.seeds) {
+        PlannedRun r = base_run(model);
+        r.name = absl::StrCat(model.name, "/almr", FormatNumber(point.almr), "/lr",
+                              FormatNumber(point.lr), "/seed", seed);
+        r.stage = "cpt";
+        r.almr = point.almr;
+        r.peak_lr = point.lr;
+        r.seed = seed;
+        r.depends_on = pretrain_index;
+        r.config.training = spec.training;
+        finish(r);
+        runs.push_back(std::move(r));
       }
     }
   }

@@ -27,6 +27,12 @@ struct TrainerSpec {
   nlohmann::json synthetic;         // the synthetic trainer's settings
 };
 
+// One (ALMR, LR) combination outside the grid.
+struct SweepPoint {
+  double almr = 0.0;
+  double lr = 0.0;
+};
+
 struct SweepSpec {
   std::string name;
   std::string description;
@@ -35,6 +41,7 @@ struct SweepSpec {
   std::vector<ModelConfig> models;
   std::vector<double> almr;
   std::vector<double> lr;
+  std::vector<SweepPoint> points;  // trained besides the grid, for every model and seed
   std::vector<int64_t> seeds;
   TrainingConfig training;
   std::optional<PretrainSpec> pretrain;
@@ -69,7 +76,7 @@ struct PlannedRun {
 };
 
 // Every run of the sweep: for each model, its pretraining run (if any), then the grid in the
-// order ALMR, LR, seed.
+// order ALMR, LR, seed, then the points in their order, each for every seed.
 std::vector<PlannedRun> ExpandSweep(const SweepSpec& spec);
 
 // The placeholders an exec command template may use.

@@ -263,9 +263,17 @@ TEST(CliE2ETest, SyntheticDemoChecksItsPredictionAtAHeldOutSizeAndResumes) {
   for (size_t i = 1; i < lrs.size(); ++i) EXPECT_LE(lrs[i] / lrs[i - 1], 1.41) << i;
   EXPECT_EQ(target["models"][0]["params"], 4e7);
   EXPECT_TRUE(std::filesystem::exists(dir / "d" / "fit.json"));
-  // 3 seeds per LR plus the pretraining run, all succeeded.
-  const std::string expected = "sweep 2 (demo-synthetic-target): " +
-                               std::to_string(3 * lrs.size() + 1) + " succeeded";
+  // The ALMR check trains in the same sweep: the swept ALMRs either side, at the law's LR.
+  ASSERT_EQ(target["points"].size(), 2u) << target.dump(2);
+  for (const auto& p : target["points"]) {
+    EXPECT_EQ(p["lr"], study["almr_check"]["lr"]);
+    EXPECT_NE(p["almr"], study["almr"]);
+  }
+  ASSERT_EQ(study["almr_check"]["neighbours"].size(), 2u) << study.dump(2);
+  EXPECT_EQ(study["target_sweeps"].size(), 1u) << "one base model, one sweep";
+  // 3 seeds per LR and per ALMR point plus the pretraining run, all succeeded.
+  const std::string expected =
+      "sweep 2 (demo-synthetic-target): " + std::to_string(3 * (lrs.size() + 2) + 1) + " succeeded";
   EXPECT_NE(out.find(expected), std::string::npos) << out;
   EXPECT_TRUE(std::filesystem::exists(dir / "d" / "report" / "report.html"));
 

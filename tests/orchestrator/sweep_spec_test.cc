@@ -49,6 +49,33 @@ TEST(SweepSpecTest, ParsesAndExpandsTheGrid) {
   EXPECT_EQ(runs[14].model, "s2");
 }
 
+TEST(SweepSpecTest, PointsTrainBesideTheGridOrWithoutOne) {
+  nlohmann::json j = nlohmann::json::parse(kValid);
+  j["points"] = {{{"almr", 0.25}, {"lr", 2e-3}}, {{"almr", 0.75}, {"lr", 2e-3}}};
+  auto spec = ParseSweepSpec(j.dump(), "s.json", "/specs");
+  ASSERT_TRUE(spec.ok()) << spec.status();
+  std::vector<PlannedRun> runs = ExpandSweep(*spec);
+  // Per model: pretraining, 2 ALMR x 3 LR x 2 seeds, then 2 points x 2 seeds after the grid.
+  ASSERT_EQ(runs.size(), 2u * (1 + 12 + 4));
+  EXPECT_EQ(runs[13].name, "s1/almr0.25/lr0.002/seed0");
+  EXPECT_EQ(runs[16].name, "s1/almr0.75/lr0.002/seed1");
+  EXPECT_EQ(runs[16].depends_on, 0) << "a point's run starts from its model's base";
+  EXPECT_DOUBLE_EQ(runs[16].almr, 0.75);
+  EXPECT_DOUBLE_EQ(runs[16].config.peak_lr, 2e-3);
+  EXPECT_EQ(runs[17].name, "s2/pretrain");
+
+  j.erase("grid");
+  spec = ParseSweepSpec(j.dump(), "s.json", "/specs");
+  ASSERT_TRUE(spec.ok()) << spec.status();
+  EXPECT_EQ(ExpandSweep(*spec).size(), 2u * (1 + 4));
+  j.erase("points");
+  spec = ParseSweepSpec(j.dump(), "s.json", "/specs");
+  ASSERT_FALSE(spec.ok());
+  EXPECT_NE(spec.status().message().find("s.json: grid: is required (or points)"),
+            std::string::npos)
+      << spec.status();
+}
+
 // Each bad spec must be refused with every listed problem, named by its JSON path.
 struct BadSpec {
   const char* patch;  // merged over kValid
@@ -75,23 +102,35 @@ INSTANTIATE_TEST_SUITE_P(
     Specs, BadSpecTest,
     testing::Values(
         BadSpec{R"({"grid": {"almr": [0.1, 0.5, 1.3], "lr": [1e-3, -1e-4]}})",
-                {"s.json: grid.almr[2]: 1.3 is outside [0, 1]", "s.json: grid.lr[1]: -0.0001 must be > 0"}},
+                {"s.json: grid.almr[2]: 1.3 is outside [0, 1]",
+                 "s.json: grid.lr[1]: -0.0001 must be > 0"}},
         BadSpec{R"({"typo_field": 1, "training": {"tokens": 20480, "batchsize": 4}})",
                 {"s.json: typo_field: unknown field", "s.json: training.batchsize: unknown field"}},
         BadSpec{R"({"models": [{"name": "a b", "dim": 60, "n_layers": 2, "n_heads": 8,
                     "ffn_dim": 10, "vocab_size": 100}]})",
                 {"models[0].name: must be letters", "models[0].n_heads: 8 does not divide dim 60"}},
-        BadSpec{R"({"grid": {"almr": [], "lr": {"min": 1e-2, "max": 1e-3, "num": 3}}})",
-                {"grid.almr: must list at least one value", "grid.lr.max: 0.001 is below min 0.01"}},
+        BadSpec{
+            R"({"grid": {"almr": [], "lr": {"min": 1e-2, "max": 1e-3, "num": 3}}})",
+            {"grid.almr: must list at least one value", "grid.lr.max: 0.001 is below min 0.01"}},
         BadSpec{R"({"trainer": {"kind": "exec", "command": "torchrun train.py {cfg}"}})",
-                {"trainer.command: must contain {config}", "trainer.command: {cfg} is not a placeholder"}},
+                {"trainer.command: must contain {config}",
+                 "trainer.command: {cfg} is not a placeholder"}},
         BadSpec{R"({"seeds": [0, 0], "max_attempts": 0, "name": ""})",
                 {"seeds[1]: 0 appears twice", "max_attempts: 0 is outside [1, 100]",
                  "name: must be 1 to 100 letters"}},
         BadSpec{R"({"training": {"tokens": 100}, "grid": {"lr": [1e-3, 1e-3]}})",
                 {"training.tokens: 100 is less than one step", "grid.lr: 0.001 appears twice"}},
+        BadSpec{
+            R"({"points": [{"almr": 0.5, "lr": 0.001}, {"almr": 0.2, "lr": 1e-4},
+                               {"almr": 0.2, "lr": 0.0001}, {"almr": 2, "lr": 1}, {"lr": 1},
+                               {"almr": 0.2, "lr": 1, "seed": 3}]})",
+            {"points[0]: almr 0.5, lr 0.001 is already in the grid",
+             "points[2]: almr 0.2, lr 0.0001 appears twice", "points[3].almr: 2 is outside [0, 1]",
+             "points[4].almr: is required", "points[5].seed: unknown field"}},
+        BadSpec{R"({"points": []})", {"points: must be a non-empty list"}},
         BadSpec{R"({"trainer": {"kind": "synthetic", "synthetic": {"noise": 2, "bogus": 1}}})",
-                {"trainer.synthetic.bogus: unknown field", "trainer.synthetic.noise: 2 is outside [0, 1]"}}));
+                {"trainer.synthetic.bogus: unknown field",
+                 "trainer.synthetic.noise: 2 is outside [0, 1]"}}));
 
 TEST(SweepSpecTest, RefusesInvalidJsonWithItsPosition) {
   auto spec = ParseSweepSpec("{\"name\": \"x\",,}", "s.json", "/");
