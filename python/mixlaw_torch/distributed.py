@@ -114,6 +114,16 @@ def wrap_model(model: torch.nn.Module, ranks: Ranks, fsdp: bool) -> torch.nn.Mod
     return torch.nn.parallel.DistributedDataParallel(model, device_ids=ids)
 
 
-def close(ranks: Ranks) -> None:
-    if ranks.distributed and dist.is_initialized():
+def close(ranks: Ranks, exit_code: int) -> None:
+    """Leaves the process group. A rank of a distributed run then ends the process at once with
+    `exit_code` (stdout and stderr flushed; this does not return): the interpreter's teardown
+    would destroy DDP's reducer and with it the gloo group, whose destructor joins a gloo thread
+    while holding the GIL, and that thread may need the GIL to release a tensor it still holds, a
+    deadlock seen under PyTorch 1.13 that leaves the rank running after its last line."""
+    if not ranks.distributed:
+        return
+    if dist.is_initialized():
         dist.destroy_process_group()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(exit_code)

@@ -19,6 +19,7 @@ import math
 import os
 import shutil
 import sys
+import traceback
 from contextlib import nullcontext
 from dataclasses import dataclass
 from typing import Optional
@@ -33,8 +34,8 @@ from .checkpoint import (STATE, architecture_of, check_same_architecture, hf_con
                          save_checkpoint)
 from .distributed import Ranks, close, init_ranks, wrap_model
 from .mixing import MixingLoader, eval_sequences, step_sequences
-from .protocol import (EXIT_STOPPED, EXIT_SUCCESS, Diverged, Reporter, StopSignal, TrainerError,
-                       UsageError)
+from .protocol import (EXIT_FAILURE, EXIT_STOPPED, EXIT_SUCCESS, Diverged, Reporter, StopSignal,
+                       TrainerError, UsageError)
 from .run_config import RunConfig, load_run_config
 from .shards import PreparedLanguage, TokenSplit, check_same_tokenizer, load_prepared_language
 
@@ -386,22 +387,29 @@ def main(argv: Optional[list[str]] = None) -> int:
     """Runs one RUN.json; returns the protocol's exit code (errors go to stderr)."""
     stop = StopSignal().install()
     ranks: Optional[Ranks] = None
+    code = EXIT_FAILURE
     try:
         args = parse_args(argv)
         config = load_run_config(args.config)
         ranks = init_ranks(config.device)
         torch.manual_seed(config.seed)
         trainer = Trainer(config, args, ranks, Reporter(ranks.rank), stop)
-        return trainer.run()
+        code = trainer.run()
+        return code
     except TrainerError as e:
         if ranks is None or ranks.rank == 0 or not isinstance(e, Diverged):
             print(f"train_cpt.py: {'diverged: ' if isinstance(e, Diverged) else ''}{e}",
                   file=sys.stderr)
-        return e.exit_code
+        code = e.exit_code
+        return code
+    except BaseException:
+        if ranks is not None and ranks.distributed:
+            traceback.print_exc()  # close() below ends the process before Python would print it
+        raise
     finally:
         sys.stdout.flush()
         if ranks is not None:
-            close(ranks)
+            close(ranks, code)  # a distributed rank's process ends here
 
 
 if __name__ == "__main__":
