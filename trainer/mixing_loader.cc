@@ -3,7 +3,10 @@
 #include <algorithm>
 #include <cmath>
 #include <numeric>
+#include <optional>
 #include <random>
+
+#include "absl/strings/str_cat.h"
 
 namespace mixlaw {
 
@@ -34,9 +37,18 @@ void TokenStream::Next(int32_t* out) {
   for (int i = 0; i <= T_; ++i) out[i] = static_cast<int32_t>((*tokens_)[static_cast<size_t>(start + i)]);
 }
 
-void TokenStream::Restore(const nlohmann::json& state) {
-  epoch_ = state.at("epoch").get<int64_t>();
-  index_ = state.at("index").get<int64_t>();
+void TokenStream::Restore(const nlohmann::json& state, const std::string& path,
+                          FieldReader& reader) {
+  if (!state.is_object()) {
+    reader.Problem(path, absl::StrCat("must be an object, not ", state.type_name()));
+    return;
+  }
+  std::optional<int64_t> epoch = reader.Integer(state, path, "epoch", true, Bounds::AtLeast(0));
+  std::optional<int64_t> index =
+      reader.Integer(state, path, "index", true, Bounds::Closed(0, count_));
+  if (!epoch || !index) return;
+  epoch_ = *epoch;
+  index_ = *index;
   Shuffle();
 }
 
@@ -72,11 +84,30 @@ nlohmann::json MixingLoader::State() const {
           {"additional", additional_.State()}};
 }
 
-void MixingLoader::Restore(const nlohmann::json& state) {
-  batches_ = state.at("batches").get<int64_t>();
-  additional_so_far_ = state.at("additional_sequences").get<int64_t>();
-  base_.Restore(state.at("base"));
-  additional_.Restore(state.at("additional"));
+void MixingLoader::Restore(const nlohmann::json& state, const std::string& path,
+                           FieldReader& reader) {
+  if (!state.is_object()) {
+    reader.Problem(path, absl::StrCat("must be an object, not ", state.type_name()));
+    return;
+  }
+  const size_t problems = reader.problems().size();
+  std::optional<int64_t> batches = reader.Integer(state, path, "batches", true, Bounds::AtLeast(0));
+  std::optional<int64_t> additional =
+      reader.Integer(state, path, "additional_sequences", true,
+                     Bounds::Closed(0, batches.value_or(0) * static_cast<int64_t>(B_)));
+  for (const char* stream : {"base", "additional"}) {
+    if (!state.contains(stream)) reader.Problem(JoinPath(path, stream), "is required");
+  }
+  if (reader.problems().size() != problems) return;
+  // Both streams are checked on copies first, so that a bad second one changes neither.
+  TokenStream base = base_, additional_stream = additional_;
+  base.Restore(state["base"], JoinPath(path, "base"), reader);
+  additional_stream.Restore(state["additional"], JoinPath(path, "additional"), reader);
+  if (reader.problems().size() != problems) return;
+  batches_ = *batches;
+  additional_so_far_ = *additional;
+  base_ = std::move(base);
+  additional_ = std::move(additional_stream);
 }
 
 EvalBatches::EvalBatches(const std::vector<uint32_t>* tokens, int B, int T)

@@ -6,8 +6,10 @@
 #define MIXLAW_TRAINER_MIXING_LOADER_H_
 
 #include <cstdint>
+#include <string>
 #include <vector>
 
+#include "common/json_fields.h"
 #include "nlohmann/json.hpp"
 
 namespace mixlaw {
@@ -22,7 +24,9 @@ class TokenStream {
   void Next(int32_t* out);
   int64_t sequences() const { return count_; }
   nlohmann::json State() const { return {{"epoch", epoch_}, {"index", index_}}; }
-  void Restore(const nlohmann::json& state);
+  // Continues from State()'s `state`, found at `path` of a file; each missing or out-of-range
+  // field is a problem recorded in `reader`, and the stream is left as it was.
+  void Restore(const nlohmann::json& state, const std::string& path, FieldReader& reader);
 
  private:
   void Shuffle();
@@ -47,7 +51,8 @@ class MixingLoader {
   int64_t sequences() const { return batches_ * B_; }
   // Everything needed to continue exactly where the loader is.
   nlohmann::json State() const;
-  void Restore(const nlohmann::json& state);
+  // As TokenStream::Restore: problems go to `reader`, and the loader is unchanged by a bad state.
+  void Restore(const nlohmann::json& state, const std::string& path, FieldReader& reader);
 
  private:
   double almr_;

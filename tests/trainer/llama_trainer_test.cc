@@ -158,6 +158,64 @@ TEST_F(LlamaTrainerTest, KilledRunResumesWithBitIdenticalLosses) {
   EXPECT_EQ(got, expected);
 }
 
+// A damaged trainer_state.json is a clear error naming the file and the field, not a crash.
+TEST_F(LlamaTrainerTest, ADamagedTrainerStateIsRefusedByField) {
+  nlohmann::json config = Config("short", "cpt", 0.25, 3e-3, 10);
+  config["training"]["checkpoint_every"] = 5;
+  ASSERT_EQ(Train(config).status.code, kTrainerExitSuccess);
+  const std::filesystem::path good = Dir() / "short" / "final";
+  std::ifstream in(good / "trainer_state.json");
+  const nlohmann::json state = nlohmann::json::parse(in);
+  struct Damage {
+    std::string text;      // the damaged file
+    std::string expected;  // in the error
+  };
+  auto with = [&](const std::string& pointer, const nlohmann::json& value) {
+    nlohmann::json j = state;
+    j[nlohmann::json::json_pointer(pointer)] = value;
+    return j.dump();
+  };
+  nlohmann::json no_loader = state;
+  no_loader.erase("loader");
+  const std::vector<Damage> damages = {
+      {"{\"step\": 3,", "trainer_state.json: not a JSON object"},
+      {with("/loader/base/index", 1000000000), "loader.base.index: 1000000000 is outside [0, "},
+      {with("/loader/additional/epoch", "two"), "loader.additional.epoch: must be an integer"},
+      {with("/step", -4), "step: -4 is outside [0, 10]"},
+      {with("/loader/additional_sequences", 99999),
+       "loader.additional_sequences: 99999 is outside"},
+      {with("/loader", 7), "loader: must be an object"},
+      {no_loader.dump(), "loader: is required"}};
+  for (size_t i = 0; i < damages.size(); ++i) {
+    const std::filesystem::path dir = Dir() / ("damaged-" + std::to_string(i));
+    std::filesystem::create_directories(dir);
+    std::filesystem::copy(good, dir,
+                          std::filesystem::copy_options::recursive |
+                              std::filesystem::copy_options::overwrite_existing);
+    std::ofstream(dir / "trainer_state.json") << damages[i].text;
+    nlohmann::json resume = config;
+    resume["run_name"] = "resume-damaged-" + std::to_string(i);
+    resume["output_dir"] = (Dir() / resume["run_name"].get<std::string>()).string();
+    resume["resume_checkpoint"] = dir.string();
+    Outcome o = Train(resume);
+    EXPECT_TRUE(o.status.exited) << "a damaged state must not crash the trainer: " << o.err;
+    EXPECT_EQ(o.status.code, kTrainerExitFailure) << o.err;
+    EXPECT_NE(o.err.find((dir / "trainer_state.json").string()), std::string::npos) << o.err;
+    EXPECT_NE(o.err.find(damages[i].expected), std::string::npos) << o.err;
+  }
+}
+
+// The model's contract (seq_len within max_seq_len) is checked before any model is built.
+TEST_F(LlamaTrainerTest, ASequenceLongerThanTheModelsIsAUsageError) {
+  nlohmann::json config = Config("long", "cpt", 0.5, 3e-3, 2);
+  config["model"]["max_seq_len"] = 32;
+  Outcome o = Train(config);
+  EXPECT_TRUE(o.status.exited) << o.err;
+  EXPECT_EQ(o.status.code, kTrainerExitUsage) << o.err;
+  EXPECT_NE(o.err.find("training.seq_len 64 exceeds model.max_seq_len 32"), std::string::npos)
+      << o.err;
+}
+
 TEST_F(LlamaTrainerTest, LearningRateFarTooHighDiverges) {
   nlohmann::json config = Config("hot", "cpt", 0.5, 30.0, 40);
   config["training"]["grad_clip"] = 0.0;

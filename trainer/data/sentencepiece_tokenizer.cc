@@ -155,10 +155,4 @@ absl::Status TrainSentencePiece(const std::vector<std::string>& documents,
   return WriteFileAtomically(model_path, model);
 }
 
-absl::Status TrainSentencePieceFromFile(const std::string& text_path, const std::string& model_path,
-                                        const SentencePieceTrainOptions& options) {
-  MIXLAW_ASSIGN_OR_RETURN(std::vector<std::string> documents, ReadDocuments(text_path));
-  return TrainSentencePiece(documents, model_path, options);
-}
-
 }  // namespace mixlaw

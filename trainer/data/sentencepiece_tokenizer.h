@@ -64,10 +64,6 @@ absl::Status TrainSentencePiece(const std::vector<std::string>& documents,
                                 const std::string& model_path,
                                 const SentencePieceTrainOptions& options = {});
 
-// TrainSentencePiece on the documents of the fortune or text file at `text_path` (ReadDocuments).
-absl::Status TrainSentencePieceFromFile(const std::string& text_path, const std::string& model_path,
-                                        const SentencePieceTrainOptions& options = {});
-
 }  // namespace mixlaw
 
 #endif  // MIXLAW_TRAINER_DATA_SENTENCEPIECE_TOKENIZER_H_

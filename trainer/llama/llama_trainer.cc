@@ -7,6 +7,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/file_io.h"
+#include "common/json_fields.h"
 #include "trainer/llama/checkpoint.h"
 #include "trainer/llama/model.h"
 #include "trainer/llama/optimizer.h"
@@ -89,21 +90,6 @@ class Run {
 
  private:
   int Start() {
-    const ModelConfig& mc = c_.model;
-    if (!mc.has_architecture()) {
-      err_ << "RUN.json: model: the builtin trainer needs an architecture (dim, n_layers, ...)\n";
-      return kTrainerExitUsage;
-    }
-    if (mc.vocab_size < data_.vocab_size) {
-      err_ << "RUN.json: model.vocab_size " << mc.vocab_size << " is smaller than the tokenizer's "
-           << data_.vocab_size << "\n";
-      return kTrainerExitUsage;
-    }
-    if (t_.seq_len > mc.max_seq_len) {
-      err_ << "RUN.json: training.seq_len " << t_.seq_len << " exceeds model.max_seq_len "
-           << mc.max_seq_len << "\n";
-      return kTrainerExitUsage;
-    }
     {
       // Initialised on the host, then copied to the backend (device memory on a GPU).
       std::vector<float> host(static_cast<size_t>(model_.layout().total()));
@@ -119,9 +105,21 @@ class Run {
         return kTrainerExitFailure;
       }
       optimizer_.FromHost(m, v);
-      step_ = state->value("step", int64_t{0});
-      best_loss_ = state->value("best_train_loss", std::numeric_limits<double>::infinity());
-      loader_.Restore(state->at("loader"));
+      // The state file is outside input: each field is checked, and a bad one named.
+      FieldReader reader(
+          (std::filesystem::path(c_.resume_checkpoint) / "trainer_state.json").string());
+      step_ = reader.Integer(*state, "", "step", true, Bounds::Closed(0, total_steps_)).value_or(0);
+      best_loss_ = reader.Number(*state, "", "best_train_loss", false)
+                       .value_or(std::numeric_limits<double>::infinity());
+      if (!state->contains("loader")) {
+        reader.Problem("loader", "is required");
+      } else {
+        loader_.Restore((*state)["loader"], "loader", reader);
+      }
+      if (!reader.ok()) {
+        err_ << "resume_checkpoint: " << reader.ToStatus().message() << "\n";
+        return kTrainerExitFailure;
+      }
       return kTrainerExitSuccess;
     }
     if (!c_.init_checkpoint.empty()) {
@@ -204,6 +202,22 @@ class Run {
 
 int RunLlamaTrainer(const RunConfig& config, const TrainingData& data, const KernelTable& kernels,
                     std::ostream& out, std::ostream& err) {
+  // What the model's contract requires, checked before the model is built.
+  const ModelConfig& mc = config.model;
+  if (!mc.has_architecture()) {
+    err << "RUN.json: model: the builtin trainer needs an architecture (dim, n_layers, ...)\n";
+    return kTrainerExitUsage;
+  }
+  if (mc.vocab_size < data.vocab_size) {
+    err << "RUN.json: model.vocab_size " << mc.vocab_size << " is smaller than the tokenizer's "
+        << data.vocab_size << "\n";
+    return kTrainerExitUsage;
+  }
+  if (config.training.seq_len > mc.max_seq_len) {
+    err << "RUN.json: training.seq_len " << config.training.seq_len << " exceeds model.max_seq_len "
+        << mc.max_seq_len << "\n";
+    return kTrainerExitUsage;
+  }
   if (data.base_train.size() <= static_cast<size_t>(config.training.seq_len) ||
       data.additional_train.size() <= static_cast<size_t>(config.training.seq_len)) {
     err << "the training data is shorter than one sequence of " << config.training.seq_len + 1

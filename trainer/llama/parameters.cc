@@ -47,13 +47,6 @@ int64_t ParameterLayout::Add(const std::string& name, std::vector<int64_t> shape
   return t.offset;
 }
 
-const TensorSpec* ParameterLayout::Find(const std::string& name) const {
-  for (const TensorSpec& t : tensors_) {
-    if (t.name == name) return &t;
-  }
-  return nullptr;
-}
-
 void ParameterLayout::Initialise(float* params, uint64_t seed) const {
   // Each tensor draws from its own stream, so that adding a tensor leaves the others unchanged.
   for (size_t i = 0; i < tensors_.size(); ++i) {

@@ -38,8 +38,6 @@ class ParameterLayout {
   // The output head: its own tensor, or the embedding when tied.
   int64_t lm_head() const { return lm_head_; }
   const LayerOffsets& layer(int64_t i) const { return layers_[static_cast<size_t>(i)]; }
-  // nullptr when absent.
-  const TensorSpec* Find(const std::string& name) const;
 
   // Fills `params` (total() floats) as a new model, seeded: unit norms; each weight matrix
   // normal with standard deviation 1/sqrt(fan_in), the residual branches' output projections
