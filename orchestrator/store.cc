@@ -44,6 +44,7 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& path) {
     return db.status();
   }
   std::unique_ptr<Store> store(new Store(std::move(*db), lock_fd));
+  absl::MutexLock lock(&store->mutex_);  // no one else has the store yet: for the analysis
   Database& d = *store->db_;
   auto refuse = [&](const std::string& why) {
     return absl::FailedPreconditionError(absl::StrCat(path, ": ", why));
@@ -89,35 +90,34 @@ absl::Status Store::Migrate() {
   return absl::OkStatus();
 }
 
-void Store::Changed() {
-  ++version_;
-  changed_.notify_all();
-}
+void Store::Changed() { ++version_; }
 
 uint64_t Store::version() const {
-  std::lock_guard<std::mutex> lock(mutex_);
+  absl::MutexLock lock(&mutex_);
   return version_;
 }
 
 uint64_t Store::WaitForChange(uint64_t seen, int64_t timeout_ms) {
-  std::unique_lock<std::mutex> lock(mutex_);
-  changed_.wait_for(lock, std::chrono::milliseconds(timeout_ms),
-                    [&] { return version_ != seen; });
+  absl::MutexLock lock(&mutex_);
+  auto changed = [this, seen]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_) { return version_ != seen; };
+  mutex_.AwaitWithTimeout(absl::Condition(&changed), absl::Milliseconds(timeout_ms));
   return version_;
 }
 
 absl::StatusOr<Store::SubmitResult> Store::CreateSweep(const SweepSpec& spec,
                                                        const std::vector<PlannedRun>& runs,
                                                        bool resume_existing, int64_t now_ms) {
-  std::lock_guard<std::mutex> lock(mutex_);
+  absl::MutexLock lock(&mutex_);
   std::string spec_json = spec.canonical.dump();
   Transaction tx(db_.get());
   MIXLAW_RETURN_IF_ERROR(tx.Begin());
   if (resume_existing) {
-    MIXLAW_ASSIGN_OR_RETURN(Statement * find,
-                            db_->Prepare("SELECT id, (SELECT COUNT(*) FROM runs WHERE sweep_id = "
-                                         "sweeps.id) FROM sweeps WHERE name = ?1 AND spec_json = "
-                                         "?2 AND state != 3 ORDER BY id DESC LIMIT 1"));
+    MIXLAW_ASSIGN_OR_RETURN(
+        Statement * find,
+        db_->Prepare(absl::StrCat("SELECT id, (SELECT COUNT(*) FROM runs WHERE sweep_id = "
+                                  "sweeps.id) FROM sweeps WHERE name = ?1 AND spec_json = ?2 AND "
+                                  "state != ",
+                                  kSweepCancelled, " ORDER BY id DESC LIMIT 1")));
     find->Bind(1, spec.name).Bind(2, spec_json);
     MIXLAW_ASSIGN_OR_RETURN(bool found, find->Step());
     if (found) {
@@ -169,9 +169,10 @@ absl::StatusOr<v1::Sweep> Store::SweepSummary(Statement* row) {
   if (!row->IsNull(5)) sweep.set_target_params(row->Double(5));
   MIXLAW_ASSIGN_OR_RETURN(
       Statement * counts,
-      db_->Prepare("SELECT state, COUNT(*), SUM(CASE WHEN state IN (4, 5, 6, 7) THEN 1.0 "
-                   "WHEN total_steps > 0 THEN MIN(step, total_steps) * 1.0 / total_steps "
-                   "ELSE 0 END) FROM runs WHERE sweep_id = ?1 GROUP BY state ORDER BY state"));
+      db_->Prepare(absl::StrCat(
+          "SELECT state, COUNT(*), SUM(CASE WHEN state IN ", kEnded,
+          " THEN 1.0 WHEN total_steps > 0 THEN MIN(step, total_steps) * 1.0 / total_steps "
+          "ELSE 0 END) FROM runs WHERE sweep_id = ?1 GROUP BY state ORDER BY state")));
   counts->Bind(1, sweep.id());
   int64_t total = 0;
   double done = 0.0;
@@ -191,7 +192,7 @@ absl::StatusOr<v1::Sweep> Store::SweepSummary(Statement* row) {
 }
 
 absl::StatusOr<v1::Sweep> Store::GetSweep(int64_t sweep_id) {
-  std::lock_guard<std::mutex> lock(mutex_);
+  absl::MutexLock lock(&mutex_);
   MIXLAW_ASSIGN_OR_RETURN(Statement * s,
                           db_->Prepare("SELECT id, name, state, created_ms, spec_json, "
                                        "target_params FROM sweeps WHERE id = ?1"));
@@ -204,7 +205,7 @@ absl::StatusOr<v1::Sweep> Store::GetSweep(int64_t sweep_id) {
 }
 
 absl::StatusOr<std::vector<v1::Sweep>> Store::ListSweeps() {
-  std::lock_guard<std::mutex> lock(mutex_);
+  absl::MutexLock lock(&mutex_);
   MIXLAW_ASSIGN_OR_RETURN(Statement * s,
                           db_->Prepare("SELECT id, name, state, created_ms, spec_json, "
                                        "target_params FROM sweeps ORDER BY id"));
@@ -221,7 +222,7 @@ absl::StatusOr<std::vector<v1::Sweep>> Store::ListSweeps() {
 }
 
 absl::StatusOr<std::vector<v1::Run>> Store::ListRuns(int64_t sweep_id) {
-  std::lock_guard<std::mutex> lock(mutex_);
+  absl::MutexLock lock(&mutex_);
   MIXLAW_ASSIGN_OR_RETURN(int64_t exists,
                           db_->QueryInt("SELECT COUNT(*) FROM sweeps WHERE id = ?1", {sweep_id}));
   if (exists == 0) return absl::NotFoundError(absl::StrCat("sweep ", sweep_id, " does not exist"));
@@ -257,7 +258,7 @@ absl::StatusOr<std::vector<v1::Run>> Store::ListRuns(int64_t sweep_id) {
 }
 
 absl::StatusOr<std::vector<v1::MetricPoint>> Store::RunPoints(int64_t run_id) {
-  std::lock_guard<std::mutex> lock(mutex_);
+  absl::MutexLock lock(&mutex_);
   MIXLAW_ASSIGN_OR_RETURN(
       Statement * s,
       db_->Prepare("SELECT sp.name, m.step, m.loss, m.tokens, m.lr FROM metrics m JOIN splits sp "
@@ -279,11 +280,12 @@ absl::StatusOr<std::vector<v1::MetricPoint>> Store::RunPoints(int64_t run_id) {
 }
 
 absl::StatusOr<int64_t> Store::CancelSweep(int64_t sweep_id, int64_t now_ms) {
-  std::lock_guard<std::mutex> lock(mutex_);
+  absl::MutexLock lock(&mutex_);
   Transaction tx(db_.get());
   MIXLAW_RETURN_IF_ERROR(tx.Begin());
-  MIXLAW_ASSIGN_OR_RETURN(Statement * s,
-                          db_->Prepare("UPDATE sweeps SET state = 3 WHERE id = ?1"));
+  MIXLAW_ASSIGN_OR_RETURN(
+      Statement * s,
+      db_->Prepare(absl::StrCat("UPDATE sweeps SET state = ", kSweepCancelled, " WHERE id = ?1")));
   s->Bind(1, sweep_id);
   MIXLAW_RETURN_IF_ERROR(s->Run());
   if (db_->changes() == 0) {
@@ -291,7 +293,8 @@ absl::StatusOr<int64_t> Store::CancelSweep(int64_t sweep_id, int64_t now_ms) {
   }
   MIXLAW_ASSIGN_OR_RETURN(
       Statement * pending,
-      db_->Prepare(absl::StrCat("UPDATE runs SET state = 7, failure_reason = 'sweep cancelled', ",
+      db_->Prepare(absl::StrCat("UPDATE runs SET state = ", kRunCancelled,
+                                ", failure_reason = 'sweep cancelled', ",
                                 "updated_ms = ?2 WHERE sweep_id = ?1 AND state IN ", kLeasable)));
   pending->Bind(1, sweep_id).Bind(2, now_ms);
   MIXLAW_RETURN_IF_ERROR(pending->Run());
@@ -309,10 +312,11 @@ absl::StatusOr<int64_t> Store::CancelSweep(int64_t sweep_id, int64_t now_ms) {
 }
 
 absl::StatusOr<bool> Store::SweepEnded(int64_t sweep_id) {
-  std::lock_guard<std::mutex> lock(mutex_);
+  absl::MutexLock lock(&mutex_);
   MIXLAW_ASSIGN_OR_RETURN(
       int64_t open,
-      db_->QueryInt(absl::StrCat("SELECT (SELECT state FROM sweeps WHERE id = ?1) = 1 OR EXISTS "
+      db_->QueryInt(absl::StrCat("SELECT (SELECT state FROM sweeps WHERE id = ?1) = ", kSweepActive,
+                                 " OR EXISTS "
                                  "(SELECT 1 FROM runs WHERE sweep_id = ?1 AND state IN ",
                                  kHeld, ")"),
                     {sweep_id}));

@@ -5,16 +5,16 @@
 #define MIXLAW_ORCHESTRATOR_STORE_H_
 
 #include <cstdint>
-#include <condition_variable>
 #include <functional>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
 #include "mixlaw/v1/mixlaw.pb.h"
 #include "orchestrator/run_state.h"
 #include "orchestrator/sqlite.h"
@@ -60,7 +60,8 @@ class Store {
                                              const std::vector<std::string>& devices,
                                              int64_t now_ms);
   // Claims the next leasable run for the worker in one atomic update: no two workers ever get
-  // the same run. nullopt when nothing is leasable now.
+  // the same run. nullopt when nothing is leasable now. A worker id the store did not give is
+  // InvalidArgument, one not registered NotFound; neither claims anything.
   absl::StatusOr<std::optional<v1::Lease>> LeaseNextRun(const std::string& worker_id,
                                                         const std::vector<std::string>& devices,
                                                         int64_t now_ms, int64_t lease_timeout_ms);
@@ -93,24 +94,31 @@ class Store {
 
  private:
   Store(std::unique_ptr<Database> db, int lock_fd);
-  absl::Status Migrate();
-  absl::StatusOr<int64_t> SplitId(const std::string& name);
-  absl::StatusOr<int64_t> StorePoints(int64_t run_id,
-                                      const google::protobuf::RepeatedPtrField<v1::MetricPoint>& points);
+  absl::Status Migrate() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
+  // The id of split `name`, added when new; cached (split_ids_).
+  absl::StatusOr<int64_t> SplitId(const std::string& name) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
+  absl::StatusOr<int64_t> StorePoints(
+      int64_t run_id, const google::protobuf::RepeatedPtrField<v1::MetricPoint>& points)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
   absl::Status MergeArtifacts(int64_t run_id,
-                              const google::protobuf::Map<std::string, std::string>& artifacts);
-  absl::Status FailDependents(int64_t run_id, const std::string& reason, int64_t now_ms);
-  absl::Status UpdateSweepState(int64_t sweep_id);
-  absl::StatusOr<v1::Sweep> SweepSummary(Statement* row);
+                              const google::protobuf::Map<std::string, std::string>& artifacts)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
+  absl::Status FailDependents(int64_t run_id, const std::string& reason, int64_t now_ms)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
+  absl::Status UpdateSweepState(int64_t sweep_id) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
+  absl::StatusOr<v1::Sweep> SweepSummary(Statement* row) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
   // Checks that `lease_id` holds `run_id` for `worker_id`; returns the run's sweep id.
-  absl::StatusOr<int64_t> CheckLease(int64_t run_id, int64_t lease_id, const std::string& worker_id);
-  void Changed();
+  absl::StatusOr<int64_t> CheckLease(int64_t run_id, int64_t lease_id, const std::string& worker_id)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
+  // Counts a change; WaitForChange's waiters wake when the lock is released.
+  void Changed() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
 
-  mutable std::mutex mutex_;
-  std::condition_variable changed_;
-  uint64_t version_ = 0;                          // guarded by mutex_
-  std::unique_ptr<Database> db_;                  // guarded by mutex_
-  std::map<std::string, int64_t> split_ids_;      // guarded by mutex_
+  // Every member below is read and written under mutex_ (clang's -Wthread-safety checks it:
+  // tests/CMakeLists.txt, thread_safety_check).
+  mutable absl::Mutex mutex_;
+  uint64_t version_ ABSL_GUARDED_BY(mutex_) = 0;
+  std::unique_ptr<Database> db_ ABSL_GUARDED_BY(mutex_);
+  std::map<std::string, int64_t> split_ids_ ABSL_GUARDED_BY(mutex_);
   int lock_fd_;
 };
 

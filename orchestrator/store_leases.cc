@@ -19,7 +19,7 @@ using v1::RunState;
 absl::StatusOr<std::string> Store::RegisterWorker(const std::string& hostname,
                                                   const std::vector<std::string>& devices,
                                                   int64_t now_ms) {
-  std::lock_guard<std::mutex> lock(mutex_);
+  absl::MutexLock lock(&mutex_);
   MIXLAW_ASSIGN_OR_RETURN(Statement * s,
                           db_->Prepare("INSERT INTO workers (hostname, devices, registered_ms, "
                                        "last_seen_ms) VALUES (?1, ?2, ?3, ?3)"));
@@ -31,7 +31,15 @@ absl::StatusOr<std::string> Store::RegisterWorker(const std::string& hostname,
 absl::StatusOr<std::optional<v1::Lease>> Store::LeaseNextRun(
     const std::string& worker_id, const std::vector<std::string>& devices, int64_t now_ms,
     int64_t lease_timeout_ms) {
-  std::lock_guard<std::mutex> lock(mutex_);
+  MIXLAW_ASSIGN_OR_RETURN(const int64_t worker_row, WorkerRow(worker_id));
+  absl::MutexLock lock(&mutex_);
+  MIXLAW_ASSIGN_OR_RETURN(
+      int64_t registered,
+      db_->QueryInt("SELECT EXISTS (SELECT 1 FROM workers WHERE id = ?1)", {worker_row}));
+  if (registered == 0) {
+    return absl::NotFoundError(absl::StrCat(
+        "worker ", worker_id, " is not registered with this orchestrator: register again"));
+  }
   bool has_cpu = false, has_cuda = false;
   for (const std::string& d : devices) {
     has_cpu = has_cpu || DeviceKind(d) == "cpu";
@@ -44,15 +52,19 @@ absl::StatusOr<std::optional<v1::Lease>> Store::LeaseNextRun(
   // yields candidates in order, with no sort of every waiting run.
   MIXLAW_ASSIGN_OR_RETURN(
       Statement * claim,
-      db_->Prepare(
-          "UPDATE runs SET state = 2, worker_id = ?1, lease_seq = lease_seq + 1, attempts = "
-          "attempts + 1, lease_expires_ms = ?2, updated_ms = ?3, cancel_requested = 0 "
+      db_->Prepare(absl::StrCat(
+          "UPDATE runs SET state = ", kRunLeased,
+          ", worker_id = ?1, lease_seq = lease_seq + 1, attempts = attempts + 1, "
+          "lease_expires_ms = ?2, updated_ms = ?3, cancel_requested = 0 "
           "WHERE id = (SELECT r.id FROM runs r JOIN sweeps s ON s.id = r.sweep_id "
-          "WHERE r.state = ?6 AND s.state = 1 AND (r.device = ?4 OR r.device = ?5) "
-          "AND (r.depends_on IS NULL OR (SELECT d.state FROM runs d WHERE d.id = r.depends_on) = 4) "
-          "ORDER BY r.sweep_id, r.id LIMIT 1) "
+          "WHERE r.state = ?6 AND s.state = ",
+          kSweepActive,
+          " AND (r.device = ?4 OR r.device = ?5) AND (r.depends_on IS NULL OR "
+          "(SELECT d.state FROM runs d WHERE d.id = r.depends_on) = ",
+          kRunSucceeded,
+          ") ORDER BY r.sweep_id, r.id LIMIT 1) "
           "RETURNING id, lease_seq, config_json, trainer_kind, command, name, depends_on, "
-          "artifacts_json"));
+          "artifacts_json")));
   bool claimed = false;
   for (RunState state : {v1::RUN_STATE_STALE, v1::RUN_STATE_PENDING}) {
     claim->Reset();
@@ -92,8 +104,7 @@ absl::StatusOr<std::optional<v1::Lease>> Store::LeaseNextRun(
   lease.set_run_config_json(config.dump(2));
   MIXLAW_ASSIGN_OR_RETURN(Statement * seen,
                           db_->Prepare("UPDATE workers SET last_seen_ms = ?2 WHERE id = ?1"));
-  seen->Bind(1, static_cast<int64_t>(worker_id.size() > 1 ? std::stoll(worker_id.substr(1)) : 0))
-      .Bind(2, now_ms);
+  seen->Bind(1, worker_row).Bind(2, now_ms);
   MIXLAW_RETURN_IF_ERROR(seen->Run());
   MIXLAW_RETURN_IF_ERROR(tx.Commit());
   Changed();
@@ -101,9 +112,11 @@ absl::StatusOr<std::optional<v1::Lease>> Store::LeaseNextRun(
 }
 
 absl::StatusOr<bool> Store::AnySweepActive() {
-  std::lock_guard<std::mutex> lock(mutex_);
-  MIXLAW_ASSIGN_OR_RETURN(int64_t active,
-                          db_->QueryInt("SELECT EXISTS (SELECT 1 FROM sweeps WHERE state = 1)"));
+  absl::MutexLock lock(&mutex_);
+  MIXLAW_ASSIGN_OR_RETURN(
+      int64_t active,
+      db_->QueryInt(
+          absl::StrCat("SELECT EXISTS (SELECT 1 FROM sweeps WHERE state = ", kSweepActive, ")")));
   return active != 0;
 }
 
@@ -196,11 +209,12 @@ absl::StatusOr<int64_t> Store::CheckLease(int64_t run_id, int64_t lease_id,
 
 absl::StatusOr<Store::HeartbeatResult> Store::Heartbeat(const v1::HeartbeatRequest& request,
                                                         int64_t now_ms, int64_t lease_timeout_ms) {
-  std::lock_guard<std::mutex> lock(mutex_);
+  absl::MutexLock lock(&mutex_);
   Transaction tx(db_.get());
   MIXLAW_RETURN_IF_ERROR(tx.Begin());
   // A rolled-back transaction may have taken new split rows with it.
-  absl::Cleanup forget_splits = [this] { split_ids_.clear(); };
+  absl::Cleanup forget_splits = [this]()
+                                    ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_) { split_ids_.clear(); };
   MIXLAW_RETURN_IF_ERROR(
       CheckLease(request.run_id(), request.lease_id(), request.worker_id()).status());
   HeartbeatResult result;
@@ -208,9 +222,11 @@ absl::StatusOr<Store::HeartbeatResult> Store::Heartbeat(const v1::HeartbeatReque
   MIXLAW_RETURN_IF_ERROR(MergeArtifacts(request.run_id(), request.artifacts()));
   MIXLAW_ASSIGN_OR_RETURN(
       Statement * s,
-      db_->Prepare("UPDATE runs SET state = 3, step = MAX(step, ?2), total_steps = CASE WHEN ?3 > "
-                   "0 THEN ?3 ELSE total_steps END, lease_expires_ms = ?4, updated_ms = ?5 WHERE "
-                   "id = ?1 RETURNING cancel_requested"));
+      db_->Prepare(absl::StrCat(
+          "UPDATE runs SET state = ", kRunRunning,
+          ", step = MAX(step, ?2), total_steps = CASE WHEN ?3 > "
+          "0 THEN ?3 ELSE total_steps END, lease_expires_ms = ?4, updated_ms = ?5 WHERE "
+          "id = ?1 RETURNING cancel_requested")));
   s->Bind(1, request.run_id()).Bind(2, request.step()).Bind(3, request.total_steps());
   s->Bind(4, now_ms + lease_timeout_ms).Bind(5, now_ms);
   MIXLAW_ASSIGN_OR_RETURN(bool row, s->Step());
@@ -224,18 +240,20 @@ absl::StatusOr<Store::HeartbeatResult> Store::Heartbeat(const v1::HeartbeatReque
 }
 
 absl::Status Store::CompleteRun(const v1::CompleteRunRequest& request, int64_t now_ms) {
-  std::lock_guard<std::mutex> lock(mutex_);
+  absl::MutexLock lock(&mutex_);
   Transaction tx(db_.get());
   MIXLAW_RETURN_IF_ERROR(tx.Begin());
   // A rolled-back transaction may have taken new split rows with it.
-  absl::Cleanup forget_splits = [this] { split_ids_.clear(); };
+  absl::Cleanup forget_splits = [this]()
+                                    ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_) { split_ids_.clear(); };
   absl::StatusOr<int64_t> sweep_id =
       CheckLease(request.run_id(), request.lease_id(), request.worker_id());
   if (!sweep_id.ok()) {
     // A completion resent after its answer was lost finds the run already succeeded.
     MIXLAW_ASSIGN_OR_RETURN(
         int64_t done,
-        db_->QueryInt("SELECT COUNT(*) FROM runs WHERE id = ?1 AND state = 4 AND lease_seq = ?2",
+        db_->QueryInt(absl::StrCat("SELECT COUNT(*) FROM runs WHERE id = ?1 AND state = ",
+                                   kRunSucceeded, " AND lease_seq = ?2"),
                       {request.run_id(), request.lease_id()}));
     if (done == 1) return absl::OkStatus();
     return sweep_id.status();
@@ -245,8 +263,9 @@ absl::Status Store::CompleteRun(const v1::CompleteRunRequest& request, int64_t n
   MIXLAW_ASSIGN_OR_RETURN(
       Statement * s,
       // failure_reason is kept: a run that succeeded on a later attempt says what went wrong first.
-      db_->Prepare("UPDATE runs SET state = 4, step = total_steps, lease_expires_ms = NULL, "
-                   "updated_ms = ?2 WHERE id = ?1"));
+      db_->Prepare(absl::StrCat("UPDATE runs SET state = ", kRunSucceeded,
+                                ", step = total_steps, lease_expires_ms = NULL, "
+                                "updated_ms = ?2 WHERE id = ?1")));
   s->Bind(1, request.run_id()).Bind(2, now_ms);
   MIXLAW_RETURN_IF_ERROR(s->Run());
   MIXLAW_RETURN_IF_ERROR(UpdateSweepState(*sweep_id));
@@ -257,11 +276,12 @@ absl::Status Store::CompleteRun(const v1::CompleteRunRequest& request, int64_t n
 }
 
 absl::Status Store::FailRun(const v1::FailRunRequest& request, int64_t now_ms) {
-  std::lock_guard<std::mutex> lock(mutex_);
+  absl::MutexLock lock(&mutex_);
   Transaction tx(db_.get());
   MIXLAW_RETURN_IF_ERROR(tx.Begin());
   // A rolled-back transaction may have taken new split rows with it.
-  absl::Cleanup forget_splits = [this] { split_ids_.clear(); };
+  absl::Cleanup forget_splits = [this]()
+                                    ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_) { split_ids_.clear(); };
   absl::StatusOr<int64_t> sweep_id =
       CheckLease(request.run_id(), request.lease_id(), request.worker_id());
   if (!sweep_id.ok()) {
@@ -330,10 +350,11 @@ absl::Status Store::FailRun(const v1::FailRunRequest& request, int64_t now_ms) {
 }
 
 absl::Status Store::FailDependents(int64_t run_id, const std::string& reason, int64_t now_ms) {
-  MIXLAW_ASSIGN_OR_RETURN(
-      Statement * s,
-      db_->Prepare(absl::StrCat("UPDATE runs SET state = 5, failure_reason = ?2, updated_ms = ?3 "
-                                "WHERE depends_on = ?1 AND state IN ", kLeasable, " RETURNING id")));
+  MIXLAW_ASSIGN_OR_RETURN(Statement * s,
+                          db_->Prepare(absl::StrCat("UPDATE runs SET state = ", kRunFailed,
+                                                    ", failure_reason = ?2, updated_ms = ?3 "
+                                                    "WHERE depends_on = ?1 AND state IN ",
+                                                    kLeasable, " RETURNING id")));
   s->Bind(1, run_id).Bind(2, reason).Bind(3, now_ms);
   std::vector<int64_t> failed;
   while (true) {
@@ -352,7 +373,9 @@ absl::Status Store::FailDependents(int64_t run_id, const std::string& reason, in
 absl::Status Store::UpdateSweepState(int64_t sweep_id) {
   MIXLAW_ASSIGN_OR_RETURN(
       Statement * s,
-      db_->Prepare(absl::StrCat("UPDATE sweeps SET state = 2 WHERE id = ?1 AND state = 1 AND NOT "
+      db_->Prepare(absl::StrCat("UPDATE sweeps SET state = ", kSweepFinished,
+                                " WHERE id = ?1 AND state = ", kSweepActive,
+                                " AND NOT "
                                 "EXISTS (SELECT 1 FROM runs WHERE sweep_id = ?1 AND state IN ",
                                 kUnfinished, ")")));
   s->Bind(1, sweep_id);
@@ -360,15 +383,17 @@ absl::Status Store::UpdateSweepState(int64_t sweep_id) {
 }
 
 absl::StatusOr<int> Store::ExpireLeases(int64_t now_ms) {
-  std::lock_guard<std::mutex> lock(mutex_);
+  absl::MutexLock lock(&mutex_);
   Transaction tx(db_.get());
   MIXLAW_RETURN_IF_ERROR(tx.Begin());
   MIXLAW_ASSIGN_OR_RETURN(
       Statement * find,
       db_->Prepare(absl::StrCat("SELECT r.id, r.sweep_id, r.attempts, r.max_attempts, r.worker_id, "
-                                "r.step, r.cancel_requested OR s.state = 3 FROM runs r JOIN sweeps "
-                                "s ON s.id = r.sweep_id WHERE r.state IN ", kHeld,
-                                " AND r.lease_expires_ms < ?1")));
+                                "r.step, r.cancel_requested OR s.state = ",
+                                kSweepCancelled,
+                                " FROM runs r JOIN sweeps "
+                                "s ON s.id = r.sweep_id WHERE r.state IN ",
+                                kHeld, " AND r.lease_expires_ms < ?1")));
   find->Bind(1, now_ms);
   struct Expired {
     int64_t id, sweep_id, attempts, max_attempts, step;
@@ -413,7 +438,7 @@ absl::StatusOr<int> Store::ExpireLeases(int64_t now_ms) {
 }
 
 absl::Status Store::ExtendLeases(int64_t now_ms, int64_t grace_ms) {
-  std::lock_guard<std::mutex> lock(mutex_);
+  absl::MutexLock lock(&mutex_);
   MIXLAW_ASSIGN_OR_RETURN(
       Statement * s,
       db_->Prepare(absl::StrCat("UPDATE runs SET lease_expires_ms = MAX(lease_expires_ms, ?1) "
@@ -423,10 +448,11 @@ absl::Status Store::ExtendLeases(int64_t now_ms, int64_t grace_ms) {
 }
 
 absl::Status Store::ReleaseAllLeases(int64_t now_ms) {
-  std::lock_guard<std::mutex> lock(mutex_);
+  absl::MutexLock lock(&mutex_);
   MIXLAW_ASSIGN_OR_RETURN(
       Statement * s,
-      db_->Prepare(absl::StrCat("UPDATE runs SET state = 1, attempts = MAX(0, attempts - 1), "
+      db_->Prepare(absl::StrCat("UPDATE runs SET state = ", kRunPending,
+                                ", attempts = MAX(0, attempts - 1), "
                                 "lease_expires_ms = NULL, failure_reason = 'handed back when its ",
                                 "worker stopped', updated_ms = ?1 WHERE state IN ", kHeld)));
   s->Bind(1, now_ms);

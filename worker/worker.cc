@@ -51,6 +51,9 @@ class Backoff {
   std::mt19937_64 rng_{std::random_device{}()};
 };
 
+// How long a stopping worker still tries to report the end of its run.
+constexpr int64_t kReportAfterStopMs = 10000;
+
 bool LeaseLost(const grpc::Status& s) {
   return s.error_code() == grpc::StatusCode::FAILED_PRECONDITION ||
          s.error_code() == grpc::StatusCode::NOT_FOUND;
@@ -96,7 +99,6 @@ bool Worker::Register() {
     v1::RegisterWorkerRequest request;
     request.set_hostname(options_.hostname);
     for (const std::string& d : options_.devices) request.add_devices(d);
-    request.set_slots(1);
     v1::RegisterWorkerResponse response;
     grpc::Status s = stub_->RegisterWorker(Context().get(), request, &response);
     if (s.ok()) {
@@ -134,9 +136,15 @@ int Worker::Run() {
     v1::LeaseRunResponse response;
     grpc::Status s = stub_->LeaseRun(Context().get(), request, &response);
     if (!s.ok()) {
-      if (Fatal(s)) {
+      if (Fatal(s) || s.error_code() == grpc::StatusCode::INVALID_ARGUMENT) {
         WLOG(Error) << "lease refused: " << DescribeRpcError(s);
         return 1;
+      }
+      if (s.error_code() == grpc::StatusCode::NOT_FOUND) {
+        // The orchestrator does not know this worker (its store was replaced): register anew.
+        WLOG(Warning) << "lease refused: " << DescribeRpcError(s) << "; registering again";
+        if (!Register()) return stopping() ? 0 : 1;
+        continue;
       }
       WLOG(Warning) << "cannot lease: " << DescribeRpcError(s);
       SleepUnlessStopping(backoff.Next());
@@ -211,7 +219,7 @@ Worker::Outcome Worker::ReportEnd(const v1::Lease& lease, v1::FailureKind kind,
   Backoff backoff;
   int64_t give_up_at = -1;
   while (true) {
-    if (stopping() && give_up_at < 0) give_up_at = MonotonicMillis() + 10000;
+    if (stopping() && give_up_at < 0) give_up_at = MonotonicMillis() + kReportAfterStopMs;
     grpc::Status s;
     // Points beyond one batch go in heartbeats first, so that the last call stays small.
     if (pending_.size() > static_cast<size_t>(options_.max_batch_points)) {

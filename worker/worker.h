@@ -46,7 +46,8 @@ class Worker {
   // 0 after a clean stop or idle exit, 1 when it could not start (bad token, say).
   int Run();
 
-  // Runs completed (succeeded, failed or diverged) by this worker so far.
+  // Runs whose end (succeeded, failed, diverged or cancelled) this worker reported and the
+  // orchestrator acknowledged, so far.
   int64_t runs_finished() const { return runs_finished_; }
 
   // The wait before the next lease after `failures` failed runs in a row (0 for none).
@@ -61,7 +62,8 @@ class Worker {
   Outcome RunLease(const v1::Lease& lease);
   // Sends up to max_batch_points pending points; on a lost lease returns FAILED_PRECONDITION.
   grpc::Status SendHeartbeat(const v1::Lease& lease, bool* cancel);
-  // Reports the end of a run, retrying until the orchestrator answers (or stop plus a grace).
+  // Reports the end of a run, retrying until the orchestrator answers, or until
+  // 10 s after a stop was asked for (kReportAfterStopMs).
   Outcome ReportEnd(const v1::Lease& lease, v1::FailureKind kind, const std::string& reason);
   void HandleLine(const std::string& line);
   std::unique_ptr<grpc::ClientContext> Context() const;

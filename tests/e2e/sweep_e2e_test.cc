@@ -145,6 +145,44 @@ TEST(SweepE2ETest, KilledOrchestratorRestartsOnItsFileAndLosesNothing) {
   }
 }
 
+// A lease for a worker id the orchestrator did not give is refused by name, not answered UNKNOWN;
+// a worker the orchestrator does not know (its store was replaced) registers again and goes on.
+TEST(SweepE2ETest, LeasesNeedARegisteredWorkerAndAnUnknownOneRegistersAgain) {
+  auto dir = TestDir();
+  Cluster cluster(dir);
+  cluster.StartServer({"--lease-timeout", "5", "--heartbeat-interval", "0.3"});
+  for (const char* id : {"nobody", "w99999999999999999999", ""}) {
+    v1::LeaseRunRequest request;
+    request.set_worker_id(id);
+    request.add_devices("cpu");
+    v1::LeaseRunResponse response;
+    grpc::ClientContext context;
+    grpc::Status s = cluster.WorkerStub()->LeaseRun(&context, request, &response);
+    EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT)
+        << id << ": " << s.error_message();
+    EXPECT_NE(s.error_message().find(std::string("'") + id + "'"), std::string::npos)
+        << s.error_message();
+  }
+  cluster.StartWorker();
+  for (int i = 0; i < 100 && cluster.WorkerLog(0).find("registered") == std::string::npos; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  ASSERT_NE(cluster.WorkerLog(0).find("registered"), std::string::npos) << cluster.WorkerLog(0);
+  cluster.KillServer();
+  for (const char* suffix : {"", "-wal", "-shm"}) {
+    std::filesystem::remove(dir / (std::string("store.db") + suffix));
+  }
+  cluster.StartServer({"--lease-timeout", "5", "--heartbeat-interval", "0.3"});
+  int64_t sweep = cluster.Submit(SyntheticSpec("fresh", {0.5}, {1e-3, 1e-2}, 20, 5));
+  ASSERT_TRUE(cluster.WaitForEnd(sweep, 60)) << cluster.WorkerLog(0);
+  auto got = cluster.Get(sweep);
+  for (const auto& run : got.runs()) {
+    EXPECT_EQ(run.state(), v1::RUN_STATE_SUCCEEDED) << run.name() << ": " << run.failure_reason();
+  }
+  EXPECT_NE(cluster.WorkerLog(0).find("registering again"), std::string::npos)
+      << cluster.WorkerLog(0);
+}
+
 TEST(SweepE2ETest, CancelStopsRunningTrainers) {
   auto dir = TestDir();
   Cluster cluster(dir);

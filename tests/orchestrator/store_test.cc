@@ -25,10 +25,13 @@ class StoreTest : public testing::Test {
   }
   void TearDown() override { std::filesystem::remove_all(dir_); }
 
+  // The store at path_, with workers w1 to w8 registered (again, on a reopen: ids only grow).
   std::unique_ptr<Store> Open() {
     auto store = Store::Open(path_);
     EXPECT_TRUE(store.ok()) << store.status();
-    return store.ok() ? std::move(*store) : nullptr;
+    if (!store.ok()) return nullptr;
+    for (int i = 0; i < 8; ++i) EXPECT_TRUE((*store)->RegisterWorker("host", {"cpu"}, 1).ok());
+    return std::move(*store);
   }
 
   // A sweep of `almr` x 2 LRs, optionally with a pretraining run the others depend on.
@@ -84,6 +87,28 @@ TEST_F(StoreTest, ConcurrentLeasesNeverHandOutARunTwice) {
   for (auto& t : threads) t.join();
   EXPECT_EQ(leased.size(), 200u);
   for (int64_t id : leased) EXPECT_EQ(leased.count(id), 1u) << "run " << id << " leased twice";
+}
+
+TEST_F(StoreTest, LeasesOnlyToWorkersItRegistered) {
+  auto store = Open();
+  Submit(*store, 1, false);
+  for (const char* id : {"nobody", "", "w", "w0", "w-3", "w012", "w99999999999999999999", "w3x"}) {
+    auto lease = store->LeaseNextRun(id, {"cpu"}, 2000, 60000);
+    ASSERT_FALSE(lease.ok()) << id;
+    EXPECT_EQ(lease.status().code(), absl::StatusCode::kInvalidArgument) << id;
+    EXPECT_NE(lease.status().message().find(std::string("'") + id + "'"), std::string::npos)
+        << lease.status();
+  }
+  auto unregistered = store->LeaseNextRun("w42", {"cpu"}, 2000, 60000);
+  ASSERT_FALSE(unregistered.ok());
+  EXPECT_EQ(unregistered.status().code(), absl::StatusCode::kNotFound);
+  EXPECT_NE(unregistered.status().message().find("w42 is not registered"), std::string::npos);
+  // Nothing was claimed: both runs are still there for a registered worker.
+  auto runs = store->ListRuns(1);
+  ASSERT_TRUE(runs.ok()) << runs.status();
+  for (const v1::Run& r : *runs) EXPECT_EQ(r.state(), v1::RUN_STATE_PENDING) << r.name();
+  EXPECT_TRUE(store->LeaseNextRun("w1", {"cpu"}, 2000, 60000).value().has_value());
+  EXPECT_TRUE(store->LeaseNextRun("w8", {"cpu"}, 2000, 60000).value().has_value());
 }
 
 TEST_F(StoreTest, ResentPointsAreStoredOnce) {
