@@ -1,8 +1,8 @@
 // Llama trainer throughput on the CPU: full training steps (forward, backward, gradient clipping,
-// AdamW) on random tokens for configs A and B of the trainer issue (and D, below), with model FLOPs utilisation
+// AdamW) on random tokens for configs A, B and D (below), with model FLOPs utilisation
 // against this machine's measured fp32 matrix-product peak, and the process's peak memory.
-// Configs A and B are the trainer issue's (260-token vocabulary); D is the demo's held-out target
-// (d96, 3 layers, the demo's 3,072-piece vocabulary), where the classifier is a large share.
+// Configs A and B have a 260-token vocabulary (the byte tokenizer's); D is the demo's held-out
+// target (d96, 3 layers, the demo's 3,072-piece vocabulary), where the classifier is a large share.
 //
 //   trainer_bench --config A --steps 20 --out a.json
 #include <sys/resource.h>

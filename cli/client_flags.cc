@@ -1,6 +1,7 @@
 #include <cstdlib>
 
 #include "cli/commands.h"
+#include "orchestrator/rpc_status.h"
 
 namespace mixlaw {
 
@@ -42,8 +43,7 @@ int ExitCodeForInputFile(absl::StatusCode code) {
 }
 
 int ExitCodeFor(const grpc::Status& status) {
-  // gRPC's and absl's status codes are the same numbers.
-  return ExitCodeForCode(static_cast<absl::StatusCode>(status.error_code()));
+  return ExitCodeForCode(FromGrpcStatus(status).code());
 }
 
 }  // namespace mixlaw

@@ -1,5 +1,6 @@
 #include "cli/embedded_sweep.h"
 
+#include <filesystem>
 #include <random>
 #include <sstream>
 #include <thread>
@@ -7,9 +8,12 @@
 #include "absl/strings/str_cat.h"
 #include "cli/commands.h"
 #include "cli/sweep_client.h"
+#include "common/file_io.h"
 #include "common/log.h"
 #include "common/time.h"
+#include "orchestrator/rpc_status.h"
 #include "orchestrator/server.h"
+#include "orchestrator/sweep_spec.h"
 #include "worker/worker.h"
 
 namespace mixlaw {
@@ -24,13 +28,19 @@ std::string RandomToken() {
   return token;
 }
 
-absl::Status FromGrpc(const grpc::Status& s) {
-  return absl::Status(static_cast<absl::StatusCode>(s.error_code()), s.error_message());
-}
-
 }  // namespace
 
 absl::StatusOr<EmbeddedSweepResult> RunEmbeddedSweep(const EmbeddedSweepOptions& options) {
+  // A spec that would be refused is refused before the store is opened, so that no store file is
+  // created for it.
+  absl::StatusOr<std::string> text = ReadFileToString(options.spec_path);
+  if (!text.ok()) return absl::InvalidArgumentError(text.status().message());
+  std::error_code ec;
+  absl::StatusOr<SweepSpec> parsed =
+      ParseSweepSpec(*text, options.spec_path,
+                     std::filesystem::absolute(options.spec_path, ec).parent_path().string());
+  if (!parsed.ok()) return parsed.status();
+
   OrchestratorOptions server_options;
   server_options.db_path = options.db_path;
   server_options.listen = "127.0.0.1:0";
@@ -52,7 +62,7 @@ absl::StatusOr<EmbeddedSweepResult> RunEmbeddedSweep(const EmbeddedSweepOptions&
   v1::SubmitSweepResponse submitted;
   grpc::Status s = SubmitSpecFile(*stub, client, options.spec_path, /*resume_existing=*/true,
                                   &submitted);
-  if (!s.ok()) return FromGrpc(s);
+  if (!s.ok()) return FromGrpcStatus(s);
   EmbeddedSweepResult result;
   result.resumed = submitted.existing();
   MIXLAW_LOG(Info) << (submitted.existing() ? "resuming" : "started") << " sweep "
@@ -92,7 +102,7 @@ absl::StatusOr<EmbeddedSweepResult> RunEmbeddedSweep(const EmbeddedSweepOptions&
   result.interrupted = StopRequested().load();
   stop_workers.store(true);
   for (std::thread& t : threads) t.join();
-  if (!watched.ok() && !result.interrupted) return FromGrpc(watched);
+  if (!watched.ok() && !result.interrupted) return FromGrpcStatus(watched);
 
   absl::StatusOr<v1::Sweep> final_sweep = (*orchestrator)->store()->GetSweep(submitted.sweep_id());
   if (!final_sweep.ok()) return final_sweep.status();

@@ -11,6 +11,7 @@
 #include "common/file_io.h"
 #include "common/number_format.h"
 #include "mixlaw/v1/mixlaw.grpc.pb.h"
+#include "orchestrator/rpc_status.h"
 #include "orchestrator/run_state.h"
 
 namespace mixlaw {
@@ -290,8 +291,7 @@ int Run(const SweepFlags& f) {
   options.progress = f.client.json ? &std::cout : &std::cerr;
   absl::StatusOr<EmbeddedSweepResult> result = RunEmbeddedSweep(options);
   if (!result.ok()) {
-    return Fail("run", grpc::Status(static_cast<grpc::StatusCode>(result.status().code()),
-                                    std::string(result.status().message())));
+    return Fail("run", ToGrpcStatus(result.status()));
   }
   if (result->interrupted) {
     std::cerr << "interrupted: running again with the same --db resumes the sweep\n";

@@ -7,6 +7,7 @@
 #include "cli/output.h"
 #include "mixlaw/v1/mixlaw.grpc.pb.h"
 #include "orchestrator/client.h"
+#include "orchestrator/rpc_status.h"
 #include "orchestrator/store.h"
 
 namespace mixlaw {
@@ -20,8 +21,7 @@ void AddSweepSourceFlags(CLI::App* command, SweepSourceFlags* flags, bool json) 
 namespace {
 
 absl::Status FromGrpc(const grpc::Status& status) {
-  return absl::Status(static_cast<absl::StatusCode>(status.error_code()),
-                      DescribeRpcError(status));
+  return FromGrpcStatus(status, DescribeRpcError(status));
 }
 
 absl::StatusOr<SweepData> LoadFromStore(const std::string& path, int64_t sweep_id,

@@ -12,7 +12,6 @@ namespace {
 
 std::atomic<int> g_level{static_cast<int>(LogLevel::kInfo)};
 std::mutex g_mutex;
-std::string g_prefix;  // guarded by g_mutex
 
 const char* LevelName(LogLevel level) {
   switch (level) {
@@ -30,11 +29,6 @@ const char* LevelName(LogLevel level) {
 void SetLogLevel(LogLevel level) { g_level.store(static_cast<int>(level)); }
 LogLevel GetLogLevel() { return static_cast<LogLevel>(g_level.load()); }
 
-void SetLogPrefix(std::string_view prefix) {
-  std::lock_guard<std::mutex> lock(g_mutex);
-  g_prefix = std::string(prefix);
-}
-
 LogMessage::LogMessage(LogLevel level, const char* /*file*/, int /*line*/) : level_(level) {}
 
 LogMessage::~LogMessage() {
@@ -47,8 +41,7 @@ LogMessage::~LogMessage() {
   char stamp[32];
   std::strftime(stamp, sizeof(stamp), "%H:%M:%S", &tm);
   std::lock_guard<std::mutex> lock(g_mutex);
-  std::fprintf(stderr, "%s.%03d %s%s%s: %s\n", stamp, millis, g_prefix.c_str(),
-               g_prefix.empty() ? "" : " ", LevelName(level_), stream_.str().c_str());
+  std::fprintf(stderr, "%s.%03d %s: %s\n", stamp, millis, LevelName(level_), stream_.str().c_str());
   std::fflush(stderr);
 }
 

@@ -13,9 +13,6 @@ enum class LogLevel { kDebug = 0, kInfo = 1, kWarning = 2, kError = 3, kQuiet = 
 void SetLogLevel(LogLevel level);
 LogLevel GetLogLevel();
 
-// Prefixes every line this process logs (e.g. "worker w3"); empty by default.
-void SetLogPrefix(std::string_view prefix);
-
 // Collects one message and writes it, whole, when destroyed.
 class LogMessage {
  public:

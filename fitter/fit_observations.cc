@@ -37,7 +37,9 @@ std::vector<std::string> SplitsOf(const ObservationSet& set) {
   return {splits.begin(), splits.end()};
 }
 
-// "eval/base: 482k, r = 0.1: the lowest loss is at the largest LR swept (3.00e-02)".
+// One warning per group whose lowest loss is at an end of its LRs: "eval/base: 482k, r = 0.1:
+// the lowest loss is at the edge of the 5 LRs swept (3.00e-02): the grid does not bracket the
+// optimum".
 std::vector<std::string> EdgeOptima(const std::string& split,
                                     const std::vector<GroupOptimum>& optima) {
   std::vector<std::string> warnings;

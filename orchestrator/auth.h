@@ -23,7 +23,8 @@ struct Tokens {
 absl::StatusOr<std::string> ReadTokenFile(const std::string& path);
 
 // True when `address` ("127.0.0.1:7600", "localhost:0", "[::1]:80", "unix:...") can only be
-// reached from this machine.
+// reached from this machine: its host resolves, and to loopback addresses only. A name that does
+// not resolve is not loopback.
 bool IsLoopbackAddress(const std::string& address);
 
 // OK when the call carries "authorization: Bearer T" with the token of `role`;

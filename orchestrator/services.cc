@@ -5,15 +5,10 @@
 #include "absl/strings/str_cat.h"
 #include "common/log.h"
 #include "common/time.h"
+#include "orchestrator/rpc_status.h"
 #include "orchestrator/sweep_spec.h"
 
 namespace mixlaw {
-
-grpc::Status ToGrpcStatus(const absl::Status& status) {
-  if (status.ok()) return grpc::Status::OK;
-  // absl and gRPC share their code numbers.
-  return grpc::Status(static_cast<grpc::StatusCode>(status.code()), std::string(status.message()));
-}
 
 #define MIXLAW_AUTHORIZE(role)                                          \
   do {                                                                  \

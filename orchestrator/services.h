@@ -6,12 +6,10 @@
 
 #include "mixlaw/v1/mixlaw.grpc.pb.h"
 #include "orchestrator/auth.h"
+#include "orchestrator/rpc_status.h"
 #include "orchestrator/store.h"
 
 namespace mixlaw {
-
-// grpc::Status with the same code and message.
-grpc::Status ToGrpcStatus(const absl::Status& status);
 
 struct LeasePolicy {
   int64_t lease_timeout_ms = 30000;       // a lease not renewed this long expires

@@ -90,7 +90,8 @@ class Database {
   std::map<std::string, std::unique_ptr<Statement>> statements_;
 };
 
-// Runs a function inside BEGIN IMMEDIATE ... COMMIT, rolling back if it fails.
+// BEGIN IMMEDIATE at Begin(), COMMIT at Commit(); destroyed after a Begin() without a successful
+// Commit() (an early return on an error), it rolls back.
 class Transaction {
  public:
   explicit Transaction(Database* db) : db_(db) {}

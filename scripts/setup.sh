@@ -8,6 +8,8 @@ set -euo pipefail
 packages=(
   # toolchain
   build-essential cmake ninja-build pkg-config git ca-certificates openssl
+  # the formatting and lock-contract checks (tests: format_check, thread_safety_check)
+  clang-format clang
   # RPC and storage
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler libsqlite3-dev sqlite3
   # numerics, formats and CLI

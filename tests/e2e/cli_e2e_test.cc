@@ -30,6 +30,13 @@ TEST(CliE2ETest, BadSpecIsRefusedWithItsPathsAndNothingIsStored) {
   Result list = Mixlaw({"sweep", "list", "--json", "--orchestrator", cluster.address()});
   ASSERT_EQ(list.status.code, 0) << list.err;
   EXPECT_EQ(nlohmann::json::parse(list.Out()).size(), 0u);
+  // The embedded sweep refuses it the same way, before any store file exists.
+  const std::filesystem::path db = dir / "never.db";
+  Result run = Mixlaw({"sweep", "run", path, "--db", db.string()});
+  EXPECT_EQ(run.status.code, 2) << run.err;
+  EXPECT_NE(run.err.find(path + ": grid.almr[1]: 1.3 is outside [0, 1]"), std::string::npos)
+      << run.err;
+  EXPECT_FALSE(std::filesystem::exists(db)) << "a refused spec creates no store";
 }
 
 TEST(CliE2ETest, SubmitWatchStatusAndExportAsAUserWould) {

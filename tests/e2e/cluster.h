@@ -25,7 +25,8 @@
 
 namespace mixlaw::testing_support {
 
-// A scratch directory named after the running test, removed afterwards.
+// A scratch directory named after the running test, emptied first and left afterwards (its logs
+// are what a failed test is read by).
 inline std::filesystem::path TestDir() {
   auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
   auto dir = std::filesystem::temp_directory_path() /

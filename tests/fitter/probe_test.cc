@@ -1,5 +1,5 @@
 // The coupling law on measured runs (tests/fitter/data/probe_bpe.csv: 48 tiny CPT runs on the demo
-// corpora, copied from ../shared/notes/probe{3,4}_spm3072_full_eval.jsonl; see data/README.md).
+// corpora, from two probe sweeps; see data/README.md).
 // The loss is asymmetric in ln LR there, which the law's parabola is not: what matters is that it
 // still places the optimum under cross-validation, and keeps the measured coupling.
 #include <algorithm>

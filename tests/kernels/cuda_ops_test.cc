@@ -10,7 +10,8 @@
 // - kFewUlps = 1e-6: elementwise kernels written in the CPU backend's order of fp32 operations
 //   (RoPE, AdamW), expected to be bit-identical; the bound leaves room for a host compiler that
 //   fuses a product and a sum into an FMA.
-// - kSumOrder = 1e-5, the bound: kernels that sum in another order than the CPU backend
+// - kSumOrder = 1e-5, the fp32 bound where the maths allows it: kernels that sum in another order
+// than the CPU backend
 //   (cuBLAS products, softmax and norm reductions) or use the device's expf (up to 2 ulps from
 //   the host's). Their observed differences are a few 1e-7 with K <= 256 terms per sum.
 // - The whole step: 1e-5 on the loss and 1e-4 on each gradient's norm-wise relative error (the
