@@ -76,7 +76,8 @@ int Main(int argc, char** argv) {
   std::string out;
   app.add_option("--workers", workers, "Simulated workers")->capture_default_str();
   app.add_option("--runs", runs, "Runs in the sweep")->capture_default_str();
-  app.add_option("--values", values, "Metric points per run (one heartbeat)")->capture_default_str();
+  app.add_option("--values", values, "Metric points per run (one heartbeat)")
+      ->capture_default_str();
   app.add_option("--seconds", seconds, "Duration of the lease phase")->capture_default_str();
   app.add_option("--points", total_points, "Points stored in all, for memory and size")
       ->capture_default_str();
@@ -90,9 +91,20 @@ int Main(int argc, char** argv) {
   std::filesystem::create_directories(dir);
   std::string db = (dir / "bench.db").string();
   SpawnOptions server_options;
-  server_options.argv = {"/bin/sh", "-c", "exec \"$0\" \"$@\" 2>>'" + (dir / "server.log").string() + "'",
-                         mixlaw, "-q", "serve", "--db", db, "--listen", "127.0.0.1:0",
-                         "--lease-timeout", "600", "--heartbeat-interval", "2"};
+  server_options.argv = {"/bin/sh",
+                         "-c",
+                         "exec \"$0\" \"$@\" 2>>'" + (dir / "server.log").string() + "'",
+                         mixlaw,
+                         "-q",
+                         "serve",
+                         "--db",
+                         db,
+                         "--listen",
+                         "127.0.0.1:0",
+                         "--lease-timeout",
+                         "600",
+                         "--heartbeat-interval",
+                         "2"};
   auto server = ChildProcess::Spawn(server_options);
   if (!server.ok()) {
     std::cerr << server.status() << "\n";
@@ -116,8 +128,9 @@ int Main(int argc, char** argv) {
   nlohmann::json spec = {
       {"name", "bench"},
       {"models", {{{"name", "m"}, {"params", 1e6}}}},
-      {"grid", {{"almr", {{"min", 0.0}, {"max", 1.0}, {"num", n_almr}, {"scale", "linear"}}},
-                {"lr", {{"min", 1e-5}, {"max", 1e-1}, {"num", n_lr}}}}},
+      {"grid",
+       {{"almr", {{"min", 0.0}, {"max", 1.0}, {"num", n_almr}, {"scale", "linear"}}},
+        {"lr", {{"min", 1e-5}, {"max", 1e-1}, {"num", n_lr}}}}},
       {"training", {{"tokens", 2048 * values}}},
       {"trainer", {{"kind", "synthetic"}}}};
   auto client = v1::SweepService::NewStub(*MakeChannel({address, "", ""}));
@@ -131,8 +144,8 @@ int Main(int argc, char** argv) {
     std::cerr << "submit: " << s.error_message() << "\n";
     return 1;
   }
-  std::cerr << "sweep of " << submitted.runs() << " runs; " << workers << " workers for "
-            << seconds << " s\n";
+  std::cerr << "sweep of " << submitted.runs() << " runs; " << workers << " workers for " << seconds
+            << " s\n";
 
   // Phase 1: the lease cycle.
   std::atomic<int64_t> cycles{0}, stored{0}, errors{0};
@@ -265,7 +278,8 @@ int Main(int argc, char** argv) {
   result["ingest_points"] = ingested.load();
   result["ingest_points_per_s"] = static_cast<double>(ingested.load()) / ingest_s;
   result["total_points"] = total;
-  result["server_peak_rss_mb"] = static_cast<double>(ReadStatusKb((*server)->pid(), "VmHWM")) / 1024.0;
+  result["server_peak_rss_mb"] =
+      static_cast<double>(ReadStatusKb((*server)->pid(), "VmHWM")) / 1024.0;
   result["server_rss_mb"] = static_cast<double>(ReadStatusKb((*server)->pid(), "VmRSS")) / 1024.0;
   (*server)->Terminate(10000, &lines);
   int64_t bytes = 0;

@@ -7,12 +7,11 @@
 //   trainer_bench --config A --steps 20 --out a.json
 #include <sys/resource.h>
 
+#include <Eigen/Core>
 #include <chrono>
 #include <fstream>
 #include <iostream>
 #include <random>
-
-#include <Eigen/Core>
 
 #include "CLI/CLI.hpp"
 #include "nlohmann/json.hpp"

@@ -13,10 +13,11 @@ namespace mixlaw {
 
 // Exit codes of every command (docs/cli.md).
 inline constexpr int kExitOk = 0;
-inline constexpr int kExitError = 1;         // something failed while working
-inline constexpr int kExitUsage = 2;         // a bad command line or a refused input file
-inline constexpr int kExitUnreachable = 3;   // the orchestrator cannot be reached or refused the token
-inline constexpr int kExitRunsFailed = 4;    // the sweep ended with failed or cancelled runs
+inline constexpr int kExitError = 1;  // something failed while working
+inline constexpr int kExitUsage = 2;  // a bad command line or a refused input file
+inline constexpr int kExitUnreachable =
+    3;  // the orchestrator cannot be reached or refused the token
+inline constexpr int kExitRunsFailed = 4;  // the sweep ended with failed or cancelled runs
 
 // Options shared by commands that talk to an orchestrator.
 struct ClientFlags {

@@ -100,8 +100,8 @@ std::string ReadText(const std::string& path) {
   return text.ok() ? *std::move(text) : std::string();
 }
 
-// The spec with `offset` added to each of its seeds and its pretraining seed (unchanged when it is not JSON: the parser
-// then says why).
+// The spec with `offset` added to each of its seeds and its pretraining seed (unchanged when it is
+// not JSON: the parser then says why).
 std::string ShiftSeeds(const std::string& text, int64_t offset) {
   nlohmann::json spec = nlohmann::json::parse(text, nullptr, false);
   if (!spec.is_object() || !spec.contains("seeds") || !spec["seeds"].is_array()) return text;
@@ -119,8 +119,9 @@ std::optional<EmbeddedSweepResult> RunSweep(const DemoFlags& f, const std::strin
   EmbeddedSweepOptions options;
   options.spec_path = spec_path;
   options.db_path = (std::filesystem::path(f.dir) / "demo.db").string();
-  options.workers = f.workers > 0 ? f.workers
-                                  : std::max(2, static_cast<int>(std::thread::hardware_concurrency()));
+  options.workers = f.workers > 0
+                        ? f.workers
+                        : std::max(2, static_cast<int>(std::thread::hardware_concurrency()));
   options.terminal = isatty(STDERR_FILENO) != 0;
   options.progress = &std::cerr;
   absl::StatusOr<EmbeddedSweepResult> result = RunEmbeddedSweep(options);
@@ -149,8 +150,8 @@ void PrintBestGridPoints(const std::vector<v1::Run>& runs) {
     if (b == nullptr || it->second < b->final_loss().at(kSplitAdditional)) b = &r;
   }
   std::printf("  best grid point per size and ALMR (final loss, nats per token):\n");
-  std::printf("    %-8s %7s %6s  %10s  %10s  %9s\n", "model", "N", "ALMR", "best LR",
-              "additional", "base");
+  std::printf("    %-8s %7s %6s  %10s  %10s  %9s\n", "model", "N", "ALMR", "best LR", "additional",
+              "base");
   for (const auto& [key, r] : best) {
     auto base = r->final_loss().find(kSplitBase);
     std::printf("    %-8s %7s %6s  %10s  %10s  %9s\n", r->model().c_str(),
@@ -254,8 +255,9 @@ std::vector<std::string> GoalLines(const TargetCheck& check) {
       detail += absl::StrCat(detail.empty() ? "" : "; ", "ALMR ", FormatAlmr(a.almr), " ",
                              PercentWith(a.excess, 3), " above it");
     }
-    lines.push_back(absl::StrCat("the recommended ALMR below its swept neighbours at the law's LR: ",
-                                 VerdictName(AlmrVerdict(check.almrs)), " (", detail, ")"));
+    lines.push_back(
+        absl::StrCat("the recommended ALMR below its swept neighbours at the law's LR: ",
+                     VerdictName(AlmrVerdict(check.almrs)), " (", detail, ")"));
   }
   return lines;
 }
@@ -498,9 +500,8 @@ int RunDemo(const DemoFlags& f) {
   std::cout << "\n[3/4] fit the coupling law to the proxies and extrapolate to the target\n";
   nlohmann::json target_template = nlohmann::json::parse(target_text, nullptr, false);
   absl::StatusOr<SweepSpec> target_parsed =
-      target_template.is_discarded()
-          ? absl::InvalidArgumentError("target spec: not JSON")
-          : ParseSweepSpec(target_text, "target spec", dir.string());
+      target_template.is_discarded() ? absl::InvalidArgumentError("target spec: not JSON")
+                                     : ParseSweepSpec(target_text, "target spec", dir.string());
   if (!target_parsed.ok() || target_parsed->models.size() != 1) {
     std::cerr << "mixlaw demo: "
               << (target_parsed.ok() ? "target spec: models: exactly one target model"
@@ -547,8 +548,8 @@ int RunDemo(const DemoFlags& f) {
   absl::StatusOr<TargetCheck> check = absl::UnknownError("no target sweep ran");
   for (int round = 1; round <= kMaxRounds; ++round) {
     const std::string target_path =
-        (dir / (round == 1 ? std::string("target.json")
-                           : "target-" + std::to_string(round) + ".json"))
+        (dir /
+         (round == 1 ? std::string("target.json") : "target-" + std::to_string(round) + ".json"))
             .string();
     const std::string suffix = round == 1 ? "" : "-" + std::to_string(round);
     if (!WriteText(target_path,

@@ -30,7 +30,7 @@ struct TargetPlan {
   double transfer_lr = 0;     // the largest proxy's observed criterion optimum at `almr`
   bool transfer_interior = true;  // false: at the edge of that proxy's LR grid
   double largest_proxy = 0;
-  std::vector<double> lrs;    // to train at the target: spaced by kCheckSpacing (CheckLrs)
+  std::vector<double> lrs;  // to train at the target: spaced by kCheckSpacing (CheckLrs)
   // Each proxy size held out and predicted from the others, at `almr` (LeaveOneSizeOut).
   std::vector<HeldOutSize> held_out;
   // The swept ALMRs either side of `almr`: trained at the target at check_lr, the rung of `lrs`

@@ -60,8 +60,8 @@ absl::StatusOr<EmbeddedSweepResult> RunEmbeddedSweep(const EmbeddedSweepOptions&
   if (!channel.ok()) return channel.status();
   auto stub = v1::SweepService::NewStub(*channel);
   v1::SubmitSweepResponse submitted;
-  grpc::Status s = SubmitSpecFile(*stub, client, options.spec_path, /*resume_existing=*/true,
-                                  &submitted);
+  grpc::Status s =
+      SubmitSpecFile(*stub, client, options.spec_path, /*resume_existing=*/true, &submitted);
   if (!s.ok()) return FromGrpcStatus(s);
   EmbeddedSweepResult result;
   result.resumed = submitted.existing();
@@ -81,8 +81,8 @@ absl::StatusOr<EmbeddedSweepResult> RunEmbeddedSweep(const EmbeddedSweepOptions&
       // Every worker here shares this machine: none is healthier to leave failed runs to.
       w.failure_backoff_ms = 0;
       // The cores are shared out among the concurrent trainers.
-      w.trainer_threads = std::max(1, static_cast<int>(std::thread::hardware_concurrency()) /
-                                          std::max(1, options.workers));
+      w.trainer_threads = std::max(
+          1, static_cast<int>(std::thread::hardware_concurrency()) / std::max(1, options.workers));
       w.stop = &stop_workers;
       w.log_name = absl::StrCat("worker ", i);
       Worker(w).Run();

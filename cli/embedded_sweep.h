@@ -19,7 +19,7 @@ struct EmbeddedSweepOptions {
   int workers = 2;
   double lease_timeout_s = 60.0;
   bool json_progress = false;
-  bool terminal = false;          // redraw the progress bar in place
+  bool terminal = false;             // redraw the progress bar in place
   std::ostream* progress = nullptr;  // where progress goes; null: nowhere
 };
 

@@ -98,7 +98,7 @@ int RunFit(FitFlags& f) {
     return kExitUsage;
   }
   if (std::optional<int> refused = CheckRunSource("fit", f.sweep_id, f.csv, "--csv FILE",
-                                                   f.last_evals, "a CSV holds one loss a run")) {
+                                                  f.last_evals, "a CSV holds one loss a run")) {
     return *refused;
   }
   absl::StatusOr<ObservationSet> set;
@@ -143,8 +143,7 @@ int RunFit(FitFlags& f) {
 
 void AddFitCommand(CLI::App& app, int* exit_code) {
   static FitFlags f;
-  CLI::App* fit =
-      app.add_subcommand("fit", "Fit a law to the final losses of a sweep or of a CSV");
+  CLI::App* fit = app.add_subcommand("fit", "Fit a law to the final losses of a sweep or of a CSV");
   fit->add_option("SWEEP", f.sweep_id, "Sweep id (from an orchestrator, or --db FILE)");
   fit->add_option("--csv", f.csv,
                   "Runs: `sweep export --table runs --format csv`, or "

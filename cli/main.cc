@@ -58,8 +58,9 @@ std::string SelfExecutable() {
 
 int main(int argc, char** argv) {
   using namespace mixlaw;
-  CLI::App app{"mixlaw: fit the ALMR-LR coupling law of continual pre-training on a small proxy "
-               "sweep, and recommend the mixture and learning rate for the large model."};
+  CLI::App app{
+      "mixlaw: fit the ALMR-LR coupling law of continual pre-training on a small proxy "
+      "sweep, and recommend the mixture and learning rate for the large model."};
   app.set_version_flag("--version", "mixlaw 0.1.0");
   app.require_subcommand(1);
   bool verbose = false, quiet = false;

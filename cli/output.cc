@@ -15,7 +15,7 @@ namespace mixlaw {
 namespace {
 
 constexpr v1::RunState kStateOrder[] = {
-    v1::RUN_STATE_SUCCEEDED, v1::RUN_STATE_RUNNING, v1::RUN_STATE_LEASED, v1::RUN_STATE_PENDING,
+    v1::RUN_STATE_SUCCEEDED, v1::RUN_STATE_RUNNING,  v1::RUN_STATE_LEASED, v1::RUN_STATE_PENDING,
     v1::RUN_STATE_STALE,     v1::RUN_STATE_DIVERGED, v1::RUN_STATE_FAILED, v1::RUN_STATE_CANCELLED};
 
 std::string CsvNumber(double v) { return std::isfinite(v) ? FormatNumber(v) : ""; }
@@ -72,31 +72,36 @@ nlohmann::json RunJson(const v1::Run& run) {
   for (const auto& [split, loss] : run.final_loss()) final_loss[split] = JsonNumber(loss);
   nlohmann::json artifacts = nlohmann::json::object();
   for (const auto& [name, path] : run.artifacts()) artifacts[name] = path;
-  return {{"id", run.id()},
-          {"sweep_id", run.sweep_id()},
-          {"name", run.name()},
-          {"stage", run.stage()},
-          {"model", run.model()},
-          {"params", run.params()},
-          {"almr", run.almr()},
-          {"peak_lr", run.peak_lr()},
-          {"seed", run.seed()},
-          {"tokens", run.tokens()},
-          {"state", RunStateName(run.state())},
-          {"attempts", run.attempts()},
-          {"max_attempts", run.max_attempts()},
-          {"depends_on", run.depends_on() == 0 ? nlohmann::json() : nlohmann::json(run.depends_on())},
-          {"worker", run.worker()},
-          {"step", run.step()},
-          {"total_steps", run.total_steps()},
-          {"failure_reason", run.failure_reason()},
-          {"final_loss", final_loss},
-          {"artifacts", artifacts}};
+  return {
+      {"id", run.id()},
+      {"sweep_id", run.sweep_id()},
+      {"name", run.name()},
+      {"stage", run.stage()},
+      {"model", run.model()},
+      {"params", run.params()},
+      {"almr", run.almr()},
+      {"peak_lr", run.peak_lr()},
+      {"seed", run.seed()},
+      {"tokens", run.tokens()},
+      {"state", RunStateName(run.state())},
+      {"attempts", run.attempts()},
+      {"max_attempts", run.max_attempts()},
+      {"depends_on", run.depends_on() == 0 ? nlohmann::json() : nlohmann::json(run.depends_on())},
+      {"worker", run.worker()},
+      {"step", run.step()},
+      {"total_steps", run.total_steps()},
+      {"failure_reason", run.failure_reason()},
+      {"final_loss", final_loss},
+      {"artifacts", artifacts}};
 }
 
 nlohmann::json PointJson(const v1::Run& run, const v1::MetricPoint& p) {
-  return {{"run_id", run.id()}, {"run", run.name()},   {"split", p.split()},
-          {"step", p.step()},   {"loss", JsonNumber(p.loss())}, {"tokens", p.tokens()},
+  return {{"run_id", run.id()},
+          {"run", run.name()},
+          {"split", p.split()},
+          {"step", p.step()},
+          {"loss", JsonNumber(p.loss())},
+          {"tokens", p.tokens()},
           {"lr", p.lr()}};
 }
 

@@ -8,8 +8,8 @@
 #include "cli/commands.h"
 #include "cli/recommend_flags.h"
 #include "cli/sweep_source.h"
-#include "fitter/fit.h"
 #include "common/number_format.h"
+#include "fitter/fit.h"
 #include "fitter/fit_json.h"
 #include "fitter/recommend.h"
 #include "fitter/recommend_json.h"
@@ -64,9 +64,8 @@ void PrintRecommendation(const Recommendation& r) {
 // sweep spec's fit.target_params (0 when it sets none).
 absl::StatusOr<LawFit> FitSweep(const RecommendFlags& f, int* exit_code, double* target_params) {
   SweepData data;
-  absl::StatusOr<ObservationSet> set =
-      LoadSweepObservations(f.source, f.sweep_id, f.recommendation.last_evals, false, &data,
-                            exit_code);
+  absl::StatusOr<ObservationSet> set = LoadSweepObservations(
+      f.source, f.sweep_id, f.recommendation.last_evals, false, &data, exit_code);
   if (!set.ok()) return set.status();
   *target_params = data.sweep.target_params();
   FitOptions options = f.recommendation.fit_options;
@@ -123,8 +122,9 @@ void AddRecommendCommand(CLI::App& app, int* exit_code) {
   static RecommendFlags f;
   CLI::App* rec = app.add_subcommand(
       "recommend", "The ALMR and peak LR for the target model from a sweep or a coupling-law fit");
-  rec->add_option("SWEEP", f.sweep_id,
-                  "Sweep id: fit the coupling law to its runs (from an orchestrator, or --db FILE)");
+  rec->add_option(
+      "SWEEP", f.sweep_id,
+      "Sweep id: fit the coupling law to its runs (from an orchestrator, or --db FILE)");
   rec->add_option("--fit", f.fit, "FIT.json written by `mixlaw fit --out`, instead of a sweep");
   AddRecommendationFlags(rec, &f.recommendation);
   AddSweepSourceFlags(rec, &f.source);

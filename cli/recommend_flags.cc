@@ -31,8 +31,8 @@ void AddRecommendationFlags(CLI::App* command, RecommendationFlags* f) {
   f->budget_option = command->add_option(
       "--forgetting-budget", f->forgetting_budget,
       "Nats the base-language loss may rise above its r = 0 optimum; minimise the additional loss");
-  f->weight_option = command->add_option(
-      "--weight", f->weight, "Minimise L_additional + W * L_base (the default, W = 1)");
+  f->weight_option = command->add_option("--weight", f->weight,
+                                         "Minimise L_additional + W * L_base (the default, W = 1)");
   f->budget_option->excludes(f->weight_option);
   f->exponent_option = command->add_option(
       "--lr-size-exponent", f->lr_size_exponent,
@@ -67,8 +67,7 @@ std::optional<int> CheckRunSource(const std::string& command, int64_t sweep_id,
                                   const std::string& file, const std::string& file_flag,
                                   int last_evals, const std::string& why) {
   if (file.empty() == (sweep_id == 0)) {
-    std::cerr << "mixlaw " << command << ": give a sweep id or " << file_flag
-              << " (one of them)\n";
+    std::cerr << "mixlaw " << command << ": give a sweep id or " << file_flag << " (one of them)\n";
     return kExitUsage;
   }
   if (last_evals > 1 && sweep_id == 0) {

@@ -9,8 +9,8 @@
 #include "cli/report_summary.h"
 #include "cli/sweep_source.h"
 #include "common/log.h"
-#include "common/time.h"
 #include "common/number_format.h"
+#include "common/time.h"
 #include "fitter/fit_json.h"
 #include "fitter/recommend_json.h"
 #include "report/report.h"
@@ -85,8 +85,8 @@ std::optional<Failure> FromFitFile(const ReportFlags& f, ReportInput* input) {
 
 int RunReport(const ReportFlags& f) {
   if (std::optional<int> refused =
-          CheckRunSource("report", f.sweep_id, f.fit, "--fit FIT.json",
-                         f.recommendation.last_evals, "FIT.json holds one loss a run")) {
+          CheckRunSource("report", f.sweep_id, f.fit, "--fit FIT.json", f.recommendation.last_evals,
+                         "FIT.json holds one loss a run")) {
     return *refused;
   }
   ReportInput input;

@@ -34,7 +34,8 @@ int RunServe(const ServeFlags& flags) {
     return kExitUsage;
   }
   if (flags.client_token_file.empty() != flags.worker_token_file.empty()) {
-    std::cerr << "mixlaw serve: give both --client-token-file and --worker-token-file, or neither\n";
+    std::cerr
+        << "mixlaw serve: give both --client-token-file and --worker-token-file, or neither\n";
     return kExitUsage;
   }
   if (!flags.client_token_file.empty()) {
@@ -70,8 +71,9 @@ int RunServe(const ServeFlags& flags) {
 
 void AddServeCommand(CLI::App& app, int* exit_code) {
   static ServeFlags flags;
-  CLI::App* serve = app.add_subcommand("serve", "Run the orchestrator: keeps sweeps in a SQLite "
-                                                "file and leases runs to workers over gRPC");
+  CLI::App* serve = app.add_subcommand("serve",
+                                       "Run the orchestrator: keeps sweeps in a SQLite "
+                                       "file and leases runs to workers over gRPC");
   serve->add_option("--db", flags.db, "SQLite store (created if absent)")->required();
   serve->add_option("--listen", flags.listen, "Address to listen on; port 0 picks one")
       ->capture_default_str();
@@ -81,12 +83,14 @@ void AddServeCommand(CLI::App& app, int* exit_code) {
                     "Token for workers: can lease and report runs, not manage sweeps");
   serve->add_option("--tls-cert", flags.tls_cert, "PEM certificate: serve TLS");
   serve->add_option("--tls-key", flags.tls_key, "PEM private key of --tls-cert");
-  serve->add_option("--lease-timeout", flags.lease_timeout_s,
-                    "Seconds without a heartbeat before a lease expires")
+  serve
+      ->add_option("--lease-timeout", flags.lease_timeout_s,
+                   "Seconds without a heartbeat before a lease expires")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
-  serve->add_option("--heartbeat-interval", flags.heartbeat_interval_s,
-                    "Seconds between worker heartbeats")
+  serve
+      ->add_option("--heartbeat-interval", flags.heartbeat_interval_s,
+                   "Seconds between worker heartbeats")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
   serve->callback([exit_code] { *exit_code = RunServe(flags); });

@@ -23,8 +23,8 @@ grpc::Status SubmitSpecFile(v1::SweepService::Stub& stub, const ConnectionOption
   request.set_spec_json(*std::move(text));
   request.set_spec_dir(dir.string());
   request.set_resume_existing(resume_existing);
-  grpc::Status s = stub.SubmitSweep(MakeContext(connection, std::chrono::seconds(60)).get(),
-                                    request, response);
+  grpc::Status s =
+      stub.SubmitSweep(MakeContext(connection, std::chrono::seconds(60)).get(), request, response);
   if (s.error_code() == grpc::StatusCode::INVALID_ARGUMENT) {
     // Name the file the user gave rather than "sweep spec".
     std::string message = s.error_message();

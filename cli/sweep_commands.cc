@@ -85,8 +85,8 @@ int Submit(const SweepFlags& f) {
               << "\n";
   } else {
     std::cout << response.sweep_id() << "\n";
-    std::cerr << (response.existing() ? "resumed" : "submitted") << " sweep "
-              << response.sweep_id() << " with " << response.runs() << " runs\n";
+    std::cerr << (response.existing() ? "resumed" : "submitted") << " sweep " << response.sweep_id()
+              << " with " << response.runs() << " runs\n";
   }
   return kExitOk;
 }
@@ -110,10 +110,10 @@ int Status(const SweepFlags& f) {
     std::cout << j.dump(2) << "\n";
     return kExitOk;
   }
-  std::cout << "sweep " << sweep.id() << " '" << sweep.name() << "': "
-            << SweepStateName(sweep.state()) << "\n"
-            << "  " << ProgressBar(sweep, 30) << "  " << sweep.total_runs() << " runs: "
-            << CountsText(sweep) << "\n";
+  std::cout << "sweep " << sweep.id() << " '" << sweep.name()
+            << "': " << SweepStateName(sweep.state()) << "\n"
+            << "  " << ProgressBar(sweep, 30) << "  " << sweep.total_runs()
+            << " runs: " << CountsText(sweep) << "\n";
   if (sweep.target_params() > 0) {
     std::cout << "  target size: " << FormatParams(sweep.target_params()) << " parameters\n";
   }
@@ -178,8 +178,8 @@ int Cancel(const SweepFlags& f) {
   grpc::Status s = stub->CancelSweep(MakeContext(c, kCallTimeout).get(), request, &response);
   if (!s.ok()) return Fail("cancel", s);
   if (f.client.json) {
-    std::cout << nlohmann::json({{"sweep_id", f.sweep_id},
-                                 {"cancelled_runs", response.cancelled_runs()}})
+    std::cout << nlohmann::json(
+                     {{"sweep_id", f.sweep_id}, {"cancelled_runs", response.cancelled_runs()}})
                      .dump()
               << "\n";
   } else {
@@ -283,8 +283,9 @@ int Run(const SweepFlags& f) {
   EmbeddedSweepOptions options;
   options.spec_path = f.spec;
   options.db_path = f.db;
-  options.workers = f.workers > 0 ? f.workers
-                                  : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+  options.workers = f.workers > 0
+                        ? f.workers
+                        : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
   options.lease_timeout_s = f.lease_timeout_s;
   options.json_progress = f.client.json;
   options.terminal = isatty(STDERR_FILENO) != 0;
@@ -346,7 +347,8 @@ void AddSweepCommands(CLI::App& app, int* exit_code) {
   cancel->callback([exit_code] { *exit_code = Cancel(f); });
 
   CLI::App* exp = sweep->add_subcommand(
-      "export", "Export a sweep: one row a run (--table runs) or every metric point (--table points)");
+      "export",
+      "Export a sweep: one row a run (--table runs) or every metric point (--table points)");
   exp->add_option("ID", f.sweep_id, "Sweep id")->required();
   exp->add_option("--format", f.format, "csv or json")->capture_default_str();
   exp->add_option("--table", f.table, "runs or points")
@@ -357,8 +359,9 @@ void AddSweepCommands(CLI::App& app, int* exit_code) {
   exp->callback([exit_code] { *exit_code = Export(f); });
 
   CLI::App* run = sweep->add_subcommand(
-      "run", "Run a sweep on this machine: orchestrator and workers in one process, no server "
-             "(again on the same --db resumes it)");
+      "run",
+      "Run a sweep on this machine: orchestrator and workers in one process, no server "
+      "(again on the same --db resumes it)");
   run->add_option("SPEC", f.spec, "Sweep spec (docs/sweep-spec.md)")->required();
   run->add_option("--db", f.db, "SQLite store (created if absent)")->required();
   run->add_option("--workers", f.workers, "Concurrent trainers (default: one per core)");

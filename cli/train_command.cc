@@ -41,8 +41,9 @@ int RunTrain(const TrainFlags& flags) {
 void AddTrainCommand(CLI::App& app, int* exit_code) {
   static TrainFlags flags;
   CLI::App* train = app.add_subcommand(
-      "train", "Train one run from its RUN.json (the builtin Llama trainer), printing protocol "
-               "lines on stdout");
+      "train",
+      "Train one run from its RUN.json (the builtin Llama trainer), printing protocol "
+      "lines on stdout");
   train->add_option("--config", flags.config, "The run's RUN.json")->required();
   train->add_flag("--synthetic", flags.synthetic,
                   "Draw losses from the synthetic law instead of training the Llama model "

@@ -28,9 +28,10 @@ int RunWorker(const WorkerFlags& flags) {
   }
   WorkerOptions options;
   options.connection = *connection;
-  options.devices = flags.devices == "auto"
-                        ? DetectDevices()
-                        : std::vector<std::string>(absl::StrSplit(flags.devices, ',', absl::SkipEmpty()));
+  options.devices =
+      flags.devices == "auto"
+          ? DetectDevices()
+          : std::vector<std::string>(absl::StrSplit(flags.devices, ',', absl::SkipEmpty()));
   for (const std::string& d : options.devices) {
     if (d != "cpu" && d.rfind("cuda", 0) != 0) {
       std::cerr << "mixlaw worker: --devices: '" << d << "' is not cpu or cuda[:N]\n";
@@ -57,20 +58,23 @@ void AddWorkerCommand(CLI::App& app, int* exit_code) {
   CLI::App* worker = app.add_subcommand(
       "worker", "Lease runs from an orchestrator and run their trainers as child processes");
   AddClientFlags(worker, &flags.client, /*json=*/false);
-  worker->add_option("--devices", flags.devices,
-                     "Comma-separated devices (cpu, cuda:0, ...), or auto: the CPU and every GPU")
+  worker
+      ->add_option("--devices", flags.devices,
+                   "Comma-separated devices (cpu, cuda:0, ...), or auto: the CPU and every GPU")
       ->capture_default_str();
   worker->add_option("--hostname", flags.hostname, "Name to register with (default: host name)");
   worker->add_flag("--exit-when-idle", flags.exit_when_idle,
                    "Exit once no sweep is active instead of waiting for more");
-  worker->add_option("--terminate-grace", flags.terminate_grace_s,
-                     "Seconds a stopped trainer gets between SIGTERM and SIGKILL")
+  worker
+      ->add_option("--terminate-grace", flags.terminate_grace_s,
+                   "Seconds a stopped trainer gets between SIGTERM and SIGKILL")
       ->capture_default_str();
   worker->add_option("--trainer-threads", flags.trainer_threads,
                      "OMP_NUM_THREADS for the builtin trainer (default: inherited)");
-  worker->add_option("--failure-backoff", flags.failure_backoff_s,
-                     "Seconds to wait before the next lease after a run fails here, doubled for "
-                     "each further failure in a row (up to 2 minutes, or this if longer); 0: no wait")
+  worker
+      ->add_option("--failure-backoff", flags.failure_backoff_s,
+                   "Seconds to wait before the next lease after a run fails here, doubled for "
+                   "each further failure in a row (up to 2 minutes, or this if longer); 0: no wait")
       ->capture_default_str()
       ->check(CLI::Range(0.0, 86400.0));
   worker->callback([exit_code] { *exit_code = RunWorker(flags); });

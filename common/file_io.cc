@@ -77,8 +77,10 @@ absl::Status WriteFileAtomically(const std::string& path,
     return absl::InternalError(absl::StrCat(path, ": cannot be written: ", why));
   };
   if (std::optional<std::string> why = WriteStream(temporary, write)) return fail(*why);
-  if (fs::exists(existing)) fs::permissions(temporary, existing.permissions(), ec);  // keep its mode
-  if (!SyncPath(temporary, O_RDONLY)) return fail(absl::StrCat(temporary, ": ", std::strerror(errno)));
+  if (fs::exists(existing))
+    fs::permissions(temporary, existing.permissions(), ec);  // keep its mode
+  if (!SyncPath(temporary, O_RDONLY))
+    return fail(absl::StrCat(temporary, ": ", std::strerror(errno)));
   fs::rename(temporary, path, ec);
   if (ec) return fail(ec.message());
   // The rename itself reaches the disk with the directory.

@@ -37,8 +37,9 @@ std::string FormatNumber(double value) {
 }
 
 void FieldReader::Problem(const std::string& path, const std::string& message) {
-  std::string where = path.empty() ? source_ : (source_.empty() ? std::string(path)
-                                                                : absl::StrCat(source_, ": ", path));
+  std::string where =
+      path.empty() ? source_
+                   : (source_.empty() ? std::string(path) : absl::StrCat(source_, ": ", path));
   problems_.push_back(where.empty() ? std::string(message) : absl::StrCat(where, ": ", message));
 }
 
@@ -108,16 +109,16 @@ std::optional<int64_t> FieldReader::Integer(const nlohmann::json& object, const 
     return std::nullopt;
   }
   // 1e6 is accepted as an integer when it is one exactly.
-  if (!it->is_number() || (it->is_number_float() &&
-                           (std::floor(it->get<double>()) != it->get<double>() ||
-                            std::fabs(it->get<double>()) > 9.007199254740992e15))) {
-    Problem(field, absl::StrCat("must be an integer, not ",
-                                it->is_number() ? FormatNumber(it->get<double>())
-                                                : std::string(it->type_name())));
+  if (!it->is_number() ||
+      (it->is_number_float() && (std::floor(it->get<double>()) != it->get<double>() ||
+                                 std::fabs(it->get<double>()) > 9.007199254740992e15))) {
+    Problem(field, absl::StrCat("must be an integer, not ", it->is_number()
+                                                                ? FormatNumber(it->get<double>())
+                                                                : std::string(it->type_name())));
     return std::nullopt;
   }
-  int64_t value = it->is_number_float() ? static_cast<int64_t>(it->get<double>())
-                                        : it->get<int64_t>();
+  int64_t value =
+      it->is_number_float() ? static_cast<int64_t>(it->get<double>()) : it->get<int64_t>();
   if (!CheckBounds(static_cast<double>(value), field, bounds)) return std::nullopt;
   return value;
 }

@@ -1,5 +1,6 @@
 // Reads typed fields out of a parsed JSON document and collects every problem with its JSON path
-// ("grid.almr[2]: 1.3 is outside [0, 1]"), so that a bad file is refused with all its faults at once.
+// ("grid.almr[2]: 1.3 is outside [0, 1]"), so that a bad file is refused with all its faults at
+// once.
 #ifndef MIXLAW_COMMON_JSON_FIELDS_H_
 #define MIXLAW_COMMON_JSON_FIELDS_H_
 

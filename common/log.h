@@ -29,9 +29,9 @@ class LogMessage {
 
 }  // namespace mixlaw
 
-#define MIXLAW_LOG(severity)                                              \
-  if (::mixlaw::LogLevel::k##severity < ::mixlaw::GetLogLevel()) {        \
-  } else                                                                  \
+#define MIXLAW_LOG(severity)                                       \
+  if (::mixlaw::LogLevel::k##severity < ::mixlaw::GetLogLevel()) { \
+  } else                                                           \
     ::mixlaw::LogMessage(::mixlaw::LogLevel::k##severity, __FILE__, __LINE__).stream()
 
 #endif  // MIXLAW_COMMON_LOG_H_

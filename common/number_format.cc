@@ -29,7 +29,10 @@ std::string FormatAlmr(double almr) {
 }
 
 std::string FormatParams(double params) {
-  struct Unit { double scale; const char* suffix; };
+  struct Unit {
+    double scale;
+    const char* suffix;
+  };
   for (Unit u : {Unit{1e12, "T"}, Unit{1e9, "B"}, Unit{1e6, "M"}, Unit{1e3, "k"}}) {
     if (std::fabs(params) >= u.scale) {
       std::string s = Printf("%.3g", params / u.scale);

@@ -5,9 +5,9 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 
-#define MIXLAW_RETURN_IF_ERROR(expr)              \
-  do {                                            \
-    ::absl::Status mixlaw_status_ = (expr);       \
+#define MIXLAW_RETURN_IF_ERROR(expr)                 \
+  do {                                               \
+    ::absl::Status mixlaw_status_ = (expr);          \
     if (!mixlaw_status_.ok()) return mixlaw_status_; \
   } while (0)
 

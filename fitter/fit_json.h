@@ -16,7 +16,8 @@ inline constexpr char kFitFormat[] = "mixlaw-fit/1";
 
 nlohmann::json FitToJson(const LawFit& fit);
 
-// Reads what FitToJson wrote, except each start's details (kept in the file for diagnosis). InvalidArgument lists every problem with its JSON path; `source` names the file.
+// Reads what FitToJson wrote, except each start's details (kept in the file for diagnosis).
+// InvalidArgument lists every problem with its JSON path; `source` names the file.
 absl::StatusOr<LawFit> FitFromJson(const nlohmann::json& json, const std::string& source);
 
 absl::Status WriteFitFile(const LawFit& fit, const std::string& path);

@@ -21,12 +21,12 @@ inline constexpr const char* kCouplingSplits[] = {kSplitAdditional, kSplitBase};
 inline constexpr char kSplitLoss[] = "loss";
 
 struct Observation {
-  std::string name;    // the run's name, or "line 7" for a hand-written row
-  int line = 0;        // where it was read (0 when not from a file)
-  double params = 0;   // N: parameters, the size used for fitting
-  double tokens = 0;   // D: CPT tokens; 0 when unknown
-  double almr = 0;     // r, in [0, 1]
-  double peak_lr = 0;  // eta; 0 when the file has no lr column
+  std::string name;       // the run's name, or "line 7" for a hand-written row
+  int line = 0;           // where it was read (0 when not from a file)
+  double params = 0;      // N: parameters, the size used for fitting
+  double tokens = 0;      // D: CPT tokens; 0 when unknown
+  double almr = 0;        // r, in [0, 1]
+  double peak_lr = 0;     // eta; 0 when the file has no lr column
   double batch_size = 0;  // sequences per step; 0 when unknown (read, not fitted)
   int64_t seed = 0;
   std::map<std::string, double> final_loss;  // nats per token, by split ("eval/base", ...)

@@ -49,8 +49,8 @@ struct AlmrRow {
 struct Recommendation {
   double target_params = 0;
   double target_tokens = 0;  // D the law was read at; 0 when its token terms are held
-  std::string criterion;  // "forgetting budget 0.05 nats" or "L_additional + 1 * L_base"
-  std::string transfer;   // how the LR reaches the target size
+  std::string criterion;     // "forgetting budget 0.05 nats" or "L_additional + 1 * L_base"
+  std::string transfer;      // how the LR reaches the target size
   double almr = 0, lr = 0;
   double loss_additional = 0, loss_base = 0;
   double base_reference = 0;  // the base loss's r = 0 optimum at the target size

@@ -1,11 +1,11 @@
 #include "fitter/solve.h"
 
+#include <glog/logging.h>
+
 #include <algorithm>
 #include <cmath>
 #include <mutex>
 #include <numeric>
-
-#include <glog/logging.h>
 
 #include "ceres/loss_function.h"
 #include "ceres/manifold.h"
@@ -30,8 +30,8 @@ void QuietSolverLogs() {
 }
 
 // Holds the `held` parameters of the block `theta` and bounds the others by the law's bounds.
-void Constrain(const std::vector<ParameterSpec>& specs, const std::vector<int>& held,
-               double* theta, ceres::Problem* problem) {
+void Constrain(const std::vector<ParameterSpec>& specs, const std::vector<int>& held, double* theta,
+               ceres::Problem* problem) {
   const int n = static_cast<int>(specs.size());
   if (static_cast<int>(held.size()) == n) {
     problem->SetParameterBlockConstant(theta);
@@ -111,8 +111,8 @@ std::vector<StartOutcome> SolveFromEach(const ResidualSet& set, const std::vecto
                                         int threads) {
   std::vector<StartOutcome> outcomes(starts.size());
   SolveOptions screen = options;
-  screen.function_tolerance = std::max(options.function_tolerance,
-                                       options.screen_function_tolerance);
+  screen.function_tolerance =
+      std::max(options.function_tolerance, options.screen_function_tolerance);
   ParallelFor(static_cast<int>(starts.size()), threads, [&](int i) {
     outcomes[static_cast<size_t>(i)] =
         SolveFrom(set, rows, starts[static_cast<size_t>(i)], held, screen);
@@ -122,7 +122,8 @@ std::vector<StartOutcome> SolveFromEach(const ResidualSet& set, const std::vecto
   for (size_t i = 0; i < outcomes.size(); ++i) {
     if (outcomes[i].usable()) order.push_back(i);
   }
-  const size_t polished = std::min(order.size(), static_cast<size_t>(std::max(0, options.polished_starts)));
+  const size_t polished =
+      std::min(order.size(), static_cast<size_t>(std::max(0, options.polished_starts)));
   std::partial_sort(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(polished),
                     order.end(),
                     [&](size_t a, size_t b) { return outcomes[a].cost < outcomes[b].cost; });

@@ -29,9 +29,9 @@ struct SolveOptions {
   // Ceres' default is 1e4; starting closer to Gauss-Newton takes ~12% fewer iterations on the
   // Chinchilla benchmark and leaves fewer starts at the iteration limit.
   double initial_trust_region_radius = 1e8;
-  // The multi-start (SolveFromEach) solves every start to this function tolerance (Ceres' default), then polishes
-  // the best few from where they ended to the tolerances above: most starts' iterations are spent
-  // in the last digits of optima that are not the best.
+  // The multi-start (SolveFromEach) solves every start to this function tolerance (Ceres' default),
+  // then polishes the best few from where they ended to the tolerances above: most starts'
+  // iterations are spent in the last digits of optima that are not the best.
   double screen_function_tolerance = 1e-6;
   int polished_starts = 3;
 };

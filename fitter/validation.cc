@@ -81,8 +81,8 @@ absl::StatusOr<double> MeanLossAt(const ObservationSet& runs, const std::string&
     }
   }
   if (count == 0) {
-    return absl::NotFoundError(absl::StrCat(split, ": no run at ", Where(params, almr), ", LR ",
-                                            FormatLr(lr)));
+    return absl::NotFoundError(
+        absl::StrCat(split, ": no run at ", Where(params, almr), ", LR ", FormatLr(lr)));
   }
   return sum / count;
 }
@@ -93,9 +93,8 @@ absl::StatusOr<double> LossAt(const ObservationSet& runs, const std::string& spl
   if (!curves.ok()) return curves.status();
   const double value = CurveReading(*curves).LossAt(lr);
   if (std::isnan(value)) {
-    return absl::OutOfRangeError(absl::StrCat(split, ": ", FormatLr(lr),
-                                              " is outside the LRs measured at ",
-                                              Where(params, almr)));
+    return absl::OutOfRangeError(absl::StrCat(
+        split, ": ", FormatLr(lr), " is outside the LRs measured at ", Where(params, almr)));
   }
   return value;
 }

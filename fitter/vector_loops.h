@@ -17,8 +17,8 @@ void HuberRoots(double delta, std::size_t n, std::size_t k, double* residuals, d
 // residuals[i] = ln L_i - ln y_i and row i of jacobian (n x 5, row-major) = (E, t_N, -ln N t_N,
 // t_D, -ln D t_D) / L_i. scratch holds 3 n doubles.
 void ChinchillaLogResiduals(const double* theta, const double* ln_n, const double* ln_d,
-                            const double* ln_y, std::size_t n, double* residuals,
-                            double* jacobian, double* scratch);
+                            const double* ln_y, std::size_t n, double* residuals, double* jacobian,
+                            double* scratch);
 
 }  // namespace mixlaw
 

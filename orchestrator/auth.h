@@ -3,9 +3,9 @@
 #ifndef MIXLAW_ORCHESTRATOR_AUTH_H_
 #define MIXLAW_ORCHESTRATOR_AUTH_H_
 
-#include <string>
-
 #include <grpcpp/grpcpp.h>
+
+#include <string>
 
 #include "absl/status/statusor.h"
 

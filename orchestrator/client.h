@@ -2,11 +2,11 @@
 #ifndef MIXLAW_ORCHESTRATOR_CLIENT_H_
 #define MIXLAW_ORCHESTRATOR_CLIENT_H_
 
+#include <grpcpp/grpcpp.h>
+
 #include <chrono>
 #include <memory>
 #include <string>
-
-#include <grpcpp/grpcpp.h>
 
 #include "absl/status/statusor.h"
 

@@ -2,9 +2,9 @@
 #ifndef MIXLAW_ORCHESTRATOR_RPC_STATUS_H_
 #define MIXLAW_ORCHESTRATOR_RPC_STATUS_H_
 
-#include <string>
-
 #include <grpcpp/grpcpp.h>
+
+#include <string>
 
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"

@@ -29,14 +29,13 @@ absl::StatusOr<std::unique_ptr<Orchestrator>> Orchestrator::Start(
   absl::StatusOr<std::unique_ptr<Store>> store = Store::Open(options.db_path);
   if (!store.ok()) return store.status();
   o->store_ = std::move(*store);
-  int64_t grace = options.restart_grace_ms >= 0 ? options.restart_grace_ms
-                                                : options.policy.lease_timeout_ms;
+  int64_t grace =
+      options.restart_grace_ms >= 0 ? options.restart_grace_ms : options.policy.lease_timeout_ms;
   absl::Status extended = o->store_->ExtendLeases(UnixMillis(), grace);
   if (!extended.ok()) return extended;
 
   std::error_code ec;
-  std::filesystem::path store_dir =
-      std::filesystem::absolute(options.db_path, ec).parent_path();
+  std::filesystem::path store_dir = std::filesystem::absolute(options.db_path, ec).parent_path();
   o->sweep_service_ = std::make_unique<SweepServiceImpl>(o->store_.get(), options.tokens,
                                                          (store_dir / "runs").string());
   o->worker_service_ =

@@ -2,14 +2,14 @@
 #ifndef MIXLAW_ORCHESTRATOR_SERVER_H_
 #define MIXLAW_ORCHESTRATOR_SERVER_H_
 
+#include <grpcpp/grpcpp.h>
+
 #include <atomic>
 #include <condition_variable>
 #include <memory>
 #include <mutex>
 #include <string>
 #include <thread>
-
-#include <grpcpp/grpcpp.h>
 
 #include "absl/status/statusor.h"
 #include "orchestrator/auth.h"

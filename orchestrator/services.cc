@@ -10,10 +10,10 @@
 
 namespace mixlaw {
 
-#define MIXLAW_AUTHORIZE(role)                                          \
-  do {                                                                  \
-    grpc::Status auth_status = Authorize(*context, tokens_, role);      \
-    if (!auth_status.ok()) return auth_status;                          \
+#define MIXLAW_AUTHORIZE(role)                                     \
+  do {                                                             \
+    grpc::Status auth_status = Authorize(*context, tokens_, role); \
+    if (!auth_status.ok()) return auth_status;                     \
   } while (0)
 
 grpc::Status SweepServiceImpl::SubmitSweep(grpc::ServerContext* context,
@@ -35,9 +35,8 @@ grpc::Status SweepServiceImpl::SubmitSweep(grpc::ServerContext* context,
   response->set_sweep_id(result->sweep_id);
   response->set_runs(result->runs);
   response->set_existing(result->existing);
-  MIXLAW_LOG(Info) << (result->existing ? "resumed" : "submitted") << " sweep "
-                   << result->sweep_id << " '" << spec->name << "' with " << result->runs
-                   << " runs";
+  MIXLAW_LOG(Info) << (result->existing ? "resumed" : "submitted") << " sweep " << result->sweep_id
+                   << " '" << spec->name << "' with " << result->runs << " runs";
   return grpc::Status::OK;
 }
 
@@ -139,8 +138,8 @@ grpc::Status WorkerServiceImpl::RegisterWorker(grpc::ServerContext* context,
   if (devices.empty()) {
     return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "a worker must name its devices");
   }
-  absl::StatusOr<std::string> id = store_->RegisterWorker(request->hostname(), devices,
-                                                          UnixMillis());
+  absl::StatusOr<std::string> id =
+      store_->RegisterWorker(request->hostname(), devices, UnixMillis());
   if (!id.ok()) return ToGrpcStatus(id.status());
   response->set_worker_id(*id);
   response->set_heartbeat_interval_ms(policy_.heartbeat_interval_ms);

@@ -12,8 +12,8 @@
 namespace mixlaw {
 
 struct LeasePolicy {
-  int64_t lease_timeout_ms = 30000;       // a lease not renewed this long expires
-  int64_t heartbeat_interval_ms = 2000;   // what workers are told to aim for
+  int64_t lease_timeout_ms = 30000;      // a lease not renewed this long expires
+  int64_t heartbeat_interval_ms = 2000;  // what workers are told to aim for
 };
 
 class SweepServiceImpl final : public v1::SweepService::Service {
@@ -21,7 +21,8 @@ class SweepServiceImpl final : public v1::SweepService::Service {
   // `store` must outlive the service. Runs of specs without output_root go under
   // `default_output_root`.
   SweepServiceImpl(Store* store, Tokens tokens, std::string default_output_root)
-      : store_(store), tokens_(std::move(tokens)),
+      : store_(store),
+        tokens_(std::move(tokens)),
         default_output_root_(std::move(default_output_root)) {}
 
   grpc::Status SubmitSweep(grpc::ServerContext* context, const v1::SubmitSweepRequest* request,

@@ -33,7 +33,9 @@ class Statement {
   Statement& Bind(int index, double value);
   Statement& Bind(int index, std::string_view value);
   Statement& Bind(int index, const char* value) { return Bind(index, std::string_view(value)); }
-  Statement& Bind(int index, const std::string& value) { return Bind(index, std::string_view(value)); }
+  Statement& Bind(int index, const std::string& value) {
+    return Bind(index, std::string_view(value));
+  }
   Statement& BindNull(int index);
 
   // Advances: true when a row is ready, false when done; an error otherwise.
@@ -84,7 +86,8 @@ class Database {
  private:
   // Prepare(sql) with `params` bound and stepped once: the row's statement, or null when there
   // is no row.
-  absl::StatusOr<Statement*> QueryRow(const std::string& sql, std::initializer_list<int64_t> params);
+  absl::StatusOr<Statement*> QueryRow(const std::string& sql,
+                                      std::initializer_list<int64_t> params);
   explicit Database(sqlite3* db) : db_(db) {}
   sqlite3* db_;
   std::map<std::string, std::unique_ptr<Statement>> statements_;

@@ -51,7 +51,8 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& path) {
   };
   // The first read fails on a file that is not a SQLite database.
   absl::StatusOr<int64_t> app_id = d.QueryInt("PRAGMA application_id");
-  if (!app_id.ok()) return refuse(absl::StrCat("not a mixlaw store (", app_id.status().message(), ")"));
+  if (!app_id.ok())
+    return refuse(absl::StrCat("not a mixlaw store (", app_id.status().message(), ")"));
   MIXLAW_ASSIGN_OR_RETURN(int64_t version, d.QueryInt("PRAGMA user_version"));
   MIXLAW_ASSIGN_OR_RETURN(int64_t tables, d.QueryInt("SELECT COUNT(*) FROM sqlite_master"));
   if (tables > 0 && *app_id != kStoreApplicationId) {
@@ -62,7 +63,8 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& path) {
                                "; this build knows up to ", kStoreSchemaVersion, ")"));
   }
   absl::StatusOr<std::optional<std::string>> check = d.QueryText("PRAGMA quick_check");
-  if (!check.ok()) return refuse(absl::StrCat("integrity check failed: ", check.status().message()));
+  if (!check.ok())
+    return refuse(absl::StrCat("integrity check failed: ", check.status().message()));
   if (!check->has_value() || **check != "ok") {
     return refuse(absl::StrCat("integrity check failed: ", check->value_or("no answer")));
   }
@@ -126,9 +128,10 @@ absl::StatusOr<Store::SubmitResult> Store::CreateSweep(const SweepSpec& spec,
       return result;
     }
   }
-  MIXLAW_ASSIGN_OR_RETURN(Statement * insert_sweep,
-                          db_->Prepare("INSERT INTO sweeps (name, spec_json, spec_dir, state, "
-                                       "target_params, created_ms) VALUES (?1, ?2, ?3, 1, ?4, ?5)"));
+  MIXLAW_ASSIGN_OR_RETURN(
+      Statement * insert_sweep,
+      db_->Prepare("INSERT INTO sweeps (name, spec_json, spec_dir, state, "
+                   "target_params, created_ms) VALUES (?1, ?2, ?3, 1, ?4, ?5)"));
   insert_sweep->Bind(1, spec.name).Bind(2, spec_json).Bind(3, spec.output_root).Bind(5, now_ms);
   if (spec.target_params) insert_sweep->Bind(4, *spec.target_params);
   MIXLAW_RETURN_IF_ERROR(insert_sweep->Run());
@@ -226,9 +229,9 @@ absl::StatusOr<std::vector<v1::Run>> Store::ListRuns(int64_t sweep_id) {
   MIXLAW_ASSIGN_OR_RETURN(int64_t exists,
                           db_->QueryInt("SELECT COUNT(*) FROM sweeps WHERE id = ?1", {sweep_id}));
   if (exists == 0) return absl::NotFoundError(absl::StrCat("sweep ", sweep_id, " does not exist"));
-  MIXLAW_ASSIGN_OR_RETURN(
-      Statement * s,
-      db_->Prepare(absl::StrCat("SELECT ", kRunColumns, " FROM runs WHERE sweep_id = ?1 ORDER BY id")));
+  MIXLAW_ASSIGN_OR_RETURN(Statement * s,
+                          db_->Prepare(absl::StrCat("SELECT ", kRunColumns,
+                                                    " FROM runs WHERE sweep_id = ?1 ORDER BY id")));
   s->Bind(1, sweep_id);
   std::vector<v1::Run> runs;
   while (true) {

@@ -1,7 +1,4 @@
 // The worker side of the store: leases, heartbeats, completions and expiry.
-#include "orchestrator/store.h"
-
-
 #include <cmath>
 
 #include "absl/cleanup/cleanup.h"
@@ -9,6 +6,7 @@
 #include "absl/strings/str_join.h"
 #include "common/status_macros.h"
 #include "nlohmann/json.hpp"
+#include "orchestrator/store.h"
 #include "orchestrator/store_internal.h"
 
 namespace mixlaw {
@@ -197,8 +195,8 @@ absl::StatusOr<int64_t> Store::CheckLease(int64_t run_id, int64_t lease_id,
   std::string holder = s->Text(2);
   int64_t sweep_id = s->Int(3);
   s->Reset();
-  if (seq != lease_id || holder != worker_id || (state != v1::RUN_STATE_LEASED &&
-                                                 state != v1::RUN_STATE_RUNNING)) {
+  if (seq != lease_id || holder != worker_id ||
+      (state != v1::RUN_STATE_LEASED && state != v1::RUN_STATE_RUNNING)) {
     return absl::FailedPreconditionError(
         absl::StrCat("run ", run_id, ": lease ", lease_id, " of worker ", worker_id,
                      " is no longer held (the run is ", RunStateName(state), ", lease ", seq,
@@ -289,7 +287,8 @@ absl::Status Store::FailRun(const v1::FailRunRequest& request, int64_t now_ms) {
     MIXLAW_ASSIGN_OR_RETURN(
         int64_t moved_on,
         db_->QueryInt(absl::StrCat("SELECT COUNT(*) FROM runs WHERE id = ?1 AND lease_seq = ?2 "
-                                   "AND state NOT IN ", kHeld),
+                                   "AND state NOT IN ",
+                                   kHeld),
                       {request.run_id(), request.lease_id()}));
     if (moved_on == 1) return absl::OkStatus();
     return sweep_id.status();
@@ -331,16 +330,15 @@ absl::Status Store::FailRun(const v1::FailRunRequest& request, int64_t now_ms) {
       }
   }
   MIXLAW_ASSIGN_OR_RETURN(
-      Statement * s,
-      db_->Prepare("UPDATE runs SET state = ?2, attempts = ?3, failure_reason = ?4, "
-                   "lease_expires_ms = NULL, updated_ms = ?5 WHERE id = ?1"));
+      Statement * s, db_->Prepare("UPDATE runs SET state = ?2, attempts = ?3, failure_reason = ?4, "
+                                  "lease_expires_ms = NULL, updated_ms = ?5 WHERE id = ?1"));
   s->Bind(1, request.run_id()).Bind(2, static_cast<int64_t>(next)).Bind(3, attempts_after);
   s->Bind(4, reason).Bind(5, now_ms);
   MIXLAW_RETURN_IF_ERROR(s->Run());
   if (IsTerminal(next)) {
     MIXLAW_RETURN_IF_ERROR(FailDependents(
-        request.run_id(), absl::StrCat("dependency run ", request.run_id(), " ended ",
-                                       RunStateName(next)), now_ms));
+        request.run_id(),
+        absl::StrCat("dependency run ", request.run_id(), " ended ", RunStateName(next)), now_ms));
   }
   MIXLAW_RETURN_IF_ERROR(UpdateSweepState(*sweep_id));
   MIXLAW_RETURN_IF_ERROR(tx.Commit());
@@ -426,9 +424,8 @@ absl::StatusOr<int> Store::ExpireLeases(int64_t now_ms) {
     update->Bind(1, e.id).Bind(2, static_cast<int64_t>(next)).Bind(3, why).Bind(4, now_ms);
     MIXLAW_RETURN_IF_ERROR(update->Run());
     if (IsTerminal(next)) {
-      MIXLAW_RETURN_IF_ERROR(
-          FailDependents(e.id, absl::StrCat("dependency run ", e.id, " ended ",
-                                            RunStateName(next)), now_ms));
+      MIXLAW_RETURN_IF_ERROR(FailDependents(
+          e.id, absl::StrCat("dependency run ", e.id, " ended ", RunStateName(next)), now_ms));
     }
     MIXLAW_RETURN_IF_ERROR(UpdateSweepState(e.sweep_id));
   }
@@ -442,7 +439,8 @@ absl::Status Store::ExtendLeases(int64_t now_ms, int64_t grace_ms) {
   MIXLAW_ASSIGN_OR_RETURN(
       Statement * s,
       db_->Prepare(absl::StrCat("UPDATE runs SET lease_expires_ms = MAX(lease_expires_ms, ?1) "
-                                "WHERE state IN ", kHeld)));
+                                "WHERE state IN ",
+                                kHeld)));
   s->Bind(1, now_ms + grace_ms);
   return s->Run();
 }

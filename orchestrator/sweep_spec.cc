@@ -13,9 +13,19 @@
 namespace mixlaw {
 
 const std::vector<std::string>& CommandPlaceholders() {
-  static const std::vector<std::string> names = {
-      "config", "output_dir", "run_id", "run_name", "almr", "peak_lr", "seed",
-      "model", "params", "data_base", "data_additional", "init_checkpoint", "resume_checkpoint"};
+  static const std::vector<std::string> names = {"config",
+                                                 "output_dir",
+                                                 "run_id",
+                                                 "run_name",
+                                                 "almr",
+                                                 "peak_lr",
+                                                 "seed",
+                                                 "model",
+                                                 "params",
+                                                 "data_base",
+                                                 "data_additional",
+                                                 "init_checkpoint",
+                                                 "resume_checkpoint"};
   return names;
 }
 
@@ -55,8 +65,8 @@ std::vector<double> ParseAxis(const nlohmann::json& value, const std::string& pa
     }
     if (!lo || !hi || !num) return values;
     if (*hi < *lo) {
-      reader.Problem(JoinPath(path, "max"), absl::StrCat(FormatNumber(*hi), " is below min ",
-                                                         FormatNumber(*lo)));
+      reader.Problem(JoinPath(path, "max"),
+                     absl::StrCat(FormatNumber(*hi), " is below min ", FormatNumber(*lo)));
       return values;
     }
     if (scale == "log" && *lo <= 0) {
@@ -186,8 +196,8 @@ absl::StatusOr<SweepSpec> ParseSweepSpec(const std::string& text, const std::str
     if (!j["grid"].contains("almr")) reader.Problem("grid.almr", "is required");
     if (!j["grid"].contains("lr")) reader.Problem("grid.lr", "is required");
     if (j["grid"].contains("almr")) {
-      spec.almr = ParseAxis(j["grid"]["almr"], "grid.almr", reader, Bounds::Closed(0.0, 1.0),
-                            "linear");
+      spec.almr =
+          ParseAxis(j["grid"]["almr"], "grid.almr", reader, Bounds::Closed(0.0, 1.0), "linear");
     }
     if (j["grid"].contains("lr")) {
       spec.lr = ParseAxis(j["grid"]["lr"], "grid.lr", reader, Bounds::Positive(), "log");
@@ -223,10 +233,10 @@ absl::StatusOr<SweepSpec> ParseSweepSpec(const std::string& text, const std::str
   if (j.contains("pretrain") &&
       reader.CheckObject(j["pretrain"], "pretrain", {"lr", "seed", "training"})) {
     PretrainSpec p;
-    p.peak_lr = reader.Number(j["pretrain"], "pretrain", "lr", true, Bounds::Positive())
-                    .value_or(0.0);
-    p.seed = reader.Integer(j["pretrain"], "pretrain", "seed", false, Bounds::NonNegative())
-                 .value_or(0);
+    p.peak_lr =
+        reader.Number(j["pretrain"], "pretrain", "lr", true, Bounds::Positive()).value_or(0.0);
+    p.seed =
+        reader.Integer(j["pretrain"], "pretrain", "seed", false, Bounds::NonNegative()).value_or(0);
     if (j["pretrain"].contains("training")) {
       p.training = ParseTrainingConfig(j["pretrain"]["training"], "pretrain.training", reader);
     } else {
@@ -267,8 +277,9 @@ absl::StatusOr<SweepSpec> ParseSweepSpec(const std::string& text, const std::str
     }
     if (spec.trainer.kind != "builtin" && spec.trainer.kind != "synthetic" &&
         spec.trainer.kind != "exec") {
-      reader.Problem("trainer.kind", "'" + spec.trainer.kind +
-                                         "' is not a trainer (expected builtin, synthetic or exec)");
+      reader.Problem(
+          "trainer.kind",
+          "'" + spec.trainer.kind + "' is not a trainer (expected builtin, synthetic or exec)");
     }
   } else if (!j.contains("trainer")) {
     reader.Problem("trainer", "is required");

@@ -22,9 +22,9 @@ struct PretrainSpec {
 
 struct TrainerSpec {
   std::string kind = "synthetic";  // "synthetic", "exec" or "builtin"
-  std::string command;              // "exec": a template with {config}, {output_dir}, ...
-  std::string device = "cpu";       // "cpu" or "cuda": what a worker must have to lease a run
-  nlohmann::json synthetic;         // the synthetic trainer's settings
+  std::string command;             // "exec": a template with {config}, {output_dir}, ...
+  std::string device = "cpu";      // "cpu" or "cuda": what a worker must have to lease a run
+  nlohmann::json synthetic;        // the synthetic trainer's settings
 };
 
 // One (ALMR, LR) combination outside the grid.
@@ -36,7 +36,7 @@ struct SweepPoint {
 struct SweepSpec {
   std::string name;
   std::string description;
-  std::string data_base;        // absolute after parsing
+  std::string data_base;  // absolute after parsing
   std::string data_additional;
   std::vector<ModelConfig> models;
   std::vector<double> almr;
@@ -48,8 +48,8 @@ struct SweepSpec {
   TrainerSpec trainer;
   std::optional<double> target_params;
   int max_attempts = 3;
-  std::string output_root;      // absolute after parsing; empty when the spec gives none
-  nlohmann::json canonical;     // the spec as given, for storage
+  std::string output_root;   // absolute after parsing; empty when the spec gives none
+  nlohmann::json canonical;  // the spec as given, for storage
 };
 
 // Parses and checks a spec. Relative paths start from `spec_dir`. On failure the status lists
@@ -59,8 +59,8 @@ absl::StatusOr<SweepSpec> ParseSweepSpec(const std::string& text, const std::str
 
 // One run of an expanded sweep.
 struct PlannedRun {
-  std::string name;        // "s1/almr0.25/lr0.003/seed0"
-  std::string stage;       // "pretrain" or "cpt"
+  std::string name;   // "s1/almr0.25/lr0.003/seed0"
+  std::string stage;  // "pretrain" or "cpt"
   std::string model;
   double params = 0.0;
   double almr = 0.0;
@@ -68,11 +68,11 @@ struct PlannedRun {
   int64_t seed = 0;
   int64_t tokens = 0;
   int64_t total_steps = 0;
-  int depends_on = -1;     // index of the run it waits for, or -1
+  int depends_on = -1;  // index of the run it waits for, or -1
   std::string device;
   std::string trainer_kind;
   std::string command;
-  RunConfig config;        // RUN.json, less what is known only at lease time
+  RunConfig config;  // RUN.json, less what is known only at lease time
 };
 
 // Every run of the sweep: for each model, its pretraining run (if any), then the grid in the

@@ -42,7 +42,7 @@ struct ReportRun {
 struct SweepSummary {
   int64_t id = 0;
   std::string name, description;
-  std::string state;        // "finished", "active", "cancelled"
+  std::string state;                                    // "finished", "active", "cancelled"
   std::vector<std::pair<std::string, int64_t>> counts;  // each state with runs (FormatCounts)
   std::vector<ReportRun> runs;
 };

@@ -96,9 +96,9 @@ Section SweepSection(const SectionInput& in) {
     return s;
   }
   const SweepSummary& sweep = *in.input.sweep;
-  s.blocks.push_back(
-      Paragraph(absl::StrCat("Sweep ", sweep.id, " (", sweep.name, ") is ", sweep.state, ": ",
-                             sweep.runs.size(), " runs, ", FormatCounts(sweep.counts), ". ", fitted)));
+  s.blocks.push_back(Paragraph(absl::StrCat("Sweep ", sweep.id, " (", sweep.name, ") is ",
+                                            sweep.state, ": ", sweep.runs.size(), " runs, ",
+                                            FormatCounts(sweep.counts), ". ", fitted)));
   if (!sweep.description.empty()) s.blocks.push_back(Paragraph(sweep.description));
   Table states{"states", {"state", "runs"}, {false, true}, {}};
   for (const auto& [state, count] : sweep.counts) {

@@ -170,7 +170,8 @@ std::string SurfaceSvg(const Surface& s, const SvgFrame& f) {
     const bool right = x < f.left + f.PlotWidth() * 0.6;
     absl::StrAppend(&svg, "<g id=\"recommended\" class=\"marker\" data-almr=\"", FormatAlmr(r),
                     "\" data-lr=\"", FormatLr(lr), "\"><circle cx=\"", Px(x), "\" cy=\"", Px(y),
-                    "\" r=\"7\" fill=\"", kPredictedColor, "\" stroke=\"#fff\" stroke-width=\"2\"/>",
+                    "\" r=\"7\" fill=\"", kPredictedColor,
+                    "\" stroke=\"#fff\" stroke-width=\"2\"/>",
                     Text(right ? x + 12 : x - 12, y - 10, right ? "start" : "end",
                          absl::StrCat("recommended: ALMR ", FormatAlmr(r), ", LR ", FormatLr(lr)),
                          " font-size=\"13\" font-weight=\"bold\" fill=\"#fff\" stroke=\"#000\" "

@@ -12,7 +12,8 @@ namespace mixlaw {
 
 TokenStream::TokenStream(const std::vector<uint32_t>* tokens, int T, uint64_t seed)
     : tokens_(tokens), T_(T), seed_(seed) {
-  count_ = tokens->size() > static_cast<size_t>(T) ? static_cast<int64_t>(tokens->size() - 1) / T : 0;
+  count_ =
+      tokens->size() > static_cast<size_t>(T) ? static_cast<int64_t>(tokens->size() - 1) / T : 0;
   Shuffle();
 }
 
@@ -34,7 +35,8 @@ void TokenStream::Next(int32_t* out) {
     Shuffle();
   }
   int64_t start = order_[static_cast<size_t>(index_++)] * T_;
-  for (int i = 0; i <= T_; ++i) out[i] = static_cast<int32_t>((*tokens_)[static_cast<size_t>(start + i)]);
+  for (int i = 0; i <= T_; ++i)
+    out[i] = static_cast<int32_t>((*tokens_)[static_cast<size_t>(start + i)]);
 }
 
 void TokenStream::Restore(const nlohmann::json& state, const std::string& path,
@@ -55,8 +57,13 @@ void TokenStream::Restore(const nlohmann::json& state, const std::string& path,
 MixingLoader::MixingLoader(const std::vector<uint32_t>* base,
                            const std::vector<uint32_t>* additional, double almr, int B, int T,
                            uint64_t seed)
-    : almr_(almr), B_(B), T_(T), seed_(seed), base_(base, T, seed * 2 + 1),
-      additional_(additional, T, seed * 2 + 2), sequence_(static_cast<size_t>(T) + 1) {}
+    : almr_(almr),
+      B_(B),
+      T_(T),
+      seed_(seed),
+      base_(base, T, seed * 2 + 1),
+      additional_(additional, T, seed * 2 + 2),
+      sequence_(static_cast<size_t>(T) + 1) {}
 
 void MixingLoader::NextBatch(int32_t* inputs, int32_t* targets) {
   // How many of this batch's sequences come from the additional language.
@@ -112,7 +119,8 @@ void MixingLoader::Restore(const nlohmann::json& state, const std::string& path,
 
 EvalBatches::EvalBatches(const std::vector<uint32_t>* tokens, int B, int T)
     : tokens_(tokens), B_(B), T_(T) {
-  count_ = tokens->size() > static_cast<size_t>(T) ? static_cast<int64_t>(tokens->size() - 1) / T : 0;
+  count_ =
+      tokens->size() > static_cast<size_t>(T) ? static_cast<int64_t>(tokens->size() - 1) / T : 0;
 }
 
 void EvalBatches::Batch(int64_t index, int32_t* inputs, int32_t* targets) const {

@@ -44,17 +44,17 @@ nlohmann::json ModelConfig::ToJson() const {
 ModelConfig ParseModelConfig(const nlohmann::json& value, const std::string& path,
                              FieldReader& reader) {
   ModelConfig m;
-  if (!reader.CheckObject(value, path,
-                          {"name", "params", "dim", "n_layers", "n_heads", "n_kv_heads",
-                           "ffn_dim", "vocab_size", "max_seq_len", "rope_theta", "norm_eps",
-                           "tied_embeddings"})) {
+  if (!reader.CheckObject(
+          value, path,
+          {"name", "params", "dim", "n_layers", "n_heads", "n_kv_heads", "ffn_dim", "vocab_size",
+           "max_seq_len", "rope_theta", "norm_eps", "tied_embeddings"})) {
     return m;
   }
   m.name = reader.String(value, path, "name", true).value_or("");
   if (value.contains("name") && value["name"].is_string()) {
     bool valid = !m.name.empty();
-    for (char c : m.name) valid = valid && (isalnum(static_cast<unsigned char>(c)) || c == '-' ||
-                                            c == '_' || c == '.');
+    for (char c : m.name)
+      valid = valid && (isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.');
     if (!valid) reader.Problem(JoinPath(path, "name"), "must be letters, digits, '-', '_' or '.'");
   }
   m.params = reader.Number(value, path, "params", false, Bounds::Positive());
@@ -79,8 +79,8 @@ ModelConfig ParseModelConfig(const nlohmann::json& value, const std::string& pat
   m.vocab_size = reader.Integer(value, path, "vocab_size", true, Bounds::AtLeast(2)).value_or(0);
   m.max_seq_len =
       reader.Integer(value, path, "max_seq_len", false, Bounds::AtLeast(1)).value_or(2048);
-  m.rope_theta = reader.Number(value, path, "rope_theta", false, Bounds::Positive())
-                     .value_or(m.rope_theta);
+  m.rope_theta =
+      reader.Number(value, path, "rope_theta", false, Bounds::Positive()).value_or(m.rope_theta);
   m.norm_eps =
       reader.Number(value, path, "norm_eps", false, Bounds::Positive()).value_or(m.norm_eps);
   m.tied_embeddings = reader.Bool(value, path, "tied_embeddings", false).value_or(false);

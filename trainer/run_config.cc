@@ -35,8 +35,8 @@ TrainingConfig ParseTrainingConfig(const nlohmann::json& value, const std::strin
   TrainingConfig t;
   if (!reader.CheckObject(value, path,
                           {"tokens", "batch_size", "seq_len", "grad_accum", "schedule",
-                           "eval_every", "eval_at_start", "checkpoint_every", "weight_decay", "grad_clip", "beta1",
-                           "beta2", "adam_eps", "spike_factor"})) {
+                           "eval_every", "eval_at_start", "checkpoint_every", "weight_decay",
+                           "grad_clip", "beta1", "beta2", "adam_eps", "spike_factor"})) {
     return t;
   }
   t.tokens = reader.Integer(value, path, "tokens", true, Bounds::AtLeast(1)).value_or(0);
@@ -51,9 +51,8 @@ TrainingConfig ParseTrainingConfig(const nlohmann::json& value, const std::strin
   t.eval_every = reader.Integer(value, path, "eval_every", false, Bounds::NonNegative())
                      .value_or(t.eval_every);
   t.eval_at_start = reader.Bool(value, path, "eval_at_start", false).value_or(t.eval_at_start);
-  t.checkpoint_every =
-      reader.Integer(value, path, "checkpoint_every", false, Bounds::NonNegative())
-          .value_or(t.checkpoint_every);
+  t.checkpoint_every = reader.Integer(value, path, "checkpoint_every", false, Bounds::NonNegative())
+                           .value_or(t.checkpoint_every);
   t.weight_decay = reader.Number(value, path, "weight_decay", false, Bounds::NonNegative())
                        .value_or(t.weight_decay);
   t.grad_clip =
@@ -103,8 +102,8 @@ absl::StatusOr<RunConfig> ParseRunConfig(const std::string& text, const std::str
                            "resume_checkpoint", "device", "synthetic"})) {
     return reader.ToStatus();
   }
-  c.protocol = static_cast<int>(
-      reader.Integer(j, "", "protocol", true, Bounds::AtLeast(1)).value_or(0));
+  c.protocol =
+      static_cast<int>(reader.Integer(j, "", "protocol", true, Bounds::AtLeast(1)).value_or(0));
   if (c.protocol > kTrainerProtocolVersion) {
     reader.Problem("protocol", absl::StrCat(c.protocol, " is newer than this trainer's ",
                                             kTrainerProtocolVersion));

@@ -21,11 +21,11 @@ struct TrainingConfig {
   int64_t seq_len = 128;
   int64_t grad_accum = 1;
   Schedule schedule;
-  int64_t eval_every = 0;   // steps between evaluations; 0: only at the end
-  bool eval_at_start = true;  // also evaluate before the first step (for CPT: the base model)
+  int64_t eval_every = 0;        // steps between evaluations; 0: only at the end
+  bool eval_at_start = true;     // also evaluate before the first step (for CPT: the base model)
   int64_t checkpoint_every = 0;  // steps between checkpoints; 0: only at the end
   double weight_decay = 0.1;
-  double grad_clip = 1.0;   // global-norm clipping; 0 disables it
+  double grad_clip = 1.0;  // global-norm clipping; 0 disables it
   double beta1 = 0.9;
   double beta2 = 0.95;
   double adam_eps = 1e-8;
@@ -57,7 +57,7 @@ struct RunConfig {
   std::string init_checkpoint;    // weights to start from (the base model), or empty
   std::string resume_checkpoint;  // a checkpoint of this run to continue, or empty
   std::string device = "cpu";
-  nlohmann::json synthetic;       // the synthetic trainer's law and noise; null otherwise
+  nlohmann::json synthetic;  // the synthetic trainer's law and noise; null otherwise
 
   nlohmann::json ToJson() const;
 };

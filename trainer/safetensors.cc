@@ -53,8 +53,8 @@ absl::Status WriteSafetensors(const std::string& path, const std::vector<NamedTe
   for (const NamedTensor& t : tensors) {
     int64_t count = 1;
     for (int64_t d : t.shape) count *= d;
-    header[t.name] = {{"dtype", "F32"}, {"shape", t.shape},
-                      {"data_offsets", {offset, offset + count * 4}}};
+    header[t.name] = {
+        {"dtype", "F32"}, {"shape", t.shape}, {"data_offsets", {offset, offset + count * 4}}};
     offset += count * 4;
   }
   std::string text = header.dump();
@@ -87,8 +87,8 @@ absl::StatusOr<SafetensorsFile> ReadSafetensors(const std::string& path) {
   uint64_t header_size = 0;
   for (int i = 0; i < 8; ++i) header_size |= static_cast<uint64_t>(len[i]) << (8 * i);
   if (header_size > file_size - 8 || header_size > (100u << 20)) {
-    return bad(absl::StrCat("header length ", header_size, " exceeds the file (", file_size,
-                            " bytes)"));
+    return bad(
+        absl::StrCat("header length ", header_size, " exceeds the file (", file_size, " bytes)"));
   }
   std::string text(header_size, '\0');
   in.read(text.data(), static_cast<std::streamsize>(header_size));
@@ -135,8 +135,8 @@ absl::StatusOr<SafetensorsFile> ReadSafetensors(const std::string& path) {
                               data_size, " bytes); the file is truncated or corrupt"));
     }
     if (end - begin != count * width) {
-      return bad(absl::StrCat(name, ": ", end - begin, " bytes for ", count, " ", dtype,
-                              " values"));
+      return bad(
+          absl::StrCat(name, ": ", end - begin, " bytes for ", count, " ", dtype, " values"));
     }
     t.data.resize(count);
     const char* src = data.data() + begin;

@@ -27,7 +27,7 @@ double Schedule::LrAt(int64_t step, int64_t total_steps, double peak_lr) const {
 
 nlohmann::json Schedule::ToJson() const {
   nlohmann::json j;
-  j["kind"] = kind == ScheduleKind::kCosine             ? "cosine"
+  j["kind"] = kind == ScheduleKind::kCosine              ? "cosine"
               : kind == ScheduleKind::kWarmupStableDecay ? "wsd"
                                                          : "constant";
   j["warmup_frac"] = warmup_frac;

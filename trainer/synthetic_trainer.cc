@@ -26,10 +26,27 @@ double SyntheticSplitLaw::FinalLoss(double almr, double peak_lr, double params) 
 
 SyntheticConfig DefaultSyntheticConfig() {
   SyntheticConfig s;
-  s.additional = {.E = 2.0, .A = 30.0, .alpha = 0.3, .K = 0.1, .c = -0.7, .gamma = -0.15,
-                  .delta = 0.3, .eps = 0.02, .B = 0.3, .beta = 0.35};
-  s.base = {.E = 1.8, .A = 30.0, .alpha = 0.3, .K = 0.08, .c = -0.9, .gamma = -0.4,
-            .delta = 0.3, .eps = 0.02, .F = 0.4, .phi = 1.0, .is_base = true};
+  s.additional = {.E = 2.0,
+                  .A = 30.0,
+                  .alpha = 0.3,
+                  .K = 0.1,
+                  .c = -0.7,
+                  .gamma = -0.15,
+                  .delta = 0.3,
+                  .eps = 0.02,
+                  .B = 0.3,
+                  .beta = 0.35};
+  s.base = {.E = 1.8,
+            .A = 30.0,
+            .alpha = 0.3,
+            .K = 0.08,
+            .c = -0.9,
+            .gamma = -0.4,
+            .delta = 0.3,
+            .eps = 0.02,
+            .F = 0.4,
+            .phi = 1.0,
+            .is_base = true};
   return s;
 }
 
@@ -70,9 +87,9 @@ SyntheticConfig ParseSyntheticConfig(const nlohmann::json& value, const std::str
                                      FieldReader& reader) {
   SyntheticConfig s = DefaultSyntheticConfig();
   if (value.is_null()) return s;
-  if (!reader.CheckObject(value, path,
-                          {"additional", "base", "noise", "step_delay_ms", "log_every",
-                           "diverge_lr_factor"})) {
+  if (!reader.CheckObject(
+          value, path,
+          {"additional", "base", "noise", "step_delay_ms", "log_every", "diverge_lr_factor"})) {
     return s;
   }
   if (value.contains("additional")) {
@@ -84,9 +101,9 @@ SyntheticConfig ParseSyntheticConfig(const nlohmann::json& value, const std::str
                         .value_or(s.step_delay_ms);
   s.log_every =
       reader.Integer(value, path, "log_every", false, Bounds::AtLeast(1)).value_or(s.log_every);
-  s.diverge_lr_factor = reader.Number(value, path, "diverge_lr_factor", false,
-                                      Bounds::NonNegative())
-                            .value_or(s.diverge_lr_factor);
+  s.diverge_lr_factor =
+      reader.Number(value, path, "diverge_lr_factor", false, Bounds::NonNegative())
+          .value_or(s.diverge_lr_factor);
   return s;
 }
 
@@ -115,16 +132,15 @@ int RunSyntheticTrainer(const RunConfig& config, std::ostream& out, std::ostream
   const double almr = config.stage == "pretrain" ? 0.0 : config.almr;
   const double final_additional = synthetic.additional.FinalLoss(almr, config.peak_lr, params);
   const double final_base = synthetic.base.FinalLoss(almr, config.peak_lr, params);
-  const double initial = config.model.vocab_size > 0
-                             ? std::log(static_cast<double>(config.model.vocab_size))
-                             : 10.0;
+  const double initial =
+      config.model.vocab_size > 0 ? std::log(static_cast<double>(config.model.vocab_size)) : 10.0;
   const bool diverges =
       synthetic.diverge_lr_factor > 0.0 &&
       config.peak_lr > synthetic.diverge_lr_factor * synthetic.additional.OptimalLr(almr, params);
 
   // Seeded by the run's coordinates, so a run repeated after a lost lease prints the same values.
-  size_t seed = std::hash<std::string>()(absl::StrCat(config.seed, "/", almr, "/", config.peak_lr,
-                                                      "/", params, "/", config.stage));
+  size_t seed = std::hash<std::string>()(
+      absl::StrCat(config.seed, "/", almr, "/", config.peak_lr, "/", params, "/", config.stage));
   std::mt19937_64 rng(seed);
   std::normal_distribution<double> normal(0.0, 1.0);
   auto noisy = [&](double value) { return value * std::exp(synthetic.noise * normal(rng)); };
@@ -142,8 +158,8 @@ int RunSyntheticTrainer(const RunConfig& config, std::ostream& out, std::ostream
     double lr = t.schedule.LrAt(step - 1, total_steps, config.peak_lr);
     if (step == diverge_step) {
       out << FormatMetricLine({"train", step, std::nan(""), tokens, lr}) << std::endl;
-      err << "synthetic trainer: loss is NaN at step " << step << " (peak_lr "
-          << config.peak_lr << " is past the divergence threshold)\n";
+      err << "synthetic trainer: loss is NaN at step " << step << " (peak_lr " << config.peak_lr
+          << " is past the divergence threshold)\n";
       return kTrainerExitDiverged;
     }
     if (step % synthetic.log_every == 0 || step == total_steps) {
@@ -168,7 +184,8 @@ int RunSyntheticTrainer(const RunConfig& config, std::ostream& out, std::ostream
     const nlohmann::json final_json = {
         {"synthetic", true},
         {"final", {{"eval/base", final_base}, {"eval/additional", final_additional}}}};
-    if (absl::Status written = WriteFileAtomically(path, final_json.dump(2) + "\n"); !written.ok()) {
+    if (absl::Status written = WriteFileAtomically(path, final_json.dump(2) + "\n");
+        !written.ok()) {
       err << written.message() << "\n";
       return kTrainerExitFailure;
     }

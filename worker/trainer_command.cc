@@ -59,9 +59,10 @@ absl::StatusOr<std::vector<std::string>> TrainerArgv(const std::string& kind,
                                                      const nlohmann::json& run_config,
                                                      const std::string& config_path,
                                                      const std::string& self_exe) {
-  if (kind == "synthetic") return std::vector<std::string>{self_exe, "train", "--synthetic",
-                                                           "--config", config_path};
-  if (kind == "builtin") return std::vector<std::string>{self_exe, "train", "--config", config_path};
+  if (kind == "synthetic")
+    return std::vector<std::string>{self_exe, "train", "--synthetic", "--config", config_path};
+  if (kind == "builtin")
+    return std::vector<std::string>{self_exe, "train", "--config", config_path};
   if (kind == "exec") {
     absl::StatusOr<std::string> command =
         ExpandCommandTemplate(command_template, run_config, config_path);

@@ -73,7 +73,8 @@ int64_t Worker::FailureBackoffMs(const WorkerOptions& options, int failures) {
                         failures - 1);
 }
 
-#define WLOG(level) MIXLAW_LOG(level) << options_.log_name << (options_.log_name.empty() ? "" : ": ")
+#define WLOG(level) \
+  MIXLAW_LOG(level) << options_.log_name << (options_.log_name.empty() ? "" : ": ")
 
 Worker::Worker(WorkerOptions options) : options_(std::move(options)) {
   if (options_.hostname.empty()) options_.hostname = HostName();
@@ -260,8 +261,8 @@ Worker::Outcome Worker::ReportEnd(const v1::Lease& lease, v1::FailureKind kind,
       }
     }
     if (LeaseLost(s) || Fatal(s)) {
-      WLOG(Warning) << "run " << lease.run_id() << ": cannot report its end: "
-                    << DescribeRpcError(s);
+      WLOG(Warning) << "run " << lease.run_id()
+                    << ": cannot report its end: " << DescribeRpcError(s);
       return Outcome::kLeaseLost;
     }
     if (give_up_at >= 0 && MonotonicMillis() > give_up_at) {
@@ -269,8 +270,8 @@ Worker::Outcome Worker::ReportEnd(const v1::Lease& lease, v1::FailureKind kind,
                   << pending_.size() << " points unsent): " << DescribeRpcError(s);
       return Outcome::kStopped;
     }
-    WLOG(Warning) << "run " << lease.run_id() << ": orchestrator unreachable, "
-                  << pending_.size() << " points buffered: " << DescribeRpcError(s);
+    WLOG(Warning) << "run " << lease.run_id() << ": orchestrator unreachable, " << pending_.size()
+                  << " points buffered: " << DescribeRpcError(s);
     std::this_thread::sleep_for(std::chrono::milliseconds(backoff.Next()));
   }
 }
@@ -297,8 +298,8 @@ Worker::Outcome Worker::RunLease(const v1::Lease& lease) {
       !written.ok()) {
     return fail_now(std::string(written.message()));
   }
-  absl::StatusOr<std::vector<std::string>> argv = TrainerArgv(
-      lease.trainer_kind(), lease.command(), config, config_path, options_.self_exe);
+  absl::StatusOr<std::vector<std::string>> argv =
+      TrainerArgv(lease.trainer_kind(), lease.command(), config, config_path, options_.self_exe);
   if (!argv.ok()) return fail_now(std::string(argv.status().message()));
   SpawnOptions spawn;
   spawn.argv = *argv;
@@ -312,7 +313,7 @@ Worker::Outcome Worker::RunLease(const v1::Lease& lease) {
   absl::StatusOr<std::unique_ptr<ChildProcess>> child = ChildProcess::Spawn(spawn);
   if (!child.ok()) return fail_now(std::string(child.status().message()));
   WLOG(Debug) << "run " << lease.run_id() << " " << lease.run_name() << ": started "
-             << lease.trainer_kind() << " trainer (pid " << (*child)->pid() << ")";
+              << lease.trainer_kind() << " trainer (pid " << (*child)->pid() << ")";
 
   Backoff backoff;
   int64_t next_heartbeat = MonotonicMillis() + heartbeat_interval_ms_;

@@ -19,23 +19,23 @@ namespace mixlaw {
 
 struct WorkerOptions {
   ConnectionOptions connection;
-  std::string hostname;                  // default: this machine's host name
+  std::string hostname;  // default: this machine's host name
   std::vector<std::string> devices = {"cpu"};
-  std::string self_exe;                  // the mixlaw binary (runs builtin and synthetic trainers)
-  bool exit_when_idle = false;           // exit once no sweep is active
-  int64_t idle_poll_ms = 500;            // between lease attempts when there is nothing to do
-  int64_t max_batch_points = 10000;      // points per heartbeat at most
-  int64_t terminate_grace_ms = 10000;    // SIGTERM to SIGKILL, when stopping a trainer
+  std::string self_exe;                // the mixlaw binary (runs builtin and synthetic trainers)
+  bool exit_when_idle = false;         // exit once no sweep is active
+  int64_t idle_poll_ms = 500;          // between lease attempts when there is nothing to do
+  int64_t max_batch_points = 10000;    // points per heartbeat at most
+  int64_t terminate_grace_ms = 10000;  // SIGTERM to SIGKILL, when stopping a trainer
   int64_t rpc_timeout_ms = 10000;
-  int trainer_threads = 0;               // OMP_NUM_THREADS for trainers; 0: leave it
+  int trainer_threads = 0;  // OMP_NUM_THREADS for trainers; 0: leave it
   // After a run fails here (its trainer could not start, or ended in an error), the wait before
   // the next lease: this, doubled for each further failure in a row, up to the maximum (or this,
   // if longer); reset by a run that succeeds or diverges. A node that cannot run trainers then
   // leaves the sweep's runs (and their attempts) to the others. 0: no wait.
   int64_t failure_backoff_ms = 2000;
   int64_t failure_backoff_max_ms = 120000;
-  std::atomic<bool>* stop = nullptr;     // set to stop: the trainer is stopped, the run handed back
-  std::string log_name;                  // prefix for this worker's log lines
+  std::atomic<bool>* stop = nullptr;  // set to stop: the trainer is stopped, the run handed back
+  std::string log_name;               // prefix for this worker's log lines
 };
 
 class Worker {

@@ -9,8 +9,7 @@ namespace {
 
 class ChinchillaHuberBlock : public HuberBlock<5> {
  public:
-  ChinchillaHuberBlock(const std::vector<Point>& points, const std::vector<int>& rows,
-                       double delta)
+  ChinchillaHuberBlock(const std::vector<Point>& points, const std::vector<int>& rows, double delta)
       : HuberBlock<5>(rows.size(), delta), scratch_(3 * rows.size()) {
     for (int row : rows) {
       const Point& p = points[static_cast<size_t>(row)];
@@ -22,8 +21,8 @@ class ChinchillaHuberBlock : public HuberBlock<5> {
 
  protected:
   bool EvaluateLaw(const double* theta, double* residuals, double* jacobian) const override {
-    ChinchillaLogResiduals(theta, ln_n_.data(), ln_d_.data(), ln_y_.data(), ln_y_.size(),
-                           residuals, jacobian, scratch_.data());
+    ChinchillaLogResiduals(theta, ln_n_.data(), ln_d_.data(), ln_y_.data(), ln_y_.size(), residuals,
+                           jacobian, scratch_.data());
     return true;
   }
 
@@ -51,8 +50,8 @@ std::vector<std::vector<double>> ChinchillaLaw::InitialGrid(const DataRange&) co
 }
 
 ceres::CostFunction* ChinchillaLaw::NewHuberBlock(const std::vector<Point>& points,
-                                                 const std::vector<int>& rows,
-                                                 double delta) const {
+                                                  const std::vector<int>& rows,
+                                                  double delta) const {
   return new ChinchillaHuberBlock(points, rows, delta);
 }
 

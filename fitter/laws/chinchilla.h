@@ -42,8 +42,8 @@ class ChinchillaLaw : public AutoDiffLaw<ChinchillaResidual, 5> {
   // The same residuals as ChinchillaResidual with its derivatives written out and evaluated over
   // all points as arrays (glibc's vector exp and log, vector_loops.cc): the multi-start's inner
   // loop.
-  ceres::CostFunction* NewHuberBlock(const std::vector<Point>& points,
-                                     const std::vector<int>& rows, double delta) const override;
+  ceres::CostFunction* NewHuberBlock(const std::vector<Point>& points, const std::vector<int>& rows,
+                                     double delta) const override;
 };
 
 }  // namespace mixlaw

@@ -81,8 +81,8 @@ class AutoDiffLaw : public Law {
   ceres::CostFunction* NewResidual(const Point& point) const override {
     return new ceres::AutoDiffCostFunction<Residual, 1, kNumParameters>(new Residual(point));
   }
-  ceres::CostFunction* NewHuberBlock(const std::vector<Point>& points,
-                                     const std::vector<int>& rows, double delta) const override {
+  ceres::CostFunction* NewHuberBlock(const std::vector<Point>& points, const std::vector<int>& rows,
+                                     double delta) const override {
     return new HuberLogResidualBlock<Residual, kNumParameters>(points, rows, delta);
   }
   double Predict(const double* theta, const Point& point) const override {

@@ -17,7 +17,8 @@ AdamWScalars MakeAdamWScalars(float lr, float beta1, float beta2, float weight_d
   const double bias_correction2 = 1.0 - std::pow(static_cast<double>(beta2), step);
   return {static_cast<float>(1.0 - static_cast<double>(lr) * weight_decay),
           static_cast<float>(1.0 - beta1), static_cast<float>(1.0 - beta2),
-          static_cast<float>(lr / bias_correction1), static_cast<float>(std::sqrt(bias_correction2))};
+          static_cast<float>(lr / bias_correction1),
+          static_cast<float>(std::sqrt(bias_correction2))};
 }
 
 void AdamWUpdate(float* param, const float* grad, float* m, float* v, int64_t n, float lr,

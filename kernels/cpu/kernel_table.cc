@@ -1,9 +1,9 @@
 // The CPU backend's kernel table: host memory and kernels/cpu/ops.h.
+#include "kernels/kernel_table.h"
+
 #include <cstdlib>
 #include <cstring>
 #include <new>
-
-#include "kernels/kernel_table.h"
 
 namespace mixlaw {
 
@@ -32,8 +32,12 @@ const KernelTable& CpuKernels() {
       [](size_t n) { return Allocate<int32_t>(n); },
       [](void* p) { std::free(p); },
       [](float* p, size_t n) { std::memset(p, 0, n * sizeof(float)); },
-      [](float* host, const float* buffer, size_t n) { std::memcpy(host, buffer, n * sizeof(float)); },
-      [](float* buffer, const float* host, size_t n) { std::memcpy(buffer, host, n * sizeof(float)); },
+      [](float* host, const float* buffer, size_t n) {
+        std::memcpy(host, buffer, n * sizeof(float));
+      },
+      [](float* buffer, const float* host, size_t n) {
+        std::memcpy(buffer, host, n * sizeof(float));
+      },
       [](int32_t* buffer, const int32_t* host, size_t n) {
         std::memcpy(buffer, host, n * sizeof(int32_t));
       },

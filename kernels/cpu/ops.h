@@ -52,8 +52,8 @@ void RopeBackward(float* dx, const float* cos, const float* sin, int B, int T, i
 // REQUIRES: NH a multiple of NKV.
 // out (B, T, NH, HS), q (B, T, NH, HS), k, v (B, T, NKV, HS); att (B, NH, T, T) keeps the
 // softmax probabilities (zero above the diagonal) for the backward pass. Scale 1/sqrt(HS).
-void AttentionForward(float* out, float* att, const float* q, const float* k, const float* v,
-                      int B, int T, int NH, int NKV, int HS);
+void AttentionForward(float* out, float* att, const float* q, const float* k, const float* v, int B,
+                      int T, int NH, int NKV, int HS);
 // dq (B, T, NH, HS) += ..., dk, dv (B, T, NKV, HS) += ...
 void AttentionBackward(float* dq, float* dk, float* dv, const float* dout, const float* att,
                        const float* q, const float* k, const float* v, int B, int T, int NH,
@@ -62,8 +62,8 @@ void AttentionBackward(float* dq, float* dk, float* dv, const float* dout, const
 // SwiGLU: out = silu(gate) * up. out, gate, up (N, F).
 void SwigluForward(float* out, const float* gate, const float* up, int N, int F);
 // dgate, dup (N, F) += ...
-void SwigluBackward(float* dgate, float* dup, const float* dout, const float* gate,
-                    const float* up, int N, int F);
+void SwigluBackward(float* dgate, float* dup, const float* dout, const float* gate, const float* up,
+                    int N, int F);
 
 // Softmax cross-entropy over logits (N, V) with targets (N): losses (N) in nats. Targets < 0 are
 // ignored (loss 0); others must be < V. Returns the mean loss over counted targets (0 if none).
@@ -94,8 +94,7 @@ struct AdamWScalars {
   float step_size;              // lr / (1 - beta1^step)
   float bias_correction2_sqrt;  // sqrt(1 - beta2^step)
 };
-AdamWScalars MakeAdamWScalars(float lr, float beta1, float beta2, float weight_decay,
-                              int64_t step);
+AdamWScalars MakeAdamWScalars(float lr, float beta1, float beta2, float weight_decay, int64_t step);
 
 }  // namespace mixlaw::cpu
 

@@ -9,8 +9,8 @@
 // give the same bits.
 #include <cmath>
 
-#include "kernels/cuda/common.cuh"
 #include "kernels/cpu/ops.h"
+#include "kernels/cuda/common.cuh"
 #include "kernels/cuda/ops.h"
 
 namespace mixlaw::cuda {

@@ -45,7 +45,8 @@ TEST(CliE2ETest, SubmitWatchStatusAndExportAsAUserWould) {
   cluster.StartServer();
   cluster.StartWorker();
   cluster.StartWorker();
-  std::string spec = WriteFile(dir / "s.json", SyntheticSpec("cli", {0.1, 0.5}, {1e-3, 1e-2}, 20, 5).dump());
+  std::string spec =
+      WriteFile(dir / "s.json", SyntheticSpec("cli", {0.1, 0.5}, {1e-3, 1e-2}, 20, 5).dump());
   Result submit = Mixlaw({"sweep", "submit", spec, "--orchestrator", cluster.address()});
   ASSERT_EQ(submit.status.code, 0) << submit.err;
   ASSERT_EQ(submit.out.size(), 1u);
@@ -63,14 +64,17 @@ TEST(CliE2ETest, SubmitWatchStatusAndExportAsAUserWould) {
   EXPECT_EQ(j["counts"]["succeeded"], 4);
   EXPECT_EQ(j["runs"].size(), 4u);
 
-  Result runs = Mixlaw({"sweep", "export", id, "--format", "csv", "--orchestrator", cluster.address()});
+  Result runs =
+      Mixlaw({"sweep", "export", id, "--format", "csv", "--orchestrator", cluster.address()});
   ASSERT_EQ(runs.status.code, 0) << runs.err;
   ASSERT_EQ(runs.out.size(), 5u);
   EXPECT_EQ(runs.out[0],
             "run_id,sweep_id,name,stage,model,params,almr,peak_lr,seed,tokens,state,attempts,"
             "failure_reason,final_eval/additional,final_eval/base");
-  EXPECT_NE(runs.out[1].find("s1/almr0.1/lr0.001/seed0,cpt,s1,1000000,0.1,0.001,0,40960,succeeded,1,"),
-            std::string::npos) << runs.out[1];
+  EXPECT_NE(
+      runs.out[1].find("s1/almr0.1/lr0.001/seed0,cpt,s1,1000000,0.1,0.001,0,40960,succeeded,1,"),
+      std::string::npos)
+      << runs.out[1];
 
   std::string points_file = (dir / "points.csv").string();
   Result points = Mixlaw({"sweep", "export", id, "--table", "points", "-o", points_file,
@@ -102,7 +106,8 @@ TEST(CliE2ETest, UnreachableOrchestratorAndUnknownSweepHaveTheirExitCodes) {
 
   // An export that fails leaves the file it would have replaced as it was.
   std::string kept = WriteFile(dir / "runs.csv", "an earlier export\n");
-  Result failed = Mixlaw({"sweep", "export", "42", "-o", kept, "--orchestrator", cluster.address()});
+  Result failed =
+      Mixlaw({"sweep", "export", "42", "-o", kept, "--orchestrator", cluster.address()});
   EXPECT_EQ(failed.status.code, 1) << failed.err;
   EXPECT_NE(failed.err.find("sweep 42 does not exist"), std::string::npos) << failed.err;
   std::ifstream in(kept);
@@ -122,14 +127,14 @@ TEST(CliE2ETest, UnreachableOrchestratorAndUnknownSweepHaveTheirExitCodes) {
 
 TEST(CliE2ETest, ExternalTrainerFromExamplesRunsInTheEmbeddedSweep) {
   auto dir = TestDir();
-  std::filesystem::path example = std::filesystem::path(MIXLAW_SOURCE_DIR) / "examples" /
-                                  "exec-trainer-sweep.json";
-  Result r = Mixlaw({"sweep", "run", example.string(), "--db", (dir / "x.db").string(), "--json"},
-                    dir);
+  std::filesystem::path example =
+      std::filesystem::path(MIXLAW_SOURCE_DIR) / "examples" / "exec-trainer-sweep.json";
+  Result r =
+      Mixlaw({"sweep", "run", example.string(), "--db", (dir / "x.db").string(), "--json"}, dir);
   ASSERT_EQ(r.status.code, 0) << r.err;
   // The last JSON document on stdout is the result; the lines before are progress.
-  auto result = nlohmann::json::parse(r.out.back().empty() ? r.out.end()[-2] : r.out.back(),
-                                      nullptr, false);
+  auto result =
+      nlohmann::json::parse(r.out.back().empty() ? r.out.end()[-2] : r.out.back(), nullptr, false);
   if (result.is_discarded()) {
     std::string all = r.Out();
     result = nlohmann::json::parse(all.substr(all.rfind("\n{\n") + 1));
@@ -174,8 +179,8 @@ TEST(CliE2ETest, FitAndRecommendReadASweepFromItsStoreOrItsOrchestrator) {
   ASSERT_EQ(averaged_runs.size(), 84u);
   const std::string name = averaged_runs[5]["name"];
 
-  Result from_store = Mixlaw({"recommend", "1", "--db", db, "--target-params", "4e7",
-                              "--bootstrap", "20", "--json"});
+  Result from_store = Mixlaw(
+      {"recommend", "1", "--db", db, "--target-params", "4e7", "--bootstrap", "20", "--json"});
   ASSERT_EQ(from_store.status.code, 0) << from_store.err;
   auto store_rec = nlohmann::json::parse(from_store.Out());
   Result from_file = Mixlaw({"recommend", "--fit", fit_file, "--target-params", "4e7", "--json"});
@@ -200,27 +205,26 @@ TEST(CliE2ETest, FitAndRecommendReadASweepFromItsStoreOrItsOrchestrator) {
   ASSERT_GE(evals.size(), 3u);
   const double mean = (evals.end()[-1] + evals.end()[-2] + evals.end()[-3]) / 3;
   EXPECT_NEAR(averaged_runs[5]["final_loss"]["eval/additional"].get<double>(), mean, 1e-12);
-  EXPECT_DOUBLE_EQ(fitted["runs"][5]["final_loss"]["eval/additional"].get<double>(),
-                   evals.back());
+  EXPECT_DOUBLE_EQ(fitted["runs"][5]["final_loss"]["eval/additional"].get<double>(), evals.back());
   EXPECT_NE(evals.back(), mean) << "the synthetic trainer's evaluations are noisy";
 
   Result busy = Mixlaw({"recommend", "1", "--db", db, "--target-params", "4e7"});
   EXPECT_EQ(busy.status.code, 1) << "the store is in use by the orchestrator";
   EXPECT_NE(busy.err.find("in use"), std::string::npos) << busy.err;
-  Result served = Mixlaw({"recommend", "1", "--orchestrator", cluster.address(),
-                          "--target-params", "4e7", "--bootstrap", "20", "--json"});
+  Result served = Mixlaw({"recommend", "1", "--orchestrator", cluster.address(), "--target-params",
+                          "4e7", "--bootstrap", "20", "--json"});
   ASSERT_EQ(served.status.code, 0) << served.err;
   EXPECT_DOUBLE_EQ(nlohmann::json::parse(served.Out())["lr"].get<double>(),
                    store_rec["lr"].get<double>());
-  Result missing = Mixlaw({"recommend", "9", "--orchestrator", cluster.address(),
-                           "--target-params", "4e7"});
+  Result missing =
+      Mixlaw({"recommend", "9", "--orchestrator", cluster.address(), "--target-params", "4e7"});
   EXPECT_EQ(missing.status.code, 1);
   EXPECT_NE(missing.err.find("sweep 9 does not exist"), std::string::npos) << missing.err;
   Result both = Mixlaw({"recommend", "1", "--fit", fit_file, "--target-params", "4e7"});
   EXPECT_EQ(both.status.code, 2) << both.err;
   // The spec's fit.target_params (4e7) is the default target with a sweep, and required with --fit.
-  Result from_spec = Mixlaw({"recommend", "1", "--orchestrator", cluster.address(),
-                             "--bootstrap", "20", "--json"});
+  Result from_spec = Mixlaw(
+      {"recommend", "1", "--orchestrator", cluster.address(), "--bootstrap", "20", "--json"});
   ASSERT_EQ(from_spec.status.code, 0) << from_spec.err;
   EXPECT_EQ(nlohmann::json::parse(from_spec.Out())["target_params"], 4e7);
   EXPECT_DOUBLE_EQ(nlohmann::json::parse(from_spec.Out())["lr"].get<double>(),
@@ -284,8 +288,8 @@ TEST(CliE2ETest, SyntheticDemoChecksItsPredictionAtAHeldOutSizeAndResumes) {
   EXPECT_NE(out.find(expected), std::string::npos) << out;
   EXPECT_TRUE(std::filesystem::exists(dir / "d" / "report" / "report.html"));
 
-  Result again = Mixlaw({"demo", "--preset", "synthetic", "--dir", (dir / "d").string(),
-                         "--bootstrap", "20"});
+  Result again =
+      Mixlaw({"demo", "--preset", "synthetic", "--dir", (dir / "d").string(), "--bootstrap", "20"});
   ASSERT_EQ(again.status.code, 0) << again.err;
   EXPECT_NE(again.err.find("resumed sweep 2"), std::string::npos) << again.err;
   auto comparison = [](const std::string& text) {
@@ -308,8 +312,7 @@ TEST(CliE2ETest, DemoWidensTheLadderUntilTheTargetsOptimumIsBracketed) {
   std::filesystem::path proxies =
       std::filesystem::path(MIXLAW_SOURCE_DIR) / "examples" / "demo-synthetic.json";
   Result r = Mixlaw({"demo", "--preset", "synthetic", "--dir", (dir / "d").string(), "--spec",
-                     proxies.string(), "--target-spec", target_path, "--bootstrap", "0",
-                     "--json"});
+                     proxies.string(), "--target-spec", target_path, "--bootstrap", "0", "--json"});
   ASSERT_EQ(r.status.code, 0) << r.err;
   const std::string out = r.Out();
   EXPECT_NE(out.find("widening the ladder upward (round 2)"), std::string::npos) << out;
@@ -376,8 +379,8 @@ TEST(CliE2ETest, FitFromCsvExampleWritesTheFitAndTheReport) {
 
 TEST(CliE2ETest, InterruptedEmbeddedSweepResumesFromItsStore) {
   auto dir = TestDir();
-  std::string spec = WriteFile(dir / "s.json",
-                               SyntheticSpec("resume", {0.1, 0.25, 0.5}, {1e-3, 1e-2}, 40, 25).dump());
+  std::string spec = WriteFile(
+      dir / "s.json", SyntheticSpec("resume", {0.1, 0.25, 0.5}, {1e-3, 1e-2}, 40, 25).dump());
   std::string db = (dir / "r.db").string();
   SpawnOptions options;
   options.argv = {MIXLAW_BINARY, "sweep", "run", spec, "--db", db, "--workers", "2"};
@@ -404,9 +407,14 @@ TEST(CliE2ETest, TlsWithTokensEndToEnd) {
   auto dir = testing_support::TestDir();
   std::string cert = (dir / "cert.pem").string(), key = (dir / "key.pem").string();
   SpawnOptions openssl;
-  openssl.argv = {"openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key,
-                  "-out", cert, "-days", "2", "-subj", "/CN=localhost",
-                  "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost"};
+  openssl.argv = {"openssl",  "req",
+                  "-x509",    "-newkey",
+                  "rsa:2048", "-nodes",
+                  "-keyout",  key,
+                  "-out",     cert,
+                  "-days",    "2",
+                  "-subj",    "/CN=localhost",
+                  "-addext",  "subjectAltName=IP:127.0.0.1,DNS:localhost"};
   auto made = ChildProcess::Spawn(openssl);
   ASSERT_TRUE(made.ok()) << made.status();
   std::vector<std::string> lines;
@@ -419,8 +427,8 @@ TEST(CliE2ETest, TlsWithTokensEndToEnd) {
   cluster.StartWorker(worker, {"--tls-ca", cert});
   std::string spec = testing_support::WriteFile(
       dir / "s.json", testing_support::SyntheticSpec("tls", {0.5}, {1e-3}, 10, 0).dump());
-  Result plain = Mixlaw({"sweep", "submit", spec, "--orchestrator", cluster.address(),
-                         "--token-file", client});
+  Result plain = Mixlaw(
+      {"sweep", "submit", spec, "--orchestrator", cluster.address(), "--token-file", client});
   EXPECT_EQ(plain.status.code, 3) << "a plaintext client cannot talk to a TLS server";
   Result submit = Mixlaw({"sweep", "submit", spec, "--orchestrator", cluster.address(),
                           "--token-file", client, "--tls-ca", cert});

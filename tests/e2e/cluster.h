@@ -3,6 +3,7 @@
 #ifndef MIXLAW_TESTS_E2E_CLUSTER_H_
 #define MIXLAW_TESTS_E2E_CLUSTER_H_
 
+#include <gtest/gtest.h>
 #include <signal.h>
 #include <unistd.h>
 
@@ -15,8 +16,6 @@
 #include <string>
 #include <thread>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 #include "common/child_process.h"
 #include "mixlaw/v1/mixlaw.grpc.pb.h"
@@ -42,8 +41,8 @@ inline nlohmann::json SyntheticSpec(const std::string& name, std::vector<double>
   return {{"name", name},
           {"models", {{{"name", "s1"}, {"params", 1e6}}}},
           {"grid", {{"almr", almr}, {"lr", lr}}},
-          {"training", {{"tokens", 2048 * steps}, {"batch_size", 16}, {"seq_len", 128},
-                        {"eval_every", 10}}},
+          {"training",
+           {{"tokens", 2048 * steps}, {"batch_size", 16}, {"seq_len", 128}, {"eval_every", 10}}},
           {"trainer", {{"kind", "synthetic"}, {"synthetic", {{"step_delay_ms", delay_ms}}}}},
           {"max_attempts", 3}};
 }
@@ -108,7 +107,8 @@ inline Result Mixlaw(std::vector<std::string> args, const std::filesystem::path&
 // argv run with its stderr appended to `log` (through exec, so signals reach mixlaw itself).
 inline std::vector<std::string> LoggedTo(const std::filesystem::path& log,
                                          std::vector<std::string> argv) {
-  std::vector<std::string> wrapped = {"/bin/sh", "-c", "exec \"$0\" \"$@\" 2>>'" + log.string() + "'"};
+  std::vector<std::string> wrapped = {"/bin/sh", "-c",
+                                      "exec \"$0\" \"$@\" 2>>'" + log.string() + "'"};
   wrapped.insert(wrapped.end(), argv.begin(), argv.end());
   return wrapped;
 }
@@ -124,9 +124,9 @@ class Cluster {
   // Starts `mixlaw serve` on the store in dir; port 0 picks one (kept for restarts).
   void StartServer(std::vector<std::string> extra = {}) {
     SpawnOptions options;
-    options.argv = LoggedTo(dir_ / "server.log",
-                            {MIXLAW_BINARY, "serve", "--db", (dir_ / "store.db").string(),
-                             "--listen", "127.0.0.1:" + std::to_string(port_)});
+    options.argv =
+        LoggedTo(dir_ / "server.log", {MIXLAW_BINARY, "serve", "--db", (dir_ / "store.db").string(),
+                                       "--listen", "127.0.0.1:" + std::to_string(port_)});
     options.argv.insert(options.argv.end(), extra.begin(), extra.end());
     auto child = ChildProcess::Spawn(options);
     ASSERT_TRUE(child.ok()) << child.status();
@@ -236,8 +236,8 @@ class Cluster {
           r.sweep().state() != v1::SWEEP_STATE_ACTIVE) {
         bool held = false;
         for (const auto& run : r.runs()) {
-          held = held || run.state() == v1::RUN_STATE_LEASED ||
-                 run.state() == v1::RUN_STATE_RUNNING;
+          held =
+              held || run.state() == v1::RUN_STATE_LEASED || run.state() == v1::RUN_STATE_RUNNING;
         }
         if (!held) return true;
       }
@@ -257,8 +257,8 @@ class Cluster {
     v1::ExportChunk chunk;
     while (reader->Read(&chunk)) {
       for (const auto& p : chunk.points()) {
-        std::string key = std::to_string(chunk.run_id()) + "/" + p.split() + "/" +
-                          std::to_string(p.step());
+        std::string key =
+            std::to_string(chunk.run_id()) + "/" + p.split() + "/" + std::to_string(p.step());
         EXPECT_EQ(points.count(key), 0u) << "point " << key << " exported twice";
         points[key] = p.loss();
       }

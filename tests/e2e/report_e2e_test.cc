@@ -22,9 +22,9 @@ using testing_support::DecodePng;
 using testing_support::FieldText;
 using testing_support::Image;
 using testing_support::Mixlaw;
+using testing_support::ReadText;
 using testing_support::Result;
 using testing_support::RunFor;
-using testing_support::ReadText;
 using testing_support::TestDir;
 
 constexpr int kBrowserTimeoutMs = 60000;  // Chromium takes a few seconds to start

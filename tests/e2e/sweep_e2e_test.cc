@@ -90,8 +90,9 @@ TEST(SweepE2ETest, AWorkerWhoseTrainersFailWaitsAndLeavesTheRunsToTheOthers) {
   int64_t sweep = cluster.Submit(spec);
   bool waiting = false;
   for (int i = 0; i < 600 && !waiting; ++i) {
-    waiting = cluster.WorkerLog(broken).find("1 run(s) in a row failed on this worker; waiting "
-                                             "600 s") != std::string::npos;
+    waiting = cluster.WorkerLog(broken).find(
+                  "1 run(s) in a row failed on this worker; waiting "
+                  "600 s") != std::string::npos;
     if (!waiting) std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
   ASSERT_TRUE(waiting) << cluster.WorkerLog(broken);
@@ -107,8 +108,7 @@ TEST(SweepE2ETest, AWorkerWhoseTrainersFailWaitsAndLeavesTheRunsToTheOthers) {
       ++retried;
       // "bash: not found" (dash) or "bash: command not found" (bash as /bin/sh)
       EXPECT_NE(run.failure_reason().find("bash"), std::string::npos) << run.failure_reason();
-      EXPECT_NE(run.failure_reason().find("not found"), std::string::npos)
-          << run.failure_reason();
+      EXPECT_NE(run.failure_reason().find("not found"), std::string::npos) << run.failure_reason();
     }
   }
   EXPECT_EQ(retried, 1) << "one failed attempt, on the broken worker, then it waited";
@@ -246,13 +246,15 @@ TEST(SweepE2ETest, TokensAreCheckedOnEveryCallAndRolesKeptApart) {
   submit.set_spec_json(spec.dump());
   submit.set_spec_dir(dir.string());
   v1::SubmitSweepResponse submitted;
-  EXPECT_EQ(cluster.SweepStub()->SubmitSweep(cluster.Context().get(), submit, &submitted).error_code(),
-            grpc::StatusCode::UNAUTHENTICATED);
+  EXPECT_EQ(
+      cluster.SweepStub()->SubmitSweep(cluster.Context().get(), submit, &submitted).error_code(),
+      grpc::StatusCode::UNAUTHENTICATED);
   EXPECT_EQ(cluster.SweepStub()
                 ->SubmitSweep(cluster.Context("wrong-token-0123456789").get(), submit, &submitted)
                 .error_code(),
             grpc::StatusCode::PERMISSION_DENIED);
-  EXPECT_EQ(cluster.SweepStub()->SubmitSweep(cluster.Context(worker_token).get(), submit, &submitted)
+  EXPECT_EQ(cluster.SweepStub()
+                ->SubmitSweep(cluster.Context(worker_token).get(), submit, &submitted)
                 .error_code(),
             grpc::StatusCode::PERMISSION_DENIED)
       << "a worker token cannot submit";
@@ -265,7 +267,8 @@ TEST(SweepE2ETest, TokensAreCheckedOnEveryCallAndRolesKeptApart) {
   reg.set_hostname("h");
   reg.add_devices("cpu");
   v1::RegisterWorkerResponse registered;
-  EXPECT_EQ(cluster.WorkerStub()->RegisterWorker(cluster.Context(client_token).get(), reg, &registered)
+  EXPECT_EQ(cluster.WorkerStub()
+                ->RegisterWorker(cluster.Context(client_token).get(), reg, &registered)
                 .error_code(),
             grpc::StatusCode::PERMISSION_DENIED)
       << "a client token cannot act as a worker";
@@ -280,8 +283,7 @@ TEST(SweepE2ETest, TokensAreCheckedOnEveryCallAndRolesKeptApart) {
 TEST(SweepE2ETest, RefusesToListenOffLoopbackWithoutTokens) {
   auto dir = TestDir();
   SpawnOptions options;
-  options.argv = {MIXLAW_BINARY, "serve", "--db", (dir / "s.db").string(), "--listen",
-                  "0.0.0.0:0"};
+  options.argv = {MIXLAW_BINARY, "serve", "--db", (dir / "s.db").string(), "--listen", "0.0.0.0:0"};
   auto child = ChildProcess::Spawn(options);
   ASSERT_TRUE(child.ok());
   std::vector<std::string> lines;

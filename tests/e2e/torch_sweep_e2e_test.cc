@@ -3,6 +3,7 @@
 // started by examples/launch-torchrun.sh. A
 // worker killed with SIGKILL mid-run takes its torchrun and ranks with it, and its run is
 // retried elsewhere and completes.
+#include <gtest/gtest.h>
 #include <signal.h>
 
 #include <chrono>
@@ -10,8 +11,6 @@
 #include <fstream>
 #include <set>
 #include <thread>
-
-#include <gtest/gtest.h>
 
 #include "tests/e2e/cluster.h"
 
@@ -52,26 +51,35 @@ bool Alive(pid_t pid) {
 
 nlohmann::json TorchSpec(const std::filesystem::path& data) {
   std::string source = MIXLAW_SOURCE_DIR;
-  nlohmann::json model = {{"name", "tiny"}, {"dim", 32}, {"n_layers", 2}, {"n_heads", 4},
-                          {"n_kv_heads", 2}, {"ffn_dim", 64}, {"vocab_size", 258},
-                          {"max_seq_len", 64}, {"rope_theta", 500000}};
-  return {{"name", "torch"},
-          {"data", {{"base", (data / "base").string()}, {"additional", (data / "additional").string()}}},
-          {"models", {model}},
-          {"pretrain", {{"lr", 1e-2}, {"training", {{"tokens", 8 * 32 * 10}, {"batch_size", 8},
-                                                    {"seq_len", 32}}}}},
-          {"grid", {{"almr", {0.25, 0.5}}, {"lr", {3e-3}}}},
-          {"training", {{"tokens", 8 * 32 * kCptSteps}, {"batch_size", 4}, {"grad_accum", 2},
-                        {"seq_len", 32}, {"eval_every", 4}, {"checkpoint_every", 4}}},
-          {"trainer", {{"kind", "exec"},
-                       {"command", "bash " + source + "/examples/launch-torchrun.sh {config}"}}},
-          {"max_attempts", 3}};
+  nlohmann::json model = {{"name", "tiny"},    {"dim", 32},         {"n_layers", 2},
+                          {"n_heads", 4},      {"n_kv_heads", 2},   {"ffn_dim", 64},
+                          {"vocab_size", 258}, {"max_seq_len", 64}, {"rope_theta", 500000}};
+  return {
+      {"name", "torch"},
+      {"data",
+       {{"base", (data / "base").string()}, {"additional", (data / "additional").string()}}},
+      {"models", {model}},
+      {"pretrain",
+       {{"lr", 1e-2}, {"training", {{"tokens", 8 * 32 * 10}, {"batch_size", 8}, {"seq_len", 32}}}}},
+      {"grid", {{"almr", {0.25, 0.5}}, {"lr", {3e-3}}}},
+      {"training",
+       {{"tokens", 8 * 32 * kCptSteps},
+        {"batch_size", 4},
+        {"grad_accum", 2},
+        {"seq_len", 32},
+        {"eval_every", 4},
+        {"checkpoint_every", 4}}},
+      {"trainer",
+       {{"kind", "exec"}, {"command", "bash " + source + "/examples/launch-torchrun.sh {config}"}}},
+      {"max_attempts", 3}};
 }
 
 TEST(TorchSweepE2ETest, TorchrunRunsLandAndAKilledWorkerLeavesNoRankBehind) {
   auto dir = TestDir();
   ASSERT_EQ(Mixlaw({"data", "prepare", "--demo", "--tokenizer", "bytes", "--out",
-                    (dir / "data").string()}).status.code, 0);
+                    (dir / "data").string()})
+                .status.code,
+            0);
   Cluster cluster(dir);
   cluster.StartServer({"--lease-timeout", "3", "--heartbeat-interval", "0.5"});
   // The launcher of examples/: torchrun --standalone with two ranks (gloo on CPU).
@@ -104,8 +112,8 @@ TEST(TorchSweepE2ETest, TorchrunRunsLandAndAKilledWorkerLeavesNoRankBehind) {
     }
   }
   ASSERT_NE(victim, 0) << cluster.WorkerLog(first) << cluster.WorkerLog(second);
-  size_t doomed = cluster.WorkerLog(first).find(" as " + victim_worker) != std::string::npos
-                      ? first : second;
+  size_t doomed =
+      cluster.WorkerLog(first).find(" as " + victim_worker) != std::string::npos ? first : second;
   std::string victim_config;
   auto at_kill = cluster.Get(sweep);
   for (const auto& run : at_kill.runs()) {
@@ -154,7 +162,8 @@ TEST(TorchSweepE2ETest, TorchrunRunsLandAndAKilledWorkerLeavesNoRankBehind) {
           << run.name() << " step " << step;
     }
     for (int step = 0; step <= kCptSteps; step += 4) {
-      EXPECT_EQ(points.count(std::to_string(run.id()) + "/eval/additional/" + std::to_string(step)), 1u)
+      EXPECT_EQ(points.count(std::to_string(run.id()) + "/eval/additional/" + std::to_string(step)),
+                1u)
           << run.name() << " eval step " << step;
     }
   }

@@ -86,8 +86,8 @@ TEST(LawsTest, ChinchillaVectorBlockMatchesAutodiff) {
   std::unique_ptr<ceres::CostFunction> fast(law.NewHuberBlock(points, rows, delta));
   std::unique_ptr<ceres::CostFunction> reference(
       new HuberLogResidualBlock<ChinchillaResidual, 5>(points, rows, delta));
-  for (const std::vector<double>& theta :
-       {planted, std::vector<double>{0.1, 3.0, 0.5, 12.0, 0.9}, std::vector<double>{-1, 20, 1.5, 0, 0}}) {
+  for (const std::vector<double>& theta : {planted, std::vector<double>{0.1, 3.0, 0.5, 12.0, 0.9},
+                                           std::vector<double>{-1, 20, 1.5, 0, 0}}) {
     const size_t n = rows.size();
     std::vector<double> r_fast(n), r_ref(n), j_fast(n * 5), j_ref(n * 5);
     const double* parameters[] = {theta.data()};

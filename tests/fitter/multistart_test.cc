@@ -80,8 +80,8 @@ TEST(MultiStartTest, OneBlockObjectiveIsTheSumOfPerPointHuberLosses) {
     for (int i = 0; i < 100; ++i) rows.push_back(static_cast<int>(unit(rng) * 100));
     // Small deltas put most points on Huber's linear part, large ones most on its square.
     const double delta = std::pow(10.0, -4 + 4 * unit(rng));
-    for (const Law* law : {static_cast<const Law*>(&chinchilla),
-                           static_cast<const Law*>(&coupling)}) {
+    for (const Law* law :
+         {static_cast<const Law*>(&chinchilla), static_cast<const Law*>(&coupling)}) {
       std::vector<double> theta;
       for (const ParameterSpec& spec : law->parameters()) {
         const double lower = std::max(spec.lower, -2.0), upper = std::min(spec.upper, 8.0);

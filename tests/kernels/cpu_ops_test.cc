@@ -33,9 +33,9 @@ struct Aligned64 {
   template <typename U>
   Aligned64(const Aligned64<U>&) {}
   T* allocate(size_t n) {
-    return static_cast<T*>(::operator new(n * sizeof(T), std::align_val_t{64}));
+    return static_cast<T*>(::operator new (n * sizeof(T), std::align_val_t{64}));
   }
-  void deallocate(T* p, size_t) { ::operator delete(p, std::align_val_t{64}); }
+  void deallocate(T* p, size_t) { ::operator delete (p, std::align_val_t{64}); }
   bool operator==(const Aligned64&) const { return true; }
 };
 using Vec = std::vector<float, Aligned64<float>>;

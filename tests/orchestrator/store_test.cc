@@ -1,5 +1,6 @@
 #include "orchestrator/store.h"
 
+#include <gtest/gtest.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -7,8 +8,6 @@
 #include <fstream>
 #include <set>
 #include <thread>
-
-#include <gtest/gtest.h>
 
 namespace mixlaw {
 namespace {
@@ -36,13 +35,12 @@ class StoreTest : public testing::Test {
 
   // A sweep of `almr` x 2 LRs, optionally with a pretraining run the others depend on.
   int64_t Submit(Store& store, int n_almr, bool pretrain, int max_attempts = 3) {
-    nlohmann::json spec = {
-        {"name", "t"},
-        {"models", {{{"name", "s1"}, {"params", 1e6}}}},
-        {"grid", {{"almr", nlohmann::json::array()}, {"lr", {1e-3, 1e-2}}}},
-        {"training", {{"tokens", 2048 * 4}}},
-        {"trainer", {{"kind", "synthetic"}}},
-        {"max_attempts", max_attempts}};
+    nlohmann::json spec = {{"name", "t"},
+                           {"models", {{{"name", "s1"}, {"params", 1e6}}}},
+                           {"grid", {{"almr", nlohmann::json::array()}, {"lr", {1e-3, 1e-2}}}},
+                           {"training", {{"tokens", 2048 * 4}}},
+                           {"trainer", {{"kind", "synthetic"}}},
+                           {"max_attempts", max_attempts}};
     for (int i = 0; i < n_almr; ++i) spec["grid"]["almr"].push_back(0.01 * (i + 1));
     if (pretrain) spec["pretrain"] = {{"lr", 3e-3}, {"training", {{"tokens", 2048 * 4}}}};
     auto parsed = ParseSweepSpec(spec.dump(), "t.json", dir_.string());
@@ -120,7 +118,8 @@ TEST_F(StoreTest, ResentPointsAreStoredOnce) {
   hb.set_worker_id("w1");
   hb.set_run_id((*lease)->run_id());
   hb.set_lease_id((*lease)->lease_id());
-  for (int step = 1; step <= 100; ++step) *hb.add_points() = Point("train", step, 5.0 - step * 0.01);
+  for (int step = 1; step <= 100; ++step)
+    *hb.add_points() = Point("train", step, 5.0 - step * 0.01);
   *hb.add_points() = Point("eval/additional", 100, 3.25);
   auto first = store->Heartbeat(hb, 2100, 60000);
   ASSERT_TRUE(first.ok()) << first.status();
@@ -235,9 +234,7 @@ TEST_F(StoreTest, SurvivesReopenAndRefusesASecondOpener) {
 }
 
 TEST_F(StoreTest, RefusesFilesThatAreNotItsOwn) {
-  {
-    std::ofstream(path_) << "this is not a database, just text that is long enough to matter";
-  }
+  { std::ofstream(path_) << "this is not a database, just text that is long enough to matter"; }
   auto garbage = Store::Open(path_);
   ASSERT_FALSE(garbage.ok());
   EXPECT_NE(garbage.status().message().find("not a mixlaw store"), std::string::npos)
@@ -315,7 +312,9 @@ TEST(DatabaseTest, QueriesBindTheirParametersAndReuseOneStatement) {
   auto db = Database::Open(path);
   ASSERT_TRUE(db.ok()) << db.status();
   ASSERT_TRUE(
-      (*db)->Exec("PRAGMA journal_mode=WAL; CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT)").ok());
+      (*db)
+          ->Exec("PRAGMA journal_mode=WAL; CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT)")
+          .ok());
   for (int64_t id = 1; id <= 50; ++id) {
     Statement* insert = *(*db)->Prepare("INSERT INTO t (id, name) VALUES (?1, ?2)");
     ASSERT_TRUE(insert->Bind(1, id).Bind(2, "run" + std::to_string(id)).Run().ok());

@@ -33,7 +33,8 @@ TEST(SweepSpecTest, ParsesAndExpandsTheGrid) {
   ASSERT_EQ(spec->lr.size(), 3u);
   EXPECT_DOUBLE_EQ(spec->lr[1], 0.00316228);
   // Non-embedding parameters of the architecture: 2 layers x (attention + SwiGLU + norms) + norm.
-  EXPECT_EQ(spec->models[1].NonEmbeddingParams(), 2 * (64 * 64 * 2 + 64 * 32 * 2 + 3 * 64 * 192 + 128) + 64);
+  EXPECT_EQ(spec->models[1].NonEmbeddingParams(),
+            2 * (64 * 64 * 2 + 64 * 32 * 2 + 3 * 64 * 192 + 128) + 64);
 
   std::vector<PlannedRun> runs = ExpandSweep(*spec);
   // Per model: one pretraining run and 2 ALMR x 3 LR x 2 seeds.

@@ -13,8 +13,8 @@
 #include "nlohmann/json.hpp"
 #include "report/law_views.h"
 #include "report/page_assets.h"
-#include "tests/report/report_fixture.h"
 #include "tests/report/page_text.h"
+#include "tests/report/report_fixture.h"
 
 namespace mixlaw {
 namespace {

@@ -3,14 +3,14 @@
 // builtin model's logits; a model transformers initialises and writes with save_pretrained loads
 // in the builtin trainer and gives transformers' logits. Both in float32, within 1e-4 relative
 // (whole-tensor norm).
+#include <gtest/gtest.h>
+
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <random>
-
-#include <gtest/gtest.h>
 
 #include "common/child_process.h"
 #include "trainer/llama/checkpoint.h"
@@ -68,7 +68,8 @@ class HfTransformersTest : public testing::TestWithParam<bool> {
   // Runs tests/trainer/hf_transformers.py in the project's virtual environment.
   void Python(std::vector<std::string> args) {
     SpawnOptions py;
-    py.argv = {MIXLAW_VENV_PYTHON, std::string(MIXLAW_SOURCE_DIR) + "/tests/trainer/hf_transformers.py"};
+    py.argv = {MIXLAW_VENV_PYTHON,
+               std::string(MIXLAW_SOURCE_DIR) + "/tests/trainer/hf_transformers.py"};
     py.argv.insert(py.argv.end(), args.begin(), args.end());
     auto child = ChildProcess::Spawn(py);
     ASSERT_TRUE(child.ok()) << child.status();
@@ -106,8 +107,8 @@ TEST_P(HfTransformersTest, OurCheckpointGivesOurLogitsInTransformers) {
   std::cout << "logits relative error, ours in transformers: " << err << "\n";
   EXPECT_LT(err, 1e-4);
   // The comparison means something only if the logits are far from constant.
-  double spread = *std::max_element(ours.begin(), ours.end()) -
-                  *std::min_element(ours.begin(), ours.end());
+  double spread =
+      *std::max_element(ours.begin(), ours.end()) - *std::min_element(ours.begin(), ours.end());
   EXPECT_GT(spread, 1.0);
 }
 

@@ -1,7 +1,7 @@
 // The whole model against PyTorch autograd: the same weights and batch through
 // tests/trainer/llama_reference.py (float64), comparing the loss, the logits and every
 // parameter's gradient.
-#include "trainer/llama/model.h"
+#include <gtest/gtest.h>
 
 #include <cmath>
 #include <filesystem>
@@ -9,10 +9,9 @@
 #include <iostream>
 #include <random>
 
-#include <gtest/gtest.h>
-
 #include "common/child_process.h"
 #include "trainer/llama/checkpoint.h"
+#include "trainer/llama/model.h"
 #include "trainer/safetensors.h"
 
 namespace mixlaw {
@@ -65,16 +64,22 @@ TEST_P(LlamaModelTest, LossLogitsAndEveryGradientMatchPyTorch) {
              ("mixlaw-llama-ref-" + std::to_string(getpid()) + (tied ? "-tied" : ""));
   std::filesystem::create_directories(dir);
   ASSERT_TRUE(SaveCheckpoint(dir.string(), model, nullptr, nullptr, {}).ok());
-  nlohmann::json batch = {{"inputs", nlohmann::json::array()}, {"targets", nlohmann::json::array()}};
+  nlohmann::json batch = {{"inputs", nlohmann::json::array()},
+                          {"targets", nlohmann::json::array()}};
   for (int b = 0; b < B; ++b) {
-    batch["inputs"].push_back(std::vector<int32_t>(inputs.begin() + b * T, inputs.begin() + (b + 1) * T));
-    batch["targets"].push_back(std::vector<int32_t>(targets.begin() + b * T, targets.begin() + (b + 1) * T));
+    batch["inputs"].push_back(
+        std::vector<int32_t>(inputs.begin() + b * T, inputs.begin() + (b + 1) * T));
+    batch["targets"].push_back(
+        std::vector<int32_t>(targets.begin() + b * T, targets.begin() + (b + 1) * T));
   }
   std::ofstream(dir / "batch.json") << batch.dump();
   SpawnOptions py;
-  py.argv = {"/usr/bin/python3", std::string(MIXLAW_SOURCE_DIR) + "/tests/trainer/llama_reference.py",
-             (dir / "model.safetensors").string(), (dir / "config.json").string(),
-             (dir / "batch.json").string(), (dir / "ref.safetensors").string()};
+  py.argv = {"/usr/bin/python3",
+             std::string(MIXLAW_SOURCE_DIR) + "/tests/trainer/llama_reference.py",
+             (dir / "model.safetensors").string(),
+             (dir / "config.json").string(),
+             (dir / "batch.json").string(),
+             (dir / "ref.safetensors").string()};
   auto child = ChildProcess::Spawn(py);
   ASSERT_TRUE(child.ok()) << child.status();
   std::vector<std::string> lines;

@@ -1,10 +1,10 @@
 // The builtin Llama trainer as workers run it (`mixlaw train --config RUN.json`), on data
 // prepared from the real demo corpora: it learns, continual pre-training teaches the new
 // language, a killed run resumes bit-identically, and a run past its stable LR diverges.
+#include <gtest/gtest.h>
+
 #include <filesystem>
 #include <fstream>
-
-#include <gtest/gtest.h>
 
 #include "common/child_process.h"
 #include "nlohmann/json.hpp"
@@ -43,13 +43,20 @@ class LlamaTrainerTest : public testing::Test {
             {"almr", almr},
             {"peak_lr", lr},
             {"seed", 1},
-            {"model", {{"name", "t"}, {"dim", 48}, {"n_layers", 2}, {"n_heads", 4},
-                       {"n_kv_heads", 2}, {"ffn_dim", 128}, {"vocab_size", 1536},
-                       {"max_seq_len", 64}}},
-            {"data", {{"base", (Dir() / "data" / "base").string()},
-                      {"additional", (Dir() / "data" / "additional").string()}}},
-            {"training", {{"tokens", 16 * 64 * steps}, {"batch_size", 16}, {"seq_len", 64},
-                          {"eval_every", 0}}},
+            {"model",
+             {{"name", "t"},
+              {"dim", 48},
+              {"n_layers", 2},
+              {"n_heads", 4},
+              {"n_kv_heads", 2},
+              {"ffn_dim", 128},
+              {"vocab_size", 1536},
+              {"max_seq_len", 64}}},
+            {"data",
+             {{"base", (Dir() / "data" / "base").string()},
+              {"additional", (Dir() / "data" / "additional").string()}}},
+            {"training",
+             {{"tokens", 16 * 64 * steps}, {"batch_size", 16}, {"seq_len", 64}, {"eval_every", 0}}},
             {"output_dir", (Dir() / name).string()}};
   }
 
@@ -84,8 +91,9 @@ class LlamaTrainerTest : public testing::Test {
       std::string marker = "\"step\":" + std::to_string(kill_after_step) + ",";
       bool seen = false;
       while (!seen && (*child)->Poll(1000, &o.lines)) {
-        for (const auto& l : o.lines) seen = seen || (l.find(marker) != std::string::npos &&
-                                                      l.find("\"train\"") != std::string::npos);
+        for (const auto& l : o.lines)
+          seen = seen ||
+                 (l.find(marker) != std::string::npos && l.find("\"train\"") != std::string::npos);
       }
       (*child)->Signal(SIGKILL);
     }

@@ -33,8 +33,10 @@ int main(int argc, char** argv) {
                            {"targets", nlohmann::json::array()},
                            {"state", loader.State()}};
     for (int b = 0; b < B; ++b) {
-      line["inputs"].push_back(std::vector<int32_t>(inputs.begin() + b * T, inputs.begin() + (b + 1) * T));
-      line["targets"].push_back(std::vector<int32_t>(targets.begin() + b * T, targets.begin() + (b + 1) * T));
+      line["inputs"].push_back(
+          std::vector<int32_t>(inputs.begin() + b * T, inputs.begin() + (b + 1) * T));
+      line["targets"].push_back(
+          std::vector<int32_t>(targets.begin() + b * T, targets.begin() + (b + 1) * T));
     }
     std::cout << line.dump() << "\n";
   }

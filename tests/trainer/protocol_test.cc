@@ -1,8 +1,8 @@
 #include "trainer/protocol.h"
 
-#include <cmath>
-
 #include <gtest/gtest.h>
+
+#include <cmath>
 
 namespace mixlaw {
 namespace {
@@ -32,8 +32,9 @@ TEST(ProtocolTest, OtherLinesAreRecognisedOrExplained) {
   auto artifact = std::get<ArtifactLine>(ParseTrainerLine(FormatArtifactLine("checkpoint", "/x")));
   EXPECT_EQ(artifact.path, "/x");
   EXPECT_TRUE(std::get<OtherLine>(ParseTrainerLine("step 3 loss 2.1")).error.empty());
-  EXPECT_EQ(std::get<OtherLine>(ParseTrainerLine(R"({"split": "train", "step": -1, "loss": 1})")).error,
-            "step must be an integer >= 0");
+  EXPECT_EQ(
+      std::get<OtherLine>(ParseTrainerLine(R"({"split": "train", "step": -1, "loss": 1})")).error,
+      "step must be an integer >= 0");
   EXPECT_EQ(std::get<OtherLine>(ParseTrainerLine("{broken")).error, "not a JSON object");
 }
 

@@ -1,10 +1,10 @@
 #include "trainer/synthetic_trainer.h"
 
+#include <gtest/gtest.h>
+
 #include <cmath>
 #include <filesystem>
 #include <sstream>
-
-#include <gtest/gtest.h>
 
 #include "trainer/protocol.h"
 

@@ -132,7 +132,8 @@ nlohmann::json LanguageMeta::ToJson() const {
 }
 
 absl::Status WriteLanguageMeta(const std::string& dir, const LanguageMeta& meta) {
-  return WriteFileAtomically((fs::path(dir) / kMetaFileName).string(), meta.ToJson().dump(2) + "\n");
+  return WriteFileAtomically((fs::path(dir) / kMetaFileName).string(),
+                             meta.ToJson().dump(2) + "\n");
 }
 
 absl::StatusOr<LanguageMeta> ReadLanguageMeta(const std::string& dir) {

@@ -43,8 +43,8 @@ absl::Status Fill(const SafetensorsFile& file, const std::string& path,
   for (const TensorSpec& t : layout.tensors()) {
     auto it = file.tensors.find(t.name + suffix);
     if (it == file.tensors.end()) {
-      return absl::InvalidArgumentError(absl::StrCat(path, ": tensor ", t.name + suffix,
-                                                     " is missing"));
+      return absl::InvalidArgumentError(
+          absl::StrCat(path, ": tensor ", t.name + suffix, " is missing"));
     }
     if (it->second.shape != t.shape) {
       std::string have, want;
@@ -63,8 +63,8 @@ absl::Status Fill(const SafetensorsFile& file, const std::string& path,
     bool known = false;
     for (const TensorSpec& t : layout.tensors()) known = known || t.name + suffix == name;
     if (!known && !(suffix.empty() && name == "lm_head.weight")) {
-      return absl::InvalidArgumentError(absl::StrCat(path, ": tensor ", name,
-                                                     " does not belong to this model"));
+      return absl::InvalidArgumentError(
+          absl::StrCat(path, ": tensor ", name, " does not belong to this model"));
     }
   }
   return absl::OkStatus();
@@ -101,11 +101,11 @@ absl::StatusOr<ModelConfig> ModelConfigFromHf(const std::string& path, const std
   c.ffn_dim = reader.Integer(*j, "", "intermediate_size", true, Bounds::AtLeast(1)).value_or(0);
   c.n_layers = reader.Integer(*j, "", "num_hidden_layers", true, Bounds::AtLeast(1)).value_or(0);
   c.n_heads = reader.Integer(*j, "", "num_attention_heads", true, Bounds::AtLeast(1)).value_or(0);
-  c.n_kv_heads = reader.Integer(*j, "", "num_key_value_heads", false, Bounds::AtLeast(1))
-                     .value_or(c.n_heads);
+  c.n_kv_heads =
+      reader.Integer(*j, "", "num_key_value_heads", false, Bounds::AtLeast(1)).value_or(c.n_heads);
   c.vocab_size = reader.Integer(*j, "", "vocab_size", true, Bounds::AtLeast(2)).value_or(0);
-  c.max_seq_len = reader.Integer(*j, "", "max_position_embeddings", false, Bounds::AtLeast(1))
-                      .value_or(2048);
+  c.max_seq_len =
+      reader.Integer(*j, "", "max_position_embeddings", false, Bounds::AtLeast(1)).value_or(2048);
   c.norm_eps = reader.Number(*j, "", "rms_norm_eps", false, Bounds::Positive()).value_or(1e-5);
   c.rope_theta = reader.Number(*j, "", "rope_theta", false, Bounds::Positive()).value_or(10000.0);
   c.tied_embeddings = reader.Bool(*j, "", "tie_word_embeddings", false).value_or(false);
@@ -175,7 +175,8 @@ absl::StatusOr<nlohmann::json> LoadCheckpoint(const std::string& dir, LlamaModel
   if (s.ok()) s = Fill(*opt, path, model.layout(), ".exp_avg_sq", v, /*exclusive=*/false);
   if (!s.ok()) return s;
   if (opt->tensors.size() != 2 * model.layout().tensors().size()) {
-    return absl::InvalidArgumentError(absl::StrCat(path, ": holds tensors this model does not have"));
+    return absl::InvalidArgumentError(
+        absl::StrCat(path, ": holds tensors this model does not have"));
   }
   return ReadJsonFile(dir + "/trainer_state.json");
 }

@@ -28,7 +28,8 @@ double Evaluate(LlamaModel& model, const std::vector<uint32_t>& tokens) {
   for (int64_t i = 0; i < batches.batches(); ++i) {
     batches.Batch(i, inputs.data(), targets.data());
     double mean = model.Forward(inputs.data(), targets.data());
-    int64_t counted = std::count_if(targets.begin(), targets.end(), [](int32_t t) { return t >= 0; });
+    int64_t counted =
+        std::count_if(targets.begin(), targets.end(), [](int32_t t) { return t >= 0; });
     sum += mean * static_cast<double>(counted);
     count += counted;
   }
@@ -39,25 +40,33 @@ class Run {
  public:
   Run(const RunConfig& config, const TrainingData& data, const KernelTable& kernels,
       std::ostream& out, std::ostream& err)
-      : c_(config), t_(config.training), data_(data), out_(out), err_(err),
-        model_(config.model, kernels, static_cast<int>(t_.batch_size), static_cast<int>(t_.seq_len)),
+      : c_(config),
+        t_(config.training),
+        data_(data),
+        out_(out),
+        err_(err),
+        model_(config.model, kernels, static_cast<int>(t_.batch_size),
+               static_cast<int>(t_.seq_len)),
         loader_(&data.base_train, &data.additional_train,
                 config.stage == "pretrain" ? 0.0 : config.almr, static_cast<int>(t_.batch_size),
                 static_cast<int>(t_.seq_len), static_cast<uint64_t>(config.seed)),
-        optimizer_(model_), total_steps_(t_.total_steps()) {}
+        optimizer_(model_),
+        total_steps_(t_.total_steps()) {}
 
   int Execute() {
     if (int code = Start(); code != kTrainerExitSuccess) return code;
     out_ << FormatTotalStepsLine(total_steps_) << std::endl;
     // Where the run starts from (for CPT: the base model), measured like every later point.
     if (step_ == 0 && t_.eval_at_start) Eval(0, t_.schedule.LrAt(0, total_steps_, c_.peak_lr));
-    const int64_t warmup = static_cast<int64_t>(std::floor(t_.schedule.warmup_frac *
-                                                           static_cast<double>(total_steps_)));
-    std::vector<int32_t> inputs(static_cast<size_t>(model_.B()) * model_.T()), targets(inputs.size());
+    const int64_t warmup = static_cast<int64_t>(
+        std::floor(t_.schedule.warmup_frac * static_cast<double>(total_steps_)));
+    std::vector<int32_t> inputs(static_cast<size_t>(model_.B()) * model_.T()),
+        targets(inputs.size());
     for (; step_ < total_steps_; ++step_) {
       model_.ZeroGrads();
       double loss = 0.0;
-      const float scale = 1.0f / static_cast<float>(inputs.size() * static_cast<size_t>(t_.grad_accum));
+      const float scale =
+          1.0f / static_cast<float>(inputs.size() * static_cast<size_t>(t_.grad_accum));
       for (int64_t micro = 0; micro < t_.grad_accum; ++micro) {
         loader_.NextBatch(inputs.data(), targets.data());
         loss += model_.Forward(inputs.data(), targets.data()) / static_cast<double>(t_.grad_accum);
@@ -68,7 +77,8 @@ class Run {
       int64_t tokens = (step_ + 1) * t_.tokens_per_step();
       out_ << FormatMetricLine({"train", step_ + 1, loss, tokens, lr}) << "\n";
       if (!std::isfinite(loss) || !std::isfinite(norm)) {
-        return Diverged(absl::StrCat("step ", step_ + 1, ": loss ", loss, ", gradient norm ", norm));
+        return Diverged(
+            absl::StrCat("step ", step_ + 1, ": loss ", loss, ", gradient norm ", norm));
       }
       if (step_ >= warmup && loss > t_.spike_factor * best_loss_) {
         return Diverged(absl::StrCat("step ", step_ + 1, ": loss ", loss, " spiked past ",
@@ -76,8 +86,7 @@ class Run {
       }
       best_loss_ = std::min(best_loss_, loss);
       AdamW::Clip(model_, norm, t_.grad_clip);
-      optimizer_.Step(model_, lr, step_ + 1,
-                      {t_.beta1, t_.beta2, t_.adam_eps, t_.weight_decay});
+      optimizer_.Step(model_, lr, step_ + 1, {t_.beta1, t_.beta2, t_.adam_eps, t_.weight_decay});
       bool last = step_ + 1 == total_steps_;
       if (last || (t_.eval_every > 0 && (step_ + 1) % t_.eval_every == 0)) Eval(tokens, lr);
       out_.flush();
@@ -143,15 +152,15 @@ class Run {
 
   bool Checkpoint(int64_t step) {
     std::string dir = (std::filesystem::path(c_.output_dir) /
-                       (step == total_steps_ ? std::string("final")
-                                             : absl::StrCat("step-", step))).string();
-    nlohmann::json state = {{"step", step},
-                            {"best_train_loss", best_loss_},
-                            {"loader", loader_.State()},
-                            {"run_name", c_.run_name},
-                            {"tokenizer", {{"kind", data_.tokenizer_kind},
-                                           {"vocab_size", data_.vocab_size}}},
-                            {"protocol", kTrainerProtocolVersion}};
+                       (step == total_steps_ ? std::string("final") : absl::StrCat("step-", step)))
+                          .string();
+    nlohmann::json state = {
+        {"step", step},
+        {"best_train_loss", best_loss_},
+        {"loader", loader_.State()},
+        {"run_name", c_.run_name},
+        {"tokenizer", {{"kind", data_.tokenizer_kind}, {"vocab_size", data_.vocab_size}}},
+        {"protocol", kTrainerProtocolVersion}};
     std::vector<float> m, v;
     optimizer_.ToHost(&m, &v);
     absl::Status s = SaveCheckpoint(dir, model_, m.data(), v.data(), state);

@@ -21,27 +21,27 @@ LlamaModel::LlamaModel(const ModelConfig& config, const KernelTable& kernels, in
   grads_ = alloc(layout_.total());
   for (int64_t l = 0; l < config.n_layers; ++l) {
     LayerActivations a;
-    a.x_in = alloc(N_ * C_);      // (B, T, C)
-    a.xn1 = alloc(N_ * C_);       // (B, T, C)
-    a.rstd1 = alloc(N_);          // (B, T)
-    a.q = alloc(N_ * C_);         // (B, T, NH, HS), after RoPE
-    a.k = alloc(N_ * KV_);        // (B, T, NKV, HS), after RoPE
-    a.v = alloc(N_ * KV_);        // (B, T, NKV, HS)
+    a.x_in = alloc(N_ * C_);                               // (B, T, C)
+    a.xn1 = alloc(N_ * C_);                                // (B, T, C)
+    a.rstd1 = alloc(N_);                                   // (B, T)
+    a.q = alloc(N_ * C_);                                  // (B, T, NH, HS), after RoPE
+    a.k = alloc(N_ * KV_);                                 // (B, T, NKV, HS), after RoPE
+    a.v = alloc(N_ * KV_);                                 // (B, T, NKV, HS)
     a.att = alloc(static_cast<int64_t>(B) * NH_ * T * T);  // (B, NH, T, T)
-    a.a = alloc(N_ * C_);         // (B, T, C) attention output before o_proj
-    a.x_mid = alloc(N_ * C_);     // (B, T, C) residual after attention
-    a.xn2 = alloc(N_ * C_);       // (B, T, C)
-    a.rstd2 = alloc(N_);          // (B, T)
-    a.gate = alloc(N_ * F_);      // (B, T, F)
-    a.up = alloc(N_ * F_);        // (B, T, F)
-    a.h = alloc(N_ * F_);         // (B, T, F) silu(gate) * up
+    a.a = alloc(N_ * C_);      // (B, T, C) attention output before o_proj
+    a.x_mid = alloc(N_ * C_);  // (B, T, C) residual after attention
+    a.xn2 = alloc(N_ * C_);    // (B, T, C)
+    a.rstd2 = alloc(N_);       // (B, T)
+    a.gate = alloc(N_ * F_);   // (B, T, F)
+    a.up = alloc(N_ * F_);     // (B, T, F)
+    a.h = alloc(N_ * F_);      // (B, T, F) silu(gate) * up
     acts_.push_back(a);
   }
-  x_out_ = alloc(N_ * C_);        // (B, T, C) residual after the last layer
-  xf_ = alloc(N_ * C_);           // (B, T, C)
-  rstdf_ = alloc(N_);             // (B, T)
-  logits_ = alloc(N_ * V_);       // (B, T, V); dlogits after Backward
-  losses_ = alloc(N_);            // (B, T)
+  x_out_ = alloc(N_ * C_);                           // (B, T, C) residual after the last layer
+  xf_ = alloc(N_ * C_);                              // (B, T, C)
+  rstdf_ = alloc(N_);                                // (B, T)
+  logits_ = alloc(N_ * V_);                          // (B, T, V); dlogits after Backward
+  losses_ = alloc(N_);                               // (B, T)
   rope_cos_ = alloc(static_cast<int64_t>(T) * HS_);  // (T, HS)
   rope_sin_ = alloc(static_cast<int64_t>(T) * HS_);  // (T, HS)
   inputs_ = kernels_.alloc_int(static_cast<size_t>(N_));
@@ -130,8 +130,8 @@ void LlamaModel::Backward(float loss_scale) {
   k.matmul_backward(dxn_, g + layout_.lm_head(), logits_, xf_, p + layout_.lm_head(), N, C, V);
   // dx_ carries dL/d(residual stream) from the top down.
   k.zero(dx_, static_cast<size_t>(N_ * C_));
-  k.rmsnorm_backward(dx_, g + layout_.final_norm(), dxn_, x_out_, p + layout_.final_norm(),
-                     rstdf_, N, C);
+  k.rmsnorm_backward(dx_, g + layout_.final_norm(), dxn_, x_out_, p + layout_.final_norm(), rstdf_,
+                     N, C);
   for (size_t li = acts_.size(); li-- > 0;) {
     LayerActivations& a = acts_[li];
     const LayerOffsets& w = layout_.layer(static_cast<int64_t>(li));

@@ -56,7 +56,8 @@ class LlamaModel {
   float* params_ = nullptr;
   float* grads_ = nullptr;
   std::vector<LayerActivations> acts_;
-  float *x_out_ = nullptr, *xf_ = nullptr, *rstdf_ = nullptr, *logits_ = nullptr, *losses_ = nullptr;
+  float *x_out_ = nullptr, *xf_ = nullptr, *rstdf_ = nullptr, *logits_ = nullptr,
+        *losses_ = nullptr;
   float *rope_cos_ = nullptr, *rope_sin_ = nullptr;
   int32_t *inputs_ = nullptr, *targets_ = nullptr;
   // Gradient scratch, reused across layers.

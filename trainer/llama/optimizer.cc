@@ -5,8 +5,10 @@
 namespace mixlaw {
 
 AdamW::AdamW(const LlamaModel& model)
-    : kernels_(model.kernels()), size_(static_cast<size_t>(model.layout().total())),
-      m_(kernels_.alloc(size_)), v_(kernels_.alloc(size_)) {}
+    : kernels_(model.kernels()),
+      size_(static_cast<size_t>(model.layout().total())),
+      m_(kernels_.alloc(size_)),
+      v_(kernels_.alloc(size_)) {}
 
 AdamW::~AdamW() {
   kernels_.free(m_);
@@ -40,9 +42,8 @@ void AdamW::Step(LlamaModel& model, double lr, int64_t step, const AdamWSettings
   const KernelTable& k = model.kernels();
   // A tied head is the embedding tensor itself, updated once.
   for (const TensorSpec& spec : model.layout().tensors()) {
-    k.adamw_update(model.params() + spec.offset, model.grads() + spec.offset,
-                   m_ + spec.offset, v_ + spec.offset, spec.size,
-                   static_cast<float>(lr), static_cast<float>(s.beta1),
+    k.adamw_update(model.params() + spec.offset, model.grads() + spec.offset, m_ + spec.offset,
+                   v_ + spec.offset, spec.size, static_cast<float>(lr), static_cast<float>(s.beta1),
                    static_cast<float>(s.beta2), static_cast<float>(s.eps),
                    spec.decay ? static_cast<float>(s.weight_decay) : 0.0f, step);
   }

@@ -11,8 +11,7 @@ ParameterLayout::ParameterLayout(const ModelConfig& c) {
   // input's scale whatever the width, so that small models train as steadily as large ones.
   auto fan_in = [](int64_t n) { return 1.0f / std::sqrt(static_cast<float>(n)); };
   const float residual = 1.0f / std::sqrt(2.0f * static_cast<float>(c.n_layers));
-  embed_ = Add("model.embed_tokens.weight", {V, C}, false,
-               c.tied_embeddings ? fan_in(C) : 1.0f);
+  embed_ = Add("model.embed_tokens.weight", {V, C}, false, c.tied_embeddings ? fan_in(C) : 1.0f);
   for (int64_t i = 0; i < c.n_layers; ++i) {
     std::string p = "model.layers." + std::to_string(i) + ".";
     LayerOffsets l;
