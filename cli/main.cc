@@ -76,6 +76,7 @@ int main(int argc, char** argv) {
   AddFitCommand(app, &exit_code);
   AddRecommendCommand(app, &exit_code);
   AddReportCommand(app, &exit_code);
+  AddDbCommand(app, &exit_code);
   app.parse_complete_callback([&] {
     if (verbose) SetLogLevel(LogLevel::kDebug);
     if (quiet) SetLogLevel(LogLevel::kError);

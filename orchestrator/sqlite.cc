@@ -1,5 +1,7 @@
 #include "orchestrator/sqlite.h"
 
+#include <unistd.h>
+
 #include "absl/strings/str_cat.h"
 
 namespace mixlaw {
@@ -54,10 +56,16 @@ void Statement::Reset() {
   sqlite3_clear_bindings(stmt_);
 }
 
-absl::StatusOr<std::unique_ptr<Database>> Database::Open(const std::string& path) {
+absl::StatusOr<std::unique_ptr<Database>> Database::Open(const std::string& path,
+                                                         bool existing_only) {
+  if (existing_only && access(path.c_str(), F_OK) != 0) {
+    return absl::NotFoundError(absl::StrCat(path, ": no such file"));
+  }
   sqlite3* db = nullptr;
   int rc = sqlite3_open_v2(
-      path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
+      path.c_str(), &db,
+      SQLITE_OPEN_READWRITE | (existing_only ? 0 : SQLITE_OPEN_CREATE) | SQLITE_OPEN_NOMUTEX,
+      nullptr);
   if (rc != SQLITE_OK) {
     std::string message = db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
     sqlite3_close(db);

@@ -57,8 +57,10 @@ class Statement {
 
 class Database {
  public:
-  // Opens (creating if absent) the file at `path`.
-  static absl::StatusOr<std::unique_ptr<Database>> Open(const std::string& path);
+  // Opens the file at `path`, creating it when absent unless `existing_only` (then a missing file
+  // is NotFound).
+  static absl::StatusOr<std::unique_ptr<Database>> Open(const std::string& path,
+                                                        bool existing_only = false);
   ~Database();
   Database(const Database&) = delete;
   Database& operator=(const Database&) = delete;
