@@ -78,7 +78,8 @@ int Backup(const DbFlags& f) {
 
 void AddDbCommand(CLI::App& app, int* exit_code) {
   static DbFlags f;
-  CLI::App* db = app.add_subcommand("db", "Check or back up a store file (also while it is served)");
+  CLI::App* db =
+      app.add_subcommand("db", "Check or back up a store file (also while it is served)");
   db->require_subcommand(1);
 
   CLI::App* check = db->add_subcommand(

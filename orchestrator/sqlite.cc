@@ -26,14 +26,28 @@ Statement& Statement::BindNull(int index) {
   return *this;
 }
 
+absl::Status SqliteError(int code, std::string_view message_view) {
+  const std::string message(message_view);
+  switch (code & 0xff) {
+    case SQLITE_FULL:
+      // The transaction rolled back: nothing it would have acknowledged was, nothing earlier is
+      // lost, and reads go on.
+      return absl::ResourceExhaustedError(
+          absl::StrCat("store: the disk is full (", message,
+                       "): writes are refused until there is space; what was stored is kept"));
+    case SQLITE_IOERR:
+    case SQLITE_BUSY:
+      return absl::UnavailableError(absl::StrCat("store: ", message));
+    default:
+      return absl::InternalError(absl::StrCat("store: ", message));
+  }
+}
+
 absl::StatusOr<bool> Statement::Step() {
   int rc = sqlite3_step(stmt_);
   if (rc == SQLITE_ROW) return true;
   if (rc == SQLITE_DONE) return false;
-  sqlite3* db = sqlite3_db_handle(stmt_);
-  absl::Status status = rc == SQLITE_FULL || (rc & 0xff) == SQLITE_IOERR
-                            ? absl::UnavailableError(absl::StrCat("store: ", sqlite3_errmsg(db)))
-                            : absl::InternalError(absl::StrCat("store: ", sqlite3_errmsg(db)));
+  absl::Status status = SqliteError(rc, sqlite3_errmsg(sqlite3_db_handle(stmt_)));
   sqlite3_reset(stmt_);
   return status;
 }
@@ -81,8 +95,8 @@ Database::~Database() {
 }
 
 absl::Status Database::Error(int code, std::string_view what) const {
-  return absl::InternalError(
-      absl::StrCat(std::string(what), ": ", sqlite3_errstr(code), " (", sqlite3_errmsg(db_), ")"));
+  return SqliteError(code, absl::StrCat(std::string(what), ": ", sqlite3_errstr(code), " (",
+                                        sqlite3_errmsg(db_), ")"));
 }
 
 absl::Status Database::Exec(std::string_view sql) {
@@ -91,7 +105,7 @@ absl::Status Database::Exec(std::string_view sql) {
   if (rc != SQLITE_OK) {
     std::string text = message != nullptr ? message : sqlite3_errstr(rc);
     sqlite3_free(message);
-    return absl::InternalError(absl::StrCat("store: ", text));
+    return SqliteError(rc, text);
   }
   return absl::OkStatus();
 }
@@ -105,7 +119,7 @@ absl::StatusOr<Statement*> Database::Prepare(const std::string& sql) {
   sqlite3_stmt* stmt = nullptr;
   int rc = sqlite3_prepare_v3(db_, sql.c_str(), static_cast<int>(sql.size()),
                               SQLITE_PREPARE_PERSISTENT, &stmt, nullptr);
-  if (rc != SQLITE_OK) return Error(rc, "store: preparing a statement");
+  if (rc != SQLITE_OK) return Error(rc, "preparing a statement");
   auto inserted = statements_.emplace(sql, std::make_unique<Statement>(stmt));
   return inserted.first->second.get();
 }

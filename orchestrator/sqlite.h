@@ -19,6 +19,10 @@
 
 namespace mixlaw {
 
+// The status for SQLite result `code`: RESOURCE_EXHAUSTED for a full disk, UNAVAILABLE for I/O
+// errors and a busy file, INTERNAL otherwise; `message` says what failed.
+absl::Status SqliteError(int code, std::string_view message);
+
 // A prepared statement, reset and rebound on each use.
 class Statement {
  public:

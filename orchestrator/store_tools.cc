@@ -68,8 +68,8 @@ std::vector<Invariant> Invariants() {
        absl::StrCat("SELECT ", run, " || ': state ' || r.state || ', depends on run ' || d.id || ",
                     "' (sweep ' || d.sweep_id || ', state ' || d.state || ')' FROM runs r JOIN "
                     "runs d ON d.id = r.depends_on WHERE d.sweep_id != r.sweep_id OR (r.state IN (",
-                    kRunLeased, ", ", kRunRunning, ", ", kRunSucceeded, ") AND d.state != ",
-                    kRunSucceeded, ")")},
+                    kRunLeased, ", ", kRunRunning, ", ", kRunSucceeded,
+                    ") AND d.state != ", kRunSucceeded, ")")},
       {"a finished sweep has no unfinished run",
        absl::StrCat("SELECT 'sweep ' || s.id || ' (' || s.name || '): finished with ' || ",
                     "(SELECT COUNT(*) FROM runs WHERE sweep_id = s.id AND state IN ", kUnfinished,
@@ -155,8 +155,7 @@ absl::StatusOr<StoreBackup> BackupStoreFile(const std::string& path, const std::
   StoreBackup result;
   {
     MIXLAW_ASSIGN_OR_RETURN(std::unique_ptr<Database> copy, Database::Open(partial));
-    sqlite3_backup* backup =
-        sqlite3_backup_init(copy->handle(), "main", source->handle(), "main");
+    sqlite3_backup* backup = sqlite3_backup_init(copy->handle(), "main", source->handle(), "main");
     if (backup == nullptr) {
       std::filesystem::remove(partial, ec);
       return absl::InternalError(
@@ -175,11 +174,11 @@ absl::StatusOr<StoreBackup> BackupStoreFile(const std::string& path, const std::
     // The copy's leases are handed back: an orchestrator serving the copy leases those runs
     // again (from their last checkpoints), and refuses the workers that held them, whose points
     // since the copy it does not have, instead of letting them finish a run with a gap.
-    absl::Status released = copy->Exec(absl::StrCat(
-        "UPDATE runs SET state = ", kRunPending,
-        ", attempts = MAX(0, attempts - 1), lease_expires_ms = NULL, failure_reason = "
-        "'handed back by a backup' WHERE state IN ",
-        kHeld));
+    absl::Status released = copy->Exec(
+        absl::StrCat("UPDATE runs SET state = ", kRunPending,
+                     ", attempts = MAX(0, attempts - 1), lease_expires_ms = NULL, failure_reason = "
+                     "'handed back by a backup' WHERE state IN ",
+                     kHeld));
     if (!released.ok()) {
       std::filesystem::remove(partial, ec);
       return released;
@@ -195,8 +194,8 @@ absl::StatusOr<StoreBackup> BackupStoreFile(const std::string& path, const std::
   std::filesystem::rename(partial, out, ec);
   if (ec) {
     std::filesystem::remove(partial, ec);
-    return absl::InternalError(absl::StrCat(out, ": cannot rename the finished copy: ",
-                                            ec.message()));
+    return absl::InternalError(
+        absl::StrCat(out, ": cannot rename the finished copy: ", ec.message()));
   }
   result.bytes = static_cast<int64_t>(std::filesystem::file_size(out, ec));
   return result;

@@ -115,7 +115,9 @@ inline std::vector<std::string> LoggedTo(const std::filesystem::path& log,
 
 class Cluster {
  public:
-  explicit Cluster(std::filesystem::path dir) : dir_(std::move(dir)) {}
+  // Logs and the store in `dir`; the store elsewhere with `db`.
+  explicit Cluster(std::filesystem::path dir, std::filesystem::path db = {})
+      : dir_(std::move(dir)), db_(db.empty() ? dir_ / "store.db" : std::move(db)) {}
   ~Cluster() {
     for (auto& w : workers_) w.reset();
     server_.reset();
@@ -125,8 +127,8 @@ class Cluster {
   void StartServer(std::vector<std::string> extra = {}) {
     SpawnOptions options;
     options.argv =
-        LoggedTo(dir_ / "server.log", {MIXLAW_BINARY, "serve", "--db", (dir_ / "store.db").string(),
-                                       "--listen", "127.0.0.1:" + std::to_string(port_)});
+        LoggedTo(dir_ / "server.log", {MIXLAW_BINARY, "serve", "--db", db_.string(), "--listen",
+                                       "127.0.0.1:" + std::to_string(port_)});
     options.argv.insert(options.argv.end(), extra.begin(), extra.end());
     auto child = ChildProcess::Spawn(options);
     ASSERT_TRUE(child.ok()) << child.status();
@@ -269,6 +271,7 @@ class Cluster {
 
  private:
   std::filesystem::path dir_;
+  std::filesystem::path db_;
   int port_ = 0;
   std::unique_ptr<ChildProcess> server_;
   std::vector<std::unique_ptr<ChildProcess>> workers_;

@@ -1,7 +1,14 @@
 // The orchestrator and workers as real processes on loopback, with real SQLite files: sweeps
 // finish with every point stored once, through worker and orchestrator crashes.
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <sys/mount.h>
+#include <unistd.h>
 
+#include <cerrno>
+#include <cstring>
+
+#include "absl/cleanup/cleanup.h"
 #include "tests/e2e/cluster.h"
 
 namespace mixlaw {
@@ -226,6 +233,75 @@ TEST(SweepE2ETest, ABackupTakenMidSweepRestoresAndTheSweepResumesFromIt) {
   }
   auto final_check = Mixlaw({"db", "check", "--db", (dir / "store.db").string()});
   EXPECT_EQ(final_check.status.code, 0) << final_check.Out();
+}
+
+// The store on a small filesystem that fills up mid-sweep: writes are refused with a clear error
+// (RESOURCE_EXHAUSTED, "the disk is full"), reads go on, nothing acknowledged is lost, and once
+// space returns the workers' buffered points land and the sweep ends complete.
+TEST(SweepE2ETest, AFullDiskRefusesWritesKeepsReadsAndRecovers) {
+  auto dir = TestDir();
+  const std::filesystem::path disk = dir / "disk";
+  std::filesystem::create_directories(disk);
+  if (mount("tmpfs", disk.c_str(), "tmpfs", 0, "size=16m") != 0) {
+    GTEST_SKIP() << "cannot mount a size-limited tmpfs here (it needs root): " << strerror(errno);
+  }
+  absl::Cleanup unmount = [&] { umount2(disk.c_str(), MNT_DETACH); };
+  Cluster cluster(dir, disk / "store.db");
+  cluster.StartServer({"--lease-timeout", "60", "--heartbeat-interval", "0.3"});
+  cluster.StartWorker();
+  cluster.StartWorker();
+  auto spec = SyntheticSpec("full", {0.1, 0.5}, {1e-3, 1e-2}, 400, 20);
+  spec["output_root"] = (dir / "runs").string();  // the trainers write elsewhere
+  int64_t sweep = cluster.Submit(spec);
+  for (int i = 0; i < 200 && cluster.Points(sweep).size() < 40; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  // Fill the filesystem to the last byte.
+  const std::string filler = (disk / "filler").string();
+  int fd = open(filler.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  ASSERT_GE(fd, 0);
+  const std::string block(1 << 16, 'x');
+  while (write(fd, block.data(), block.size()) > 0) {
+  }
+  while (write(fd, block.data(), 512) > 0) {
+  }
+  close(fd);
+  auto logs = [&] { return cluster.WorkerLog(0) + cluster.WorkerLog(1); };
+  for (int i = 0; i < 200 && logs().find("the disk is full") == std::string::npos; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  ASSERT_NE(logs().find("RESOURCE_EXHAUSTED"), std::string::npos) << logs();
+  EXPECT_NE(logs().find("points buffered"), std::string::npos) << "trainers go on";
+  // Reads are answered; a write is refused, saying why.
+  std::map<std::string, double> before = cluster.Points(sweep);
+  EXPECT_FALSE(before.empty());
+  EXPECT_EQ(cluster.Get(sweep).sweep().state(), v1::SWEEP_STATE_ACTIVE);
+  v1::SubmitSweepRequest request;
+  request.set_spec_json(SyntheticSpec("another", {0.5}, {1e-3}, 10, 0).dump());
+  request.set_spec_dir(dir.string());
+  v1::SubmitSweepResponse response;
+  grpc::Status refused =
+      cluster.SweepStub()->SubmitSweep(cluster.Context().get(), request, &response);
+  EXPECT_EQ(refused.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED) << refused.error_message();
+  EXPECT_NE(refused.error_message().find("the disk is full"), std::string::npos);
+  std::this_thread::sleep_for(std::chrono::seconds(1));
+  std::map<std::string, double> during = cluster.Points(sweep);
+  for (const auto& [key, loss] : before) {
+    ASSERT_TRUE(during.contains(key)) << key << " was acknowledged, then lost while full";
+  }
+
+  std::filesystem::remove(filler);
+  ASSERT_TRUE(cluster.WaitForEnd(sweep, 120)) << cluster.ServerLog() << logs();
+  auto got = cluster.Get(sweep);
+  for (const auto& run : got.runs()) {
+    EXPECT_EQ(run.state(), v1::RUN_STATE_SUCCEEDED) << run.name() << ": " << run.failure_reason();
+  }
+  std::map<std::string, double> after = cluster.Points(sweep);
+  EXPECT_EQ(after.size(), 4u * SyntheticPoints(400));
+  for (const auto& [key, loss] : before) {
+    ASSERT_TRUE(after.contains(key)) << key;
+    EXPECT_EQ(after[key], loss) << key;
+  }
 }
 
 TEST(SweepE2ETest, CancelStopsRunningTrainers) {

@@ -2,13 +2,12 @@
 // backup taken while the store is open (its lock held, as an orchestrator holds it) is a store.
 #include "orchestrator/store_tools.h"
 
+#include <gtest/gtest.h>
 #include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
 #include <map>
-
-#include <gtest/gtest.h>
 
 #include "orchestrator/sqlite.h"
 #include "orchestrator/store.h"
@@ -65,8 +64,8 @@ TEST_F(StoreToolsTest, CheckFindsEachBrokenInvariantByName) {
   Filled().reset();
   absl::StatusOr<StoreCheck> clean = CheckStoreFile(path_);
   ASSERT_TRUE(clean.ok()) << clean.status();
-  EXPECT_TRUE(clean->problems.empty()) << clean->problems[0].check << ": "
-                                       << clean->problems[0].detail;
+  EXPECT_TRUE(clean->problems.empty())
+      << clean->problems[0].check << ": " << clean->problems[0].detail;
   EXPECT_EQ(clean->runs, 2);
   EXPECT_EQ(clean->points, 1);
   EXPECT_GE(clean->checks.size(), 10u);
@@ -75,13 +74,14 @@ TEST_F(StoreToolsTest, CheckFindsEachBrokenInvariantByName) {
     // Damage written behind the store's back (foreign keys off, as a bare connection has them).
     auto db = Database::Open(path_);
     ASSERT_TRUE(db.ok()) << db.status();
-    ASSERT_TRUE((*db)->Exec("UPDATE runs SET lease_expires_ms = NULL WHERE id = 1;"
-                            "UPDATE runs SET lease_expires_ms = 5, attempts = 9 WHERE id = 2;"
-                            "INSERT INTO metrics VALUES (999, 1, 1, 1.0, 1, 0.1);"
-                            "INSERT INTO sweeps (name, spec_json, spec_dir, state, created_ms) "
-                            "VALUES ('empty', '{}', '/', 1, 1);"
-                            "INSERT INTO sweeps (name, spec_json, spec_dir, state, created_ms) "
-                            "VALUES ('odd', '{}', '/', 42, 1);")
+    ASSERT_TRUE((*db)
+                    ->Exec("UPDATE runs SET lease_expires_ms = NULL WHERE id = 1;"
+                           "UPDATE runs SET lease_expires_ms = 5, attempts = 9 WHERE id = 2;"
+                           "INSERT INTO metrics VALUES (999, 1, 1, 1.0, 1, 0.1);"
+                           "INSERT INTO sweeps (name, spec_json, spec_dir, state, created_ms) "
+                           "VALUES ('empty', '{}', '/', 1, 1);"
+                           "INSERT INTO sweeps (name, spec_json, spec_dir, state, created_ms) "
+                           "VALUES ('odd', '{}', '/', 42, 1);")
                     .ok());
   }
   absl::StatusOr<StoreCheck> broken = CheckStoreFile(path_);
