@@ -632,7 +632,7 @@ void AddDemoCommand(CLI::App& app, int* exit_code) {
   demo->add_option("--dir", f.dir, "Working directory for the store and run outputs")
       ->capture_default_str();
   demo->add_option("--preset", f.preset,
-                   "default: 3 proxy sizes and a 4.2x target on real text (about 15 minutes on 2 "
+                   "default: 3 proxy sizes and a 4.2x target on real text (14 to 15 minutes on 2 "
                    "cores); full: an 8.5x target, as 8B to 70B; synthetic: the synthetic trainer")
       ->capture_default_str()
       ->check(CLI::IsMember({"default", "full", "synthetic"}));
