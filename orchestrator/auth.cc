@@ -37,6 +37,9 @@ bool IsLoopbackAddress(const std::string& address) {
     host = host.substr(0, colon);
   }
   if (host.empty()) return false;  // ":7600" listens on every interface
+  // "localhost" names the loopback interface by definition (RFC 6761), also on a machine whose
+  // resolver does not know it (no /etc/hosts).
+  if (absl::AsciiStrToLower(host) == "localhost") return true;
   // The name as the server resolves it: every address must be a loopback one, so that a name
   // like 127.example.internal, which may resolve anywhere, does not pass for one.
   addrinfo hints{};
