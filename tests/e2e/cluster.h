@@ -249,6 +249,17 @@ class Cluster {
   }
 
   // Every stored point of the sweep, keyed "run/split/step" -> loss.
+  // The sweep's points once at least `count` are stored (polled for up to 10 s; fewer when the
+  // time ran out).
+  std::map<std::string, double> PointsOnceAtLeast(int64_t sweep_id, size_t count) {
+    std::map<std::string, double> points;
+    for (int i = 0; i < 200 && points.size() < count; ++i) {
+      points = Points(sweep_id);
+      if (points.size() < count) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    return points;
+  }
+
   std::map<std::string, double> Points(int64_t sweep_id, const std::string& token = "") {
     v1::ExportSweepRequest request;
     request.set_sweep_id(sweep_id);

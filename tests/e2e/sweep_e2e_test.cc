@@ -130,11 +130,7 @@ TEST(SweepE2ETest, KilledOrchestratorRestartsOnItsFileAndLosesNothing) {
   cluster.StartWorker();
   cluster.StartWorker();
   int64_t sweep = cluster.Submit(SyntheticSpec("kill-server", {0.1, 0.5}, {1e-3, 1e-2}, 60, 30));
-  std::map<std::string, double> before;
-  for (int i = 0; i < 200 && before.size() < 60; ++i) {
-    before = cluster.Points(sweep);
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
+  std::map<std::string, double> before = cluster.PointsOnceAtLeast(sweep, 60);
   ASSERT_GE(before.size(), 60u) << "points must have been acknowledged before the kill";
   cluster.KillServer();
   // The workers keep training and buffer their points while the orchestrator is gone.
@@ -201,11 +197,7 @@ TEST(SweepE2ETest, ABackupTakenMidSweepRestoresAndTheSweepResumesFromIt) {
   cluster.StartWorker();
   cluster.StartWorker();
   int64_t sweep = cluster.Submit(SyntheticSpec("backup", {0.1, 0.5}, {1e-3, 1e-2}, 60, 30));
-  std::map<std::string, double> before;
-  for (int i = 0; i < 200 && before.size() < 60; ++i) {
-    before = cluster.Points(sweep);
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
+  std::map<std::string, double> before = cluster.PointsOnceAtLeast(sweep, 60);
   ASSERT_GE(before.size(), 60u);
   const std::filesystem::path copy = dir / "backup.db";
   auto backup = Mixlaw({"db", "backup", "--db", (dir / "store.db").string(), copy.string()});
@@ -253,9 +245,7 @@ TEST(SweepE2ETest, AFullDiskRefusesWritesKeepsReadsAndRecovers) {
   auto spec = SyntheticSpec("full", {0.1, 0.5}, {1e-3, 1e-2}, 400, 20);
   spec["output_root"] = (dir / "runs").string();  // the trainers write elsewhere
   int64_t sweep = cluster.Submit(spec);
-  for (int i = 0; i < 200 && cluster.Points(sweep).size() < 40; ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
+  ASSERT_GE(cluster.PointsOnceAtLeast(sweep, 40).size(), 40u);
   // Fill the filesystem to the last byte.
   const std::string filler = (disk / "filler").string();
   int fd = open(filler.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
