@@ -536,8 +536,8 @@ int RunDemo(const DemoFlags& f) {
   std::vector<double> round_lrs = plan->lrs;
   // The ALMR check, the swept ALMRs either side of the recommended one at the law's LR, trains in
   // round 1's sweep beside the ladder: one base model, and no sweep of its own to wait for.
-  std::vector<std::pair<double, double>> almr_points;
-  for (double r : plan->almr_neighbours) almr_points.emplace_back(r, plan->check_lr);
+  std::vector<SweepPoint> almr_points;
+  for (double r : plan->almr_neighbours) almr_points.push_back({r, plan->check_lr});
   if (!almr_points.empty()) {
     std::string almrs;
     for (double r : plan->almr_neighbours) almrs += (almrs.empty() ? "" : ", ") + FormatAlmr(r);
@@ -552,11 +552,10 @@ int RunDemo(const DemoFlags& f) {
          (round == 1 ? std::string("target.json") : "target-" + std::to_string(round) + ".json"))
             .string();
     const std::string suffix = round == 1 ? "" : "-" + std::to_string(round);
-    if (!WriteText(target_path,
-                   TargetSpec(target_template, *plan, {plan->almr}, round_lrs, suffix,
-                              round == 1 ? almr_points : std::vector<std::pair<double, double>>{})
-                           .dump(2) +
-                       "\n")) {
+    if (!WriteText(target_path, TargetSpec(target_template, *plan, {plan->almr}, round_lrs, suffix,
+                                           round == 1 ? almr_points : std::vector<SweepPoint>{})
+                                        .dump(2) +
+                                    "\n")) {
       return kExitError;
     }
     std::optional<EmbeddedSweepResult> target = RunSweep(f, target_path);

@@ -59,13 +59,12 @@ absl::StatusOr<TargetPlan> PlanTarget(const ObservationSet& proxies, double targ
 
 nlohmann::json TargetSpec(const nlohmann::json& target_template, const TargetPlan& plan,
                           const std::vector<double>& almrs, const std::vector<double>& lrs,
-                          const std::string& suffix,
-                          const std::vector<std::pair<double, double>>& points) {
+                          const std::string& suffix, const std::vector<SweepPoint>& points) {
   nlohmann::json spec = target_template;
   spec["grid"] = {{"almr", almrs}, {"lr", lrs}};
   if (!points.empty()) {
     spec["points"] = nlohmann::json::array();
-    for (const auto& [almr, lr] : points) spec["points"].push_back({{"almr", almr}, {"lr", lr}});
+    for (const SweepPoint& p : points) spec["points"].push_back({{"almr", p.almr}, {"lr", p.lr}});
   }
   if (!suffix.empty()) spec["name"] = spec.value("name", std::string("target")) + suffix;
   spec["fit"] = {{"target_params", plan.target_params}};

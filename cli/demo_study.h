@@ -5,7 +5,6 @@
 #define MIXLAW_CLI_DEMO_STUDY_H_
 
 #include <string>
-#include <utility>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -14,6 +13,7 @@
 #include "fitter/recommend.h"
 #include "fitter/target_check.h"
 #include "nlohmann/json.hpp"
+#include "orchestrator/sweep_spec.h"
 
 namespace mixlaw {
 
@@ -52,7 +52,7 @@ absl::StatusOr<TargetPlan> PlanTarget(const ObservationSet& proxies, double targ
 nlohmann::json TargetSpec(const nlohmann::json& target_template, const TargetPlan& plan,
                           const std::vector<double>& almrs, const std::vector<double>& lrs,
                           const std::string& suffix = "",
-                          const std::vector<std::pair<double, double>>& points = {});
+                          const std::vector<SweepPoint>& points = {});
 
 // The goals a study's target check is held to.
 struct TargetGoals {

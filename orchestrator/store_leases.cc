@@ -31,13 +31,6 @@ absl::StatusOr<std::optional<v1::Lease>> Store::LeaseNextRun(
     int64_t lease_timeout_ms) {
   MIXLAW_ASSIGN_OR_RETURN(const int64_t worker_row, WorkerRow(worker_id));
   absl::MutexLock lock(&mutex_);
-  MIXLAW_ASSIGN_OR_RETURN(
-      int64_t registered,
-      db_->QueryInt("SELECT EXISTS (SELECT 1 FROM workers WHERE id = ?1)", {worker_row}));
-  if (registered == 0) {
-    return absl::NotFoundError(absl::StrCat(
-        "worker ", worker_id, " is not registered with this orchestrator: register again"));
-  }
   bool has_cpu = false, has_cuda = false;
   for (const std::string& d : devices) {
     has_cpu = has_cpu || DeviceKind(d) == "cpu";
@@ -45,6 +38,16 @@ absl::StatusOr<std::optional<v1::Lease>> Store::LeaseNextRun(
   }
   Transaction tx(db_.get());
   MIXLAW_RETURN_IF_ERROR(tx.Begin());
+  // The worker's row is touched first: no row, no lease (the transaction rolls back unless a run
+  // is claimed, so an idle poll leaves last_seen_ms as it was).
+  MIXLAW_ASSIGN_OR_RETURN(Statement * seen,
+                          db_->Prepare("UPDATE workers SET last_seen_ms = ?2 WHERE id = ?1"));
+  seen->Bind(1, worker_row).Bind(2, now_ms);
+  MIXLAW_RETURN_IF_ERROR(seen->Run());
+  if (db_->changes() == 0) {
+    return absl::NotFoundError(absl::StrCat(
+        "worker ", worker_id, " is not registered with this orchestrator: register again"));
+  }
   // One statement claims the run: the choice and the claim cannot be separated. Stale runs
   // (retries) go first. Each state is its own query so that the (state, sweep_id, id) index
   // yields candidates in order, with no sort of every waiting run.
@@ -100,10 +103,6 @@ absl::StatusOr<std::optional<v1::Lease>> Store::LeaseNextRun(
     if (dep.contains("checkpoint")) config["init_checkpoint"] = dep["checkpoint"];
   }
   lease.set_run_config_json(config.dump(2));
-  MIXLAW_ASSIGN_OR_RETURN(Statement * seen,
-                          db_->Prepare("UPDATE workers SET last_seen_ms = ?2 WHERE id = ?1"));
-  seen->Bind(1, worker_row).Bind(2, now_ms);
-  MIXLAW_RETURN_IF_ERROR(seen->Run());
   MIXLAW_RETURN_IF_ERROR(tx.Commit());
   Changed();
   return std::optional<v1::Lease>(std::move(lease));

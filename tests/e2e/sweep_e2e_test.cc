@@ -24,6 +24,29 @@ using testing_support::TestDir;
 const std::vector<std::string> kFastLeases = {"--lease-timeout", "1.5", "--heartbeat-interval",
                                               "0.3"};
 
+// Every run succeeded, the sweep holds all `expected_points`, and each of `before` (points
+// acknowledged at some earlier moment) is there with its value; `when` names that moment.
+void ExpectCompleteWith(Cluster& cluster, int64_t sweep, size_t expected_points,
+                        const std::map<std::string, double>& before, const std::string& when) {
+  auto got = cluster.Get(sweep);
+  for (const auto& run : got.runs()) {
+    EXPECT_EQ(run.state(), v1::RUN_STATE_SUCCEEDED) << run.name() << ": " << run.failure_reason();
+  }
+  std::map<std::string, double> after = cluster.Points(sweep);
+  EXPECT_EQ(after.size(), expected_points);
+  for (const auto& [key, loss] : before) {
+    ASSERT_TRUE(after.contains(key)) << key << " was acknowledged " << when << ", then lost";
+    EXPECT_EQ(after.at(key), loss) << key;
+  }
+}
+
+// Removes a store file with its WAL and shared-memory files.
+void RemoveStore(const std::filesystem::path& db) {
+  for (const char* suffix : {"", "-wal", "-shm"}) {
+    std::filesystem::remove(db.string() + suffix);
+  }
+}
+
 TEST(SweepE2ETest, ThreeWorkersStoreEveryPointOnce) {
   auto dir = TestDir();
   Cluster cluster(dir);
@@ -137,16 +160,7 @@ TEST(SweepE2ETest, KilledOrchestratorRestartsOnItsFileAndLosesNothing) {
   std::this_thread::sleep_for(std::chrono::milliseconds(1500));
   cluster.StartServer({"--lease-timeout", "5", "--heartbeat-interval", "0.3"});
   ASSERT_TRUE(cluster.WaitForEnd(sweep, 120)) << cluster.ServerLog();
-  auto got = cluster.Get(sweep);
-  for (const auto& run : got.runs()) {
-    EXPECT_EQ(run.state(), v1::RUN_STATE_SUCCEEDED) << run.name() << ": " << run.failure_reason();
-  }
-  std::map<std::string, double> after = cluster.Points(sweep);
-  EXPECT_EQ(after.size(), 4u * SyntheticPoints(60));
-  for (const auto& [key, loss] : before) {
-    ASSERT_TRUE(after.contains(key)) << key << " was acknowledged, then lost";
-    EXPECT_EQ(after[key], loss) << key;
-  }
+  ExpectCompleteWith(cluster, sweep, 4u * SyntheticPoints(60), before, "before the kill");
 }
 
 // A lease for a worker id the orchestrator did not give is refused by name, not answered UNKNOWN;
@@ -173,9 +187,7 @@ TEST(SweepE2ETest, LeasesNeedARegisteredWorkerAndAnUnknownOneRegistersAgain) {
   }
   ASSERT_NE(cluster.WorkerLog(0).find("registered"), std::string::npos) << cluster.WorkerLog(0);
   cluster.KillServer();
-  for (const char* suffix : {"", "-wal", "-shm"}) {
-    std::filesystem::remove(dir / (std::string("store.db") + suffix));
-  }
+  RemoveStore(dir / "store.db");
   cluster.StartServer({"--lease-timeout", "5", "--heartbeat-interval", "0.3"});
   int64_t sweep = cluster.Submit(SyntheticSpec("fresh", {0.5}, {1e-3, 1e-2}, 20, 5));
   ASSERT_TRUE(cluster.WaitForEnd(sweep, 60)) << cluster.WorkerLog(0);
@@ -207,22 +219,11 @@ TEST(SweepE2ETest, ABackupTakenMidSweepRestoresAndTheSweepResumesFromIt) {
   EXPECT_TRUE(nlohmann::json::parse(check.Out())["ok"].get<bool>());
 
   cluster.KillServer();
-  for (const char* suffix : {"", "-wal", "-shm"}) {
-    std::filesystem::remove(dir / (std::string("store.db") + suffix));
-  }
+  RemoveStore(dir / "store.db");
   std::filesystem::rename(copy, dir / "store.db");
   cluster.StartServer({"--lease-timeout", "5", "--heartbeat-interval", "0.3"});
   ASSERT_TRUE(cluster.WaitForEnd(sweep, 120)) << cluster.ServerLog();
-  auto got = cluster.Get(sweep);
-  for (const auto& run : got.runs()) {
-    EXPECT_EQ(run.state(), v1::RUN_STATE_SUCCEEDED) << run.name() << ": " << run.failure_reason();
-  }
-  std::map<std::string, double> after = cluster.Points(sweep);
-  EXPECT_EQ(after.size(), 4u * SyntheticPoints(60));
-  for (const auto& [key, loss] : before) {
-    ASSERT_TRUE(after.contains(key)) << key << " was acknowledged before the backup, then lost";
-    EXPECT_EQ(after[key], loss) << key;
-  }
+  ExpectCompleteWith(cluster, sweep, 4u * SyntheticPoints(60), before, "before the backup");
   auto final_check = Mixlaw({"db", "check", "--db", (dir / "store.db").string()});
   EXPECT_EQ(final_check.status.code, 0) << final_check.Out();
 }
@@ -282,16 +283,7 @@ TEST(SweepE2ETest, AFullDiskRefusesWritesKeepsReadsAndRecovers) {
 
   std::filesystem::remove(filler);
   ASSERT_TRUE(cluster.WaitForEnd(sweep, 120)) << cluster.ServerLog() << logs();
-  auto got = cluster.Get(sweep);
-  for (const auto& run : got.runs()) {
-    EXPECT_EQ(run.state(), v1::RUN_STATE_SUCCEEDED) << run.name() << ": " << run.failure_reason();
-  }
-  std::map<std::string, double> after = cluster.Points(sweep);
-  EXPECT_EQ(after.size(), 4u * SyntheticPoints(400));
-  for (const auto& [key, loss] : before) {
-    ASSERT_TRUE(after.contains(key)) << key;
-    EXPECT_EQ(after[key], loss) << key;
-  }
+  ExpectCompleteWith(cluster, sweep, 4u * SyntheticPoints(400), before, "while full");
 }
 
 TEST(SweepE2ETest, CancelStopsRunningTrainers) {

@@ -222,6 +222,14 @@ TEST_F(LlamaTrainerTest, ASequenceLongerThanTheModelsIsAUsageError) {
   EXPECT_EQ(o.status.code, kTrainerExitUsage) << o.err;
   EXPECT_NE(o.err.find("training.seq_len 64 exceeds model.max_seq_len 32"), std::string::npos)
       << o.err;
+  // A model named by its size alone has no architecture to build: refused, with the flag named.
+  nlohmann::json sized = Config("sized", "cpt", 0.5, 3e-3, 2);
+  sized["model"] = {{"name", "t"}, {"params", 1e6}};
+  Outcome refused = Train(sized);
+  EXPECT_TRUE(refused.status.exited) << refused.status.Describe() << ": " << refused.err;
+  EXPECT_EQ(refused.status.code, kTrainerExitUsage) << refused.err;
+  EXPECT_NE(refused.err.find("the builtin trainer needs an architecture"), std::string::npos)
+      << refused.err;
 }
 
 TEST_F(LlamaTrainerTest, LearningRateFarTooHighDiverges) {
