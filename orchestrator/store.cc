@@ -44,7 +44,7 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& path) {
     return db.status();
   }
   std::unique_ptr<Store> store(new Store(std::move(*db), lock_fd));
-  absl::MutexLock lock(&store->mutex_);  // no one else has the store yet: for the analysis
+  MutexLock lock(&store->mutex_);  // no one else has the store yet: for the analysis
   Database& d = *store->db_;
   auto refuse = [&](const std::string& why) {
     return absl::FailedPreconditionError(absl::StrCat(path, ": ", why));
@@ -92,24 +92,27 @@ absl::Status Store::Migrate() {
   return absl::OkStatus();
 }
 
-void Store::Changed() { ++version_; }
+void Store::Changed() {
+  ++version_;
+  mutex_.NotifyAll();
+}
 
 uint64_t Store::version() const {
-  absl::MutexLock lock(&mutex_);
+  MutexLock lock(&mutex_);
   return version_;
 }
 
 uint64_t Store::WaitForChange(uint64_t seen, int64_t timeout_ms) {
-  absl::MutexLock lock(&mutex_);
+  MutexLock lock(&mutex_);
   auto changed = [this, seen]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_) { return version_ != seen; };
-  mutex_.AwaitWithTimeout(absl::Condition(&changed), absl::Milliseconds(timeout_ms));
+  mutex_.AwaitWithTimeout(changed, std::chrono::milliseconds(timeout_ms));
   return version_;
 }
 
 absl::StatusOr<Store::SubmitResult> Store::CreateSweep(const SweepSpec& spec,
                                                        const std::vector<PlannedRun>& runs,
                                                        bool resume_existing, int64_t now_ms) {
-  absl::MutexLock lock(&mutex_);
+  MutexLock lock(&mutex_);
   std::string spec_json = spec.canonical.dump();
   Transaction tx(db_.get());
   MIXLAW_RETURN_IF_ERROR(tx.Begin());
@@ -195,7 +198,7 @@ absl::StatusOr<v1::Sweep> Store::SweepSummary(Statement* row) {
 }
 
 absl::StatusOr<v1::Sweep> Store::GetSweep(int64_t sweep_id) {
-  absl::MutexLock lock(&mutex_);
+  MutexLock lock(&mutex_);
   MIXLAW_ASSIGN_OR_RETURN(Statement * s,
                           db_->Prepare("SELECT id, name, state, created_ms, spec_json, "
                                        "target_params FROM sweeps WHERE id = ?1"));
@@ -208,7 +211,7 @@ absl::StatusOr<v1::Sweep> Store::GetSweep(int64_t sweep_id) {
 }
 
 absl::StatusOr<std::vector<v1::Sweep>> Store::ListSweeps() {
-  absl::MutexLock lock(&mutex_);
+  MutexLock lock(&mutex_);
   MIXLAW_ASSIGN_OR_RETURN(Statement * s,
                           db_->Prepare("SELECT id, name, state, created_ms, spec_json, "
                                        "target_params FROM sweeps ORDER BY id"));
@@ -225,7 +228,7 @@ absl::StatusOr<std::vector<v1::Sweep>> Store::ListSweeps() {
 }
 
 absl::StatusOr<std::vector<v1::Run>> Store::ListRuns(int64_t sweep_id) {
-  absl::MutexLock lock(&mutex_);
+  MutexLock lock(&mutex_);
   MIXLAW_ASSIGN_OR_RETURN(int64_t exists,
                           db_->QueryInt("SELECT COUNT(*) FROM sweeps WHERE id = ?1", {sweep_id}));
   if (exists == 0) return absl::NotFoundError(absl::StrCat("sweep ", sweep_id, " does not exist"));
@@ -261,7 +264,7 @@ absl::StatusOr<std::vector<v1::Run>> Store::ListRuns(int64_t sweep_id) {
 }
 
 absl::StatusOr<std::vector<v1::MetricPoint>> Store::RunPoints(int64_t run_id) {
-  absl::MutexLock lock(&mutex_);
+  MutexLock lock(&mutex_);
   MIXLAW_ASSIGN_OR_RETURN(
       Statement * s,
       db_->Prepare("SELECT sp.name, m.step, m.loss, m.tokens, m.lr FROM metrics m JOIN splits sp "
@@ -283,7 +286,7 @@ absl::StatusOr<std::vector<v1::MetricPoint>> Store::RunPoints(int64_t run_id) {
 }
 
 absl::StatusOr<int64_t> Store::CancelSweep(int64_t sweep_id, int64_t now_ms) {
-  absl::MutexLock lock(&mutex_);
+  MutexLock lock(&mutex_);
   Transaction tx(db_.get());
   MIXLAW_RETURN_IF_ERROR(tx.Begin());
   MIXLAW_ASSIGN_OR_RETURN(
@@ -315,7 +318,7 @@ absl::StatusOr<int64_t> Store::CancelSweep(int64_t sweep_id, int64_t now_ms) {
 }
 
 absl::StatusOr<bool> Store::SweepEnded(int64_t sweep_id) {
-  absl::MutexLock lock(&mutex_);
+  MutexLock lock(&mutex_);
   MIXLAW_ASSIGN_OR_RETURN(
       int64_t open,
       db_->QueryInt(absl::StrCat("SELECT (SELECT state FROM sweeps WHERE id = ?1) = ", kSweepActive,

@@ -14,7 +14,7 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
-#include "absl/synchronization/mutex.h"
+#include "common/mutex.h"
 #include "mixlaw/v1/mixlaw.pb.h"
 #include "orchestrator/run_state.h"
 #include "orchestrator/sqlite.h"
@@ -110,12 +110,12 @@ class Store {
   // Checks that `lease_id` holds `run_id` for `worker_id`; returns the run's sweep id.
   absl::StatusOr<int64_t> CheckLease(int64_t run_id, int64_t lease_id, const std::string& worker_id)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
-  // Counts a change; WaitForChange's waiters wake when the lock is released.
+  // Counts a change and wakes WaitForChange's waiters (they run once the lock is released).
   void Changed() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
 
   // Every member below is read and written under mutex_ (clang's -Wthread-safety checks it:
   // tests/CMakeLists.txt, thread_safety_check).
-  mutable absl::Mutex mutex_;
+  mutable Mutex mutex_;
   uint64_t version_ ABSL_GUARDED_BY(mutex_) = 0;
   std::unique_ptr<Database> db_ ABSL_GUARDED_BY(mutex_);
   std::map<std::string, int64_t> split_ids_ ABSL_GUARDED_BY(mutex_);

@@ -17,7 +17,7 @@ using v1::RunState;
 absl::StatusOr<std::string> Store::RegisterWorker(const std::string& hostname,
                                                   const std::vector<std::string>& devices,
                                                   int64_t now_ms) {
-  absl::MutexLock lock(&mutex_);
+  MutexLock lock(&mutex_);
   MIXLAW_ASSIGN_OR_RETURN(Statement * s,
                           db_->Prepare("INSERT INTO workers (hostname, devices, registered_ms, "
                                        "last_seen_ms) VALUES (?1, ?2, ?3, ?3)"));
@@ -30,7 +30,7 @@ absl::StatusOr<std::optional<v1::Lease>> Store::LeaseNextRun(
     const std::string& worker_id, const std::vector<std::string>& devices, int64_t now_ms,
     int64_t lease_timeout_ms) {
   MIXLAW_ASSIGN_OR_RETURN(const int64_t worker_row, WorkerRow(worker_id));
-  absl::MutexLock lock(&mutex_);
+  MutexLock lock(&mutex_);
   bool has_cpu = false, has_cuda = false;
   for (const std::string& d : devices) {
     has_cpu = has_cpu || DeviceKind(d) == "cpu";
@@ -109,7 +109,7 @@ absl::StatusOr<std::optional<v1::Lease>> Store::LeaseNextRun(
 }
 
 absl::StatusOr<bool> Store::AnySweepActive() {
-  absl::MutexLock lock(&mutex_);
+  MutexLock lock(&mutex_);
   MIXLAW_ASSIGN_OR_RETURN(
       int64_t active,
       db_->QueryInt(
@@ -206,7 +206,7 @@ absl::StatusOr<int64_t> Store::CheckLease(int64_t run_id, int64_t lease_id,
 
 absl::StatusOr<Store::HeartbeatResult> Store::Heartbeat(const v1::HeartbeatRequest& request,
                                                         int64_t now_ms, int64_t lease_timeout_ms) {
-  absl::MutexLock lock(&mutex_);
+  MutexLock lock(&mutex_);
   Transaction tx(db_.get());
   MIXLAW_RETURN_IF_ERROR(tx.Begin());
   // A rolled-back transaction may have taken new split rows with it.
@@ -237,7 +237,7 @@ absl::StatusOr<Store::HeartbeatResult> Store::Heartbeat(const v1::HeartbeatReque
 }
 
 absl::Status Store::CompleteRun(const v1::CompleteRunRequest& request, int64_t now_ms) {
-  absl::MutexLock lock(&mutex_);
+  MutexLock lock(&mutex_);
   Transaction tx(db_.get());
   MIXLAW_RETURN_IF_ERROR(tx.Begin());
   // A rolled-back transaction may have taken new split rows with it.
@@ -273,7 +273,7 @@ absl::Status Store::CompleteRun(const v1::CompleteRunRequest& request, int64_t n
 }
 
 absl::Status Store::FailRun(const v1::FailRunRequest& request, int64_t now_ms) {
-  absl::MutexLock lock(&mutex_);
+  MutexLock lock(&mutex_);
   Transaction tx(db_.get());
   MIXLAW_RETURN_IF_ERROR(tx.Begin());
   // A rolled-back transaction may have taken new split rows with it.
@@ -380,7 +380,7 @@ absl::Status Store::UpdateSweepState(int64_t sweep_id) {
 }
 
 absl::StatusOr<int> Store::ExpireLeases(int64_t now_ms) {
-  absl::MutexLock lock(&mutex_);
+  MutexLock lock(&mutex_);
   Transaction tx(db_.get());
   MIXLAW_RETURN_IF_ERROR(tx.Begin());
   MIXLAW_ASSIGN_OR_RETURN(
@@ -434,7 +434,7 @@ absl::StatusOr<int> Store::ExpireLeases(int64_t now_ms) {
 }
 
 absl::Status Store::ExtendLeases(int64_t now_ms, int64_t grace_ms) {
-  absl::MutexLock lock(&mutex_);
+  MutexLock lock(&mutex_);
   MIXLAW_ASSIGN_OR_RETURN(
       Statement * s,
       db_->Prepare(absl::StrCat("UPDATE runs SET lease_expires_ms = MAX(lease_expires_ms, ?1) "
@@ -445,7 +445,7 @@ absl::Status Store::ExtendLeases(int64_t now_ms, int64_t grace_ms) {
 }
 
 absl::Status Store::ReleaseAllLeases(int64_t now_ms) {
-  absl::MutexLock lock(&mutex_);
+  MutexLock lock(&mutex_);
   MIXLAW_ASSIGN_OR_RETURN(
       Statement * s,
       db_->Prepare(absl::StrCat("UPDATE runs SET state = ", kRunPending,
