@@ -16,6 +16,8 @@ namespace mixlaw {
 namespace {
 
 // One record's cells by column name, checked into a FieldReader that knows the file.
+constexpr double kLargestExactInteger = 9007199254740992.0;  // 2^53
+
 class RowReader {
  public:
   RowReader(const std::vector<std::string>& header, const CsvRecord& record, FieldReader* problems)
@@ -49,6 +51,18 @@ class RowReader {
     }
     if (!problems_->CheckBounds(value, Where(column), bounds)) return std::nullopt;
     return value;
+  }
+
+  // The cell as a whole number in [0, 2^53] (every such number is exact in a double); nullopt
+  // (and a problem) otherwise.
+  std::optional<int64_t> Count(const std::string& column) {
+    std::optional<double> value = Number(column, Bounds::Closed(0, kLargestExactInteger));
+    if (!value) return std::nullopt;
+    if (std::floor(*value) != *value) {
+      problems_->Problem(Where(column), absl::StrCat(FormatNumber(*value), " is not an integer"));
+      return std::nullopt;
+    }
+    return static_cast<int64_t>(*value);
   }
 
  private:
@@ -116,7 +130,7 @@ bool ReadRow(const std::vector<std::string>& header, const Form& form, const Csv
     if (auto v = row.Number("batch_size", Bounds::Positive())) out->batch_size = *v;
   }
   if (row.Has("seed")) {
-    if (auto v = row.Number("seed", Bounds::NonNegative())) out->seed = static_cast<int64_t>(*v);
+    if (auto v = row.Count("seed")) out->seed = *v;
   }
   if (need_losses) {
     for (const auto& [column, split] : form.loss_columns) {

@@ -146,7 +146,7 @@ absl::StatusOr<SweepSpec> ParseSweepSpec(const std::string& text, const std::str
   nlohmann::json j;
   try {
     j = nlohmann::json::parse(text);
-  } catch (const nlohmann::json::parse_error& e) {
+  } catch (const nlohmann::json::exception& e) {  // a syntax error, or a number out of range
     return absl::InvalidArgumentError(absl::StrCat(source, ": not valid JSON: ", e.what()));
   }
   FieldReader reader(source);

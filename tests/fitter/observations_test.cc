@@ -91,6 +91,21 @@ TEST(ObservationsTest, BadValuesAreRefusedWithLineAndColumnAllAtOnce) {
             "losses.csv: line 7: 3 fields, the header has 5");
 }
 
+// Found by fuzzing (tests/fuzz/corpus/fit_csv): a seed too large for an integer was converted
+// anyway, which is undefined behaviour.
+TEST(ObservationsTest, ASeedMustBeAWholeNumberThatFitsAnInteger) {
+  auto set = ParseObservationsCsv(
+      "params,almr,lr,loss_base,loss_additional,seed\n"
+      "1e6,0.25,3e-3,2.5,3.1,8.27e32\n"
+      "1e6,0.25,3e-3,2.5,3.1,1.5\n"
+      "1e6,0.25,3e-3,2.5,3.1,9007199254740992\n",
+      "losses.csv");
+  ASSERT_FALSE(set.ok());
+  EXPECT_EQ(set.status().message(),
+            "losses.csv: line 2, column seed: 8.27e+32 is outside [0, 9007199254740992]\n"
+            "losses.csv: line 3, column seed: 1.5 is not an integer");
+}
+
 TEST(ObservationsTest, MissingColumnsAreRefused) {
   auto set = ParseObservationsCsv("params,almr,loss_base\n1e6,0.1,2.5\n", "losses.csv");
   ASSERT_FALSE(set.ok());

@@ -140,6 +140,17 @@ TEST(SweepSpecTest, RefusesInvalidJsonWithItsPosition) {
   EXPECT_NE(spec.status().message().find("line 1"), std::string::npos);
 }
 
+// Found by fuzzing (tests/fuzz/corpus/sweep_spec): a number too large for a double escaped the
+// parser as an exception.
+TEST(SweepSpecTest, RefusesANumberOutOfRangeAsInvalidJson) {
+  auto spec = ParseSweepSpec(R"({"name": "x", "seeds": [1.6e77777]})", "s.json", "/");
+  ASSERT_FALSE(spec.ok());
+  EXPECT_NE(spec.status().message().find("s.json: not valid JSON: "), std::string::npos)
+      << spec.status().message();
+  EXPECT_NE(spec.status().message().find("number overflow"), std::string::npos)
+      << spec.status().message();
+}
+
 // Every demo preset: both specs parse, the target is one model of at least 4 times the largest
 // proxy's parameters, and the proxies' spec names exactly that size as its fit target.
 class DemoPresetTest : public testing::TestWithParam<std::string> {};
