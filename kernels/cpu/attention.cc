@@ -7,10 +7,10 @@
 // pass, where the query heads of one group add into the same dk, dv in a fixed order. Eigen starts
 // no threads of its own inside an OpenMP parallel region, so each product runs single-threaded and
 // results do not depend on the thread count.
-#include <Eigen/Core>
 #include <algorithm>
 #include <cmath>
 
+#include "kernels/cpu/eigen.h"
 #include "kernels/cpu/ops.h"
 
 namespace mixlaw::cpu {

@@ -1,11 +1,11 @@
 // Softmax cross-entropy over the vocabulary. Each row subtracts its max before exponentiating
 // (Eigen's vectorised exp, as the attention softmax) and sums the exponentials in double, four
 // lanes in a fixed order.
-#include <Eigen/Core>
 #include <algorithm>
 #include <cassert>
 #include <cmath>
 
+#include "kernels/cpu/eigen.h"
 #include "kernels/cpu/ops.h"
 
 namespace mixlaw::cpu {

@@ -5,9 +5,9 @@
 // stay bit-identical at any thread count we tile the output ourselves, with tile bounds that depend
 // only on the shapes, and run each tile as a single-threaded Eigen product: Eigen starts no threads
 // of its own inside an OpenMP parallel region (nor when only one thread is allowed).
-#include <Eigen/Core>
 #include <algorithm>
 
+#include "kernels/cpu/eigen.h"
 #include "kernels/cpu/ops.h"
 
 namespace mixlaw::cpu {
