@@ -10,7 +10,7 @@ fix=0
 if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then
   mapfile -t files < <(git ls-files -- '*.cc' '*.h' '*.cu' '*.cuh')
 else
-  mapfile -t files < <(find . -path ./build -prune -o -path ./.venv -prune -o \
+  mapfile -t files < <(find . -path './build*' -prune -o -path ./.venv -prune -o \
     \( -name '*.cc' -o -name '*.h' -o -name '*.cu' -o -name '*.cuh' \) -type f -print | sort)
 fi
 if [ "$fix" = 1 ]; then

@@ -36,12 +36,21 @@ std::vector<std::string> ModuleCandidates() {
   return candidates;
 }
 
+// The sanitizers' runtimes refuse RTLD_DEEPBIND (they must see every call into libc). A sanitized
+// build (MIXLAW_SANITIZE) opens the module without it, which works only in a process that has not
+// loaded the project's libprotobuf: the data tests, not the mixlaw binary (spm_module.h).
+#ifdef MIXLAW_SPM_NO_DEEPBIND
+constexpr int kDeepBind = 0;
+#else
+constexpr int kDeepBind = RTLD_DEEPBIND;
+#endif
+
 absl::StatusOr<const spm::Api*> OpenModule() {
   std::vector<std::string> problems;
   for (const std::string& path : ModuleCandidates()) {
     std::error_code ec;
     if (!std::filesystem::exists(path, ec)) continue;
-    void* handle = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL | RTLD_DEEPBIND);
+    void* handle = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL | kDeepBind);
     if (handle == nullptr) {
       problems.push_back(dlerror());
       continue;
