@@ -1,7 +1,12 @@
 // mixlaw train: the trainers that workers start, speaking docs/trainer-protocol.md.
+#include <algorithm>
+#include <cstdlib>
 #include <iostream>
 
+#include "absl/strings/str_cat.h"
 #include "cli/commands.h"
+#include "common/device_name.h"
+#include "kernels/device_info.h"
 #include "kernels/kernel_table.h"
 #include "trainer/llama/llama_trainer.h"
 #include "trainer/protocol.h"
@@ -14,8 +19,37 @@ namespace {
 
 struct TrainFlags {
   std::string config;
+  std::string device;  // overrides RUN.json's device when given
   bool synthetic = false;
 };
+
+// The kernel table for `device_text`, with its GPU made current; a message when this process
+// cannot train there (no CUDA backend, no GPU, no GPU of that index).
+absl::StatusOr<const KernelTable*> KernelsFor(const std::string& device_text) {
+  absl::StatusOr<DeviceName> device = ParseDeviceName(device_text);
+  if (!device.ok()) return device.status();
+  if (!device->is_cuda()) return &CpuKernels();
+  std::string why_none;
+  const int count = CudaDeviceCount(&why_none);
+  if (count == 0) {
+    const char* visible = std::getenv("CUDA_VISIBLE_DEVICES");
+    return absl::FailedPreconditionError(absl::StrCat(
+        "device ", device_text, ": no GPU to train on (", why_none,
+        visible == nullptr ? "" : absl::StrCat("; CUDA_VISIBLE_DEVICES=", visible), ")"));
+  }
+  const int index = std::max(device->index, 0);
+  if (index >= count) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "device ", device_text, ": this process sees ", count, " GPU", count == 1 ? "" : "s"));
+  }
+  std::string error;
+  if (!UseCudaDevice(index, &error)) return absl::FailedPreconditionError(error);
+#ifdef MIXLAW_HAVE_CUDA
+  return &CudaKernels();
+#else
+  return absl::FailedPreconditionError("no CUDA backend");  // CudaDeviceCount is 0 here
+#endif
+}
 
 int RunTrain(const TrainFlags& flags) {
   absl::StatusOr<RunConfig> config = LoadRunConfig(flags.config);
@@ -23,9 +57,12 @@ int RunTrain(const TrainFlags& flags) {
     std::cerr << "mixlaw train: " << config.status().message() << "\n";
     return kTrainerExitUsage;
   }
+  if (!flags.device.empty()) config->device = flags.device;
   if (flags.synthetic) return RunSyntheticTrainer(*config, std::cout, std::cerr);
-  if (config->device != "cpu") {
-    std::cerr << "mixlaw train: device '" << config->device << "': this build trains on cpu\n";
+  // Before the data: a run that cannot have its device fails at once.
+  absl::StatusOr<const KernelTable*> kernels = KernelsFor(config->device);
+  if (!kernels.ok()) {
+    std::cerr << "mixlaw train: " << kernels.status().message() << "\n";
     return kTrainerExitUsage;
   }
   absl::StatusOr<TrainingData> data = LoadTrainingData(*config);
@@ -33,7 +70,7 @@ int RunTrain(const TrainFlags& flags) {
     std::cerr << "mixlaw train: " << data.status().message() << "\n";
     return kTrainerExitUsage;
   }
-  return RunLlamaTrainer(*config, *data, CpuKernels(), std::cout, std::cerr);
+  return RunLlamaTrainer(*config, *data, **kernels, std::cout, std::cerr);
 }
 
 }  // namespace
@@ -45,6 +82,9 @@ void AddTrainCommand(CLI::App& app, int* exit_code) {
       "Train one run from its RUN.json (the builtin Llama trainer), printing protocol "
       "lines on stdout");
   train->add_option("--config", flags.config, "The run's RUN.json")->required();
+  train->add_option("--device", flags.device,
+                    "cpu, cuda or cuda:N: where to train, in place of RUN.json's device (a GPU "
+                    "of those CUDA_VISIBLE_DEVICES shows; cuda is the first)");
   train->add_flag("--synthetic", flags.synthetic,
                   "Draw losses from the synthetic law instead of training the Llama model "
                   "(tests, dry runs)");

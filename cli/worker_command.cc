@@ -1,9 +1,12 @@
 // mixlaw worker: leases runs and runs their trainers.
+#include <algorithm>
 #include <iostream>
+#include <thread>
 
 #include "absl/strings/str_split.h"
 #include "cli/commands.h"
 #include "kernels/device_info.h"
+#include "worker/device_slots.h"
 #include "worker/worker.h"
 
 namespace mixlaw {
@@ -26,18 +29,17 @@ int RunWorker(const WorkerFlags& flags) {
     std::cerr << "mixlaw worker: " << connection.status().message() << "\n";
     return kExitUsage;
   }
-  WorkerOptions options;
-  options.connection = *connection;
-  options.devices =
+  const std::vector<std::string> devices =
       flags.devices == "auto"
           ? DetectDevices()
           : std::vector<std::string>(absl::StrSplit(flags.devices, ',', absl::SkipEmpty()));
-  for (const std::string& d : options.devices) {
-    if (d != "cpu" && d.rfind("cuda", 0) != 0) {
-      std::cerr << "mixlaw worker: --devices: '" << d << "' is not cpu or cuda[:N]\n";
-      return kExitUsage;
-    }
+  absl::StatusOr<std::vector<DeviceSlot>> slots = DeviceSlots(devices);
+  if (!slots.ok()) {
+    std::cerr << "mixlaw worker: --devices: " << slots.status().message() << "\n";
+    return kExitUsage;
   }
+  WorkerOptions options;
+  options.connection = *connection;
   options.hostname = flags.hostname;
   options.exit_when_idle = flags.exit_when_idle;
   options.self_exe = SelfExecutable();
@@ -46,9 +48,19 @@ int RunWorker(const WorkerFlags& flags) {
   options.failure_backoff_ms = static_cast<int64_t>(flags.failure_backoff_s * 1000);
   InstallStopSignals();
   options.stop = &StopRequested();
-  Worker worker(options);
-  int code = worker.Run();
-  return code == 0 ? kExitOk : kExitUnreachable;
+  // One lease loop, with its own registration, for each device: a trainer per device at once.
+  std::vector<int> codes(slots->size(), 0);
+  std::vector<std::thread> loops;
+  for (size_t i = 0; i < slots->size(); ++i) {
+    WorkerOptions slot_options = options;
+    slot_options.devices = (*slots)[i].devices;
+    slot_options.cuda_visible_devices = (*slots)[i].cuda_visible_devices;
+    if (slots->size() > 1) slot_options.log_name = "worker " + (*slots)[i].name;
+    loops.emplace_back([slot_options, &codes, i] { codes[i] = Worker(slot_options).Run(); });
+  }
+  for (std::thread& loop : loops) loop.join();
+  const bool all_ok = std::all_of(codes.begin(), codes.end(), [](int c) { return c == 0; });
+  return all_ok ? kExitOk : kExitUnreachable;
 }
 
 }  // namespace
@@ -59,8 +71,11 @@ void AddWorkerCommand(CLI::App& app, int* exit_code) {
       "worker", "Lease runs from an orchestrator and run their trainers as child processes");
   AddClientFlags(worker, &flags.client, /*json=*/false);
   worker
-      ->add_option("--devices", flags.devices,
-                   "Comma-separated devices (cpu, cuda:0, ...), or auto: the CPU and every GPU")
+      ->add_option(
+          "--devices", flags.devices,
+          "Comma-separated devices (cpu, cuda, cuda:0, ...), or auto: the CPU and every GPU. "
+          "Each runs its own lease loop: one trainer at a time on each, a cuda:N "
+          "trainer seeing only GPU N (CUDA_VISIBLE_DEVICES)")
       ->capture_default_str();
   worker->add_option("--hostname", flags.hostname, "Name to register with (default: host name)");
   worker->add_flag("--exit-when-idle", flags.exit_when_idle,

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
+#include "common/device_name.h"
 #include "common/file_io.h"
 
 namespace mixlaw {
@@ -136,6 +137,9 @@ absl::StatusOr<RunConfig> ParseRunConfig(const std::string& text, const std::str
   c.init_checkpoint = reader.String(j, "", "init_checkpoint", false).value_or("");
   c.resume_checkpoint = reader.String(j, "", "resume_checkpoint", false).value_or("");
   c.device = reader.String(j, "", "device", false).value_or("cpu");
+  if (absl::StatusOr<DeviceName> device = ParseDeviceName(c.device); !device.ok()) {
+    reader.Problem("device", std::string(device.status().message()));
+  }
   if (j.contains("synthetic")) c.synthetic = j["synthetic"];
   if (!reader.ok()) return reader.ToStatus();
   return c;

@@ -310,6 +310,10 @@ Worker::Outcome Worker::RunLease(const v1::Lease& lease) {
   if (options_.trainer_threads > 0) {
     spawn.env.push_back(absl::StrCat("OMP_NUM_THREADS=", options_.trainer_threads));
   }
+  if (!options_.cuda_visible_devices.empty() &&
+      config.value("device", "cpu").rfind("cuda", 0) == 0) {
+    spawn.env.push_back(absl::StrCat("CUDA_VISIBLE_DEVICES=", options_.cuda_visible_devices));
+  }
   absl::StatusOr<std::unique_ptr<ChildProcess>> child = ChildProcess::Spawn(spawn);
   if (!child.ok()) return fail_now(std::string(child.status().message()));
   WLOG(Debug) << "run " << lease.run_id() << " " << lease.run_name() << ": started "

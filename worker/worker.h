@@ -21,6 +21,9 @@ struct WorkerOptions {
   ConnectionOptions connection;
   std::string hostname;  // default: this machine's host name
   std::vector<std::string> devices = {"cpu"};
+  // CUDA_VISIBLE_DEVICES for the trainers of cuda runs (a GPU's index: worker/device_slots.h);
+  // empty: they inherit the worker's.
+  std::string cuda_visible_devices;
   std::string self_exe;                // the mixlaw binary (runs builtin and synthetic trainers)
   bool exit_when_idle = false;         // exit once no sweep is active
   int64_t idle_poll_ms = 500;          // between lease attempts when there is nothing to do

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "tests/e2e/cluster.h"
+#include "trainer/protocol.h"
 
 namespace mixlaw {
 namespace {
@@ -152,6 +153,50 @@ TEST(CliE2ETest, ExternalTrainerFromExamplesRunsInTheEmbeddedSweep) {
       EXPECT_NE(run["failure_reason"].get<std::string>().find("NaN"), std::string::npos);
     }
   }
+}
+
+// A run on a GPU this machine does not have fails before it reads its data, with the trainer
+// protocol's usage code and what is missing; so does a device that is not one.
+TEST(CliE2ETest, TrainingOnAMissingGpuFailsAtOnceWithTheUsageCode) {
+  if (std::filesystem::exists("/dev/nvidia0")) GTEST_SKIP() << "this machine has a GPU";
+  auto dir = TestDir();
+  nlohmann::json config = {
+      {"protocol", 1},
+      {"run_name", "gpu"},
+      {"stage", "pretrain"},
+      {"almr", 0.0},
+      {"peak_lr", 1e-3},
+      {"seed", 0},
+      {"model",
+       {{"name", "t"},
+        {"dim", 32},
+        {"n_layers", 1},
+        {"n_heads", 4},
+        {"n_kv_heads", 4},
+        {"ffn_dim", 64},
+        {"vocab_size", 258},
+        {"max_seq_len", 64}}},
+      {"data", {{"base", "/nonexistent/base"}, {"additional", "/nonexistent/additional"}}},
+      {"training", {{"tokens", 4096}, {"batch_size", 4}, {"seq_len", 32}}},
+      {"output_dir", (dir / "out").string()},
+      {"device", "cuda"}};
+  const std::string path = WriteFile(dir / "RUN.json", config.dump());
+  Result r = Mixlaw({"train", "--config", path});
+  EXPECT_EQ(r.status.code, kTrainerExitUsage) << r.err;
+  EXPECT_NE(r.err.find("mixlaw train: device cuda: no GPU to train on ("), std::string::npos)
+      << r.err;
+  EXPECT_EQ(r.err.find("/nonexistent"), std::string::npos) << "the device is checked first";
+  r = Mixlaw({"train", "--config", path, "--device", "cuda:1"});
+  EXPECT_EQ(r.status.code, kTrainerExitUsage);
+  EXPECT_NE(r.err.find("device cuda:1: no GPU to train on"), std::string::npos) << r.err;
+  r = Mixlaw({"train", "--config", path, "--device", "tpu"});
+  EXPECT_EQ(r.status.code, kTrainerExitUsage);
+  EXPECT_NE(r.err.find("'tpu' is not a device"), std::string::npos) << r.err;
+  config["device"] = "gpu";
+  WriteFile(dir / "RUN.json", config.dump());
+  r = Mixlaw({"train", "--config", path});
+  EXPECT_EQ(r.status.code, kTrainerExitUsage);
+  EXPECT_NE(r.err.find("RUN.json: device: 'gpu' is not a device"), std::string::npos) << r.err;
 }
 
 // `fit SWEEP` and `recommend SWEEP` read the runs from a store file or from the orchestrator

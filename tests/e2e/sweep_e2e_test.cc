@@ -7,6 +7,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <set>
 
 #include "absl/cleanup/cleanup.h"
 #include "tests/e2e/cluster.h"
@@ -284,6 +285,54 @@ TEST(SweepE2ETest, AFullDiskRefusesWritesKeepsReadsAndRecovers) {
   std::filesystem::remove(filler);
   ASSERT_TRUE(cluster.WaitForEnd(sweep, 120)) << cluster.ServerLog() << logs();
   ExpectCompleteWith(cluster, sweep, 4u * SyntheticPoints(400), before, "while full");
+}
+
+// A worker with two GPUs runs one lease loop for each, and each trainer sees only its own GPU;
+// a CPU-only worker beside it gets none of the cuda sweep's runs. (No GPU is needed: the exec
+// trainer records what it was given.)
+TEST(SweepE2ETest, EachGpuOfAWorkerRunsItsOwnTrainerSeeingOnlyThatGpu) {
+  auto dir = TestDir();
+  Cluster cluster(dir);
+  cluster.StartServer(kFastLeases);
+  size_t gpus = cluster.StartWorker("", {"--devices", "cuda:2,cuda:5"});
+  size_t cpu = cluster.StartWorker("", {"--devices", "cpu"});
+  const nlohmann::json spec = {
+      {"name", "two-gpus"},
+      {"models", {{{"name", "m1"}, {"params", 1e6}}}},
+      {"grid", {{"almr", {0.1, 0.5}}, {"lr", {1e-3, 4e-3}}}},
+      {"training", {{"tokens", 40960}, {"batch_size", 16}, {"seq_len", 128}}},
+      {"trainer",
+       {{"kind", "exec"},
+        {"device", "cuda"},
+        {"command", std::string("echo \"$CUDA_VISIBLE_DEVICES\" > visible && sleep 1 && bash ") +
+                        MIXLAW_SOURCE_DIR + "/examples/trainers/exec-trainer.sh {config}"}}},
+      {"output_root", (dir / "runs").string()}};
+  int64_t sweep = cluster.Submit(spec);
+  ASSERT_TRUE(cluster.WaitForEnd(sweep, 120)) << cluster.ServerLog() << cluster.WorkerLog(gpus);
+  auto result = cluster.Get(sweep);
+  ASSERT_EQ(result.runs_size(), 4);
+  for (const auto& run : result.runs()) EXPECT_EQ(run.state(), v1::RUN_STATE_SUCCEEDED);
+  std::set<std::string> seen;
+  int trainers = 0;
+  for (const auto& entry : std::filesystem::recursive_directory_iterator(dir / "runs")) {
+    if (entry.path().filename() != "visible") continue;
+    ++trainers;
+    std::string visible = Cluster::ReadLog(entry.path());
+    visible.erase(visible.find_last_not_of('\n') + 1);
+    EXPECT_TRUE(visible == "2" || visible == "5") << entry.path() << ": '" << visible << "'";
+    seen.insert(visible);
+  }
+  EXPECT_EQ(trainers, 4);
+  EXPECT_EQ(seen, (std::set<std::string>{"2", "5"})) << "both GPUs trained";
+  const std::string log = cluster.WorkerLog(gpus);
+  EXPECT_NE(log.find("worker cuda:2: registered"), std::string::npos) << log;
+  EXPECT_NE(log.find("worker cuda:5: registered"), std::string::npos) << log;
+  // The CPU worker's id, from its log line "registered with ADDRESS as ID".
+  const std::string cpu_log = cluster.WorkerLog(cpu);
+  const size_t as = cpu_log.find(" as ");
+  ASSERT_NE(as, std::string::npos) << cpu_log;
+  const std::string cpu_id = cpu_log.substr(as + 4, cpu_log.find('\n', as) - as - 4);
+  for (const auto& run : result.runs()) EXPECT_NE(run.worker(), cpu_id) << run.name();
 }
 
 TEST(SweepE2ETest, CancelStopsRunningTrainers) {
