@@ -23,12 +23,20 @@ struct TrainFlags {
   bool synthetic = false;
 };
 
-// The kernel table for `device_text`, with its GPU made current; a message when this process
-// cannot train there (no CUDA backend, no GPU, no GPU of that index).
-absl::StatusOr<const KernelTable*> KernelsFor(const std::string& device_text) {
+// The kernel table for `device_text` and `precision` (training.precision), with its GPU made
+// current; a message when this process cannot train so (bf16 on the CPU, no CUDA backend, no
+// GPU, no GPU of that index).
+absl::StatusOr<const KernelTable*> KernelsFor(const std::string& device_text,
+                                              const std::string& precision) {
   absl::StatusOr<DeviceName> device = ParseDeviceName(device_text);
   if (!device.ok()) return device.status();
-  if (!device->is_cuda()) return &CpuKernels();
+  if (!device->is_cuda()) {
+    if (precision == "bf16") {
+      return absl::InvalidArgumentError(
+          "training.precision bf16 needs a cuda device: the CPU backend trains in fp32");
+    }
+    return &CpuKernels();
+  }
   std::string why_none;
   const int count = CudaDeviceCount(&why_none);
   if (count == 0) {
@@ -45,7 +53,7 @@ absl::StatusOr<const KernelTable*> KernelsFor(const std::string& device_text) {
   std::string error;
   if (!UseCudaDevice(index, &error)) return absl::FailedPreconditionError(error);
 #ifdef MIXLAW_HAVE_CUDA
-  return &CudaKernels();
+  return precision == "fp32" ? &CudaKernels() : &CudaBf16Kernels();  // auto: bf16 on a GPU
 #else
   return absl::FailedPreconditionError("no CUDA backend");  // CudaDeviceCount is 0 here
 #endif
@@ -60,7 +68,8 @@ int RunTrain(const TrainFlags& flags) {
   if (!flags.device.empty()) config->device = flags.device;
   if (flags.synthetic) return RunSyntheticTrainer(*config, std::cout, std::cerr);
   // Before the data: a run that cannot have its device fails at once.
-  absl::StatusOr<const KernelTable*> kernels = KernelsFor(config->device);
+  absl::StatusOr<const KernelTable*> kernels =
+      KernelsFor(config->device, config->training.precision);
   if (!kernels.ok()) {
     std::cerr << "mixlaw train: " << kernels.status().message() << "\n";
     return kTrainerExitUsage;

@@ -50,9 +50,15 @@ struct KernelTable {
 const KernelTable& CpuKernels();
 
 #ifdef MIXLAW_HAVE_CUDA
-// The CUDA backend (kernels/cuda/): device buffers, fp32 only for now. Any CUDA or cuBLAS error
+// The CUDA backend (kernels/cuda/) in fp32: device buffers. Any CUDA or cuBLAS error
 // aborts the process with file:line and the error string.
 const KernelTable& CudaKernels();
+
+// The CUDA backend in bf16 mixed precision (training.precision bf16): CudaKernels with the Linear
+// layers' products in bf16 on the tensor cores, summed in fp32 (kernels/cuda/matmul_bf16.cu).
+// Master weights, gradients, optimizer state, activations between layers, the attention
+// products and every reduction (norms, softmax, loss) stay fp32.
+const KernelTable& CudaBf16Kernels();
 #endif
 
 }  // namespace mixlaw

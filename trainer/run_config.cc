@@ -28,16 +28,18 @@ nlohmann::json TrainingConfig::ToJson() const {
           {"beta1", beta1},
           {"beta2", beta2},
           {"adam_eps", adam_eps},
-          {"spike_factor", spike_factor}};
+          {"spike_factor", spike_factor},
+          {"precision", precision}};
 }
 
 TrainingConfig ParseTrainingConfig(const nlohmann::json& value, const std::string& path,
                                    FieldReader& reader) {
   TrainingConfig t;
-  if (!reader.CheckObject(value, path,
-                          {"tokens", "batch_size", "seq_len", "grad_accum", "schedule",
-                           "eval_every", "eval_at_start", "checkpoint_every", "weight_decay",
-                           "grad_clip", "beta1", "beta2", "adam_eps", "spike_factor"})) {
+  if (!reader.CheckObject(
+          value, path,
+          {"tokens", "batch_size", "seq_len", "grad_accum", "schedule", "eval_every",
+           "eval_at_start", "checkpoint_every", "weight_decay", "grad_clip", "beta1", "beta2",
+           "adam_eps", "spike_factor", "precision"})) {
     return t;
   }
   t.tokens = reader.Integer(value, path, "tokens", true, Bounds::AtLeast(1)).value_or(0);
@@ -64,6 +66,11 @@ TrainingConfig ParseTrainingConfig(const nlohmann::json& value, const std::strin
       reader.Number(value, path, "adam_eps", false, Bounds::Positive()).value_or(t.adam_eps);
   t.spike_factor = reader.Number(value, path, "spike_factor", false, {1.0, std::nullopt, true})
                        .value_or(t.spike_factor);
+  t.precision = reader.String(value, path, "precision", false).value_or(t.precision);
+  if (t.precision != "auto" && t.precision != "bf16" && t.precision != "fp32") {
+    reader.Problem(JoinPath(path, "precision"),
+                   "'" + t.precision + "' is not a precision (expected auto, bf16 or fp32)");
+  }
   if (t.tokens > 0 && t.tokens < t.tokens_per_step()) {
     reader.Problem(JoinPath(path, "tokens"),
                    absl::StrCat(t.tokens, " is less than one step (batch_size x seq_len x ",

@@ -30,6 +30,9 @@ struct TrainingConfig {
   double beta2 = 0.95;
   double adam_eps = 1e-8;
   double spike_factor = 3.0;  // a training loss above this many times its running minimum diverges
+  // "fp32", "bf16" (bf16 matrix products with fp32 master weights, optimizer state and
+  // reductions; GPUs only) or "auto": bf16 on a GPU, fp32 on the CPU.
+  std::string precision = "auto";
 
   int64_t tokens_per_step() const { return batch_size * seq_len * grad_accum; }
   // At least one step.

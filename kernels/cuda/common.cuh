@@ -10,7 +10,7 @@
 // Streams. Everything runs on the legacy default stream, so kernels, cuBLAS calls and the
 // synchronous cudaMemcpy of the kernel table are ordered without explicit synchronisation.
 //
-// fp32 only in this first step; bf16 weights and activations come later.
+// Precision: fp32 throughout, except the bf16 products of matmul_bf16.cu (CudaBf16Kernels).
 #ifndef MIXLAW_KERNELS_CUDA_COMMON_CUH_
 #define MIXLAW_KERNELS_CUDA_COMMON_CUH_
 

@@ -108,4 +108,15 @@ const KernelTable& CudaKernels() {
   return table;
 }
 
+const KernelTable& CudaBf16Kernels() {
+  static const KernelTable table = [] {
+    KernelTable t = CudaKernels();
+    t.name = "cuda-bf16";
+    t.matmul_forward = &cuda::MatmulForwardBf16;
+    t.matmul_backward = &cuda::MatmulBackwardBf16;
+    return t;
+  }();
+  return table;
+}
+
 }  // namespace mixlaw

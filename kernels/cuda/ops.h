@@ -21,6 +21,11 @@ void MatmulForward(float* out, const float* inp, const float* weight, int N, int
 // dinp (N, C) += dout @ weight; dweight (OC, C) += dout^T @ inp. dinp may be null.
 void MatmulBackward(float* dinp, float* dweight, const float* dout, const float* inp,
                     const float* weight, int N, int C, int OC);
+// The same two in bf16 mixed precision (matmul_bf16.cu): fp32 in and out, bf16 operands, fp32
+// sums.
+void MatmulForwardBf16(float* out, const float* inp, const float* weight, int N, int C, int OC);
+void MatmulBackwardBf16(float* dinp, float* dweight, const float* dout, const float* inp,
+                        const float* weight, int N, int C, int OC);
 
 // out (N, C)[n] = wte (V, C)[tokens[n]].
 void EmbeddingForward(float* out, const int32_t* tokens, const float* wte, int N, int C);

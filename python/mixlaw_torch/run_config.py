@@ -49,6 +49,7 @@ class TrainingConfig:
     beta2: float = 0.95
     adam_eps: float = 1e-8
     spike_factor: float = 3.0
+    precision: str = "auto"  # "auto" (bf16 on CUDA, fp32 on CPU), "bf16" or "fp32"
 
     @property
     def sequences_per_step(self) -> int:
@@ -211,7 +212,11 @@ def _training(t: dict, path: str, r: _Reader) -> TrainingConfig:
         weight_decay=n("weight_decay", 0.1, 0.0), grad_clip=n("grad_clip", 1.0, 0.0),
         beta1=n("beta1", 0.9, 0.0, 1.0, high_open=True), beta2=n("beta2", 0.95, 0.0, 1.0, high_open=True),
         adam_eps=n("adam_eps", 1e-8, 0.0, low_open=True),
-        spike_factor=n("spike_factor", 3.0, 1.0, low_open=True))
+        spike_factor=n("spike_factor", 3.0, 1.0, low_open=True),
+        precision=r.string(t, "precision", f"{path}.precision", "auto"))
+    if config.precision not in ("auto", "bf16", "fp32"):
+        r.problem(f"{path}.precision",
+                  f"'{config.precision}' is not a precision (expected auto, bf16 or fp32)")
     if config.tokens < config.tokens_per_step and not r.problems:
         r.problem(f"{path}.tokens", f"{config.tokens} is less than one step (batch_size x seq_len x "
                                     f"grad_accum = {config.tokens_per_step})")

@@ -56,7 +56,8 @@ def parse_args(argv: Optional[list[str]]) -> argparse.Namespace:
                    "decoder layer's activations in the backward pass (less memory, about a third "
                    "more compute)")
     p.add_argument("--precision", choices=["auto", "bf16", "fp32"], default="auto",
-                   help="bf16 autocast for the forward pass (auto: bf16 on CUDA, fp32 on CPU)")
+                   help="bf16 autocast for the forward pass (auto: RUN.json's training.precision, "
+                   "whose auto is bf16 on CUDA and fp32 on CPU)")
     return p.parse_args(argv)
 
 
@@ -156,8 +157,9 @@ class Trainer:
             self.model.to(ranks.device)
         self.fsdp = args.fsdp
         self.wrapped = wrap_model(self.model, ranks, args.fsdp)
-        precision = args.precision if args.precision != "auto" else (
-            "bf16" if ranks.device.type == "cuda" else "fp32")
+        precision = args.precision if args.precision != "auto" else config.training.precision
+        if precision == "auto":
+            precision = "bf16" if ranks.device.type == "cuda" else "fp32"
         self.autocast = precision == "bf16"
         params = self.wrapped if args.fsdp else self.model
         torch_major = int(torch.__version__.split(".")[0])

@@ -156,8 +156,9 @@ TEST(CliE2ETest, ExternalTrainerFromExamplesRunsInTheEmbeddedSweep) {
 }
 
 // A run on a GPU this machine does not have fails before it reads its data, with the trainer
-// protocol's usage code and what is missing; so does a device that is not one.
-TEST(CliE2ETest, TrainingOnAMissingGpuFailsAtOnceWithTheUsageCode) {
+// protocol's usage code and what is missing; so do a device that is not one and a precision the
+// device cannot train in.
+TEST(CliE2ETest, TrainingOnAMissingGpuOrInAMissingPrecisionFailsAtOnceWithTheUsageCode) {
   if (std::filesystem::exists("/dev/nvidia0")) GTEST_SKIP() << "this machine has a GPU";
   auto dir = TestDir();
   nlohmann::json config = {
@@ -192,6 +193,20 @@ TEST(CliE2ETest, TrainingOnAMissingGpuFailsAtOnceWithTheUsageCode) {
   r = Mixlaw({"train", "--config", path, "--device", "tpu"});
   EXPECT_EQ(r.status.code, kTrainerExitUsage);
   EXPECT_NE(r.err.find("'tpu' is not a device"), std::string::npos) << r.err;
+  config["device"] = "cpu";
+  config["training"]["precision"] = "bf16";
+  WriteFile(dir / "RUN.json", config.dump());
+  r = Mixlaw({"train", "--config", path});
+  EXPECT_EQ(r.status.code, kTrainerExitUsage);
+  EXPECT_NE(r.err.find("training.precision bf16 needs a cuda device"), std::string::npos) << r.err;
+  config["training"]["precision"] = "fp16";
+  WriteFile(dir / "RUN.json", config.dump());
+  r = Mixlaw({"train", "--config", path});
+  EXPECT_EQ(r.status.code, kTrainerExitUsage);
+  EXPECT_NE(r.err.find("RUN.json: training.precision: 'fp16' is not a precision"),
+            std::string::npos)
+      << r.err;
+  config["training"].erase("precision");
   config["device"] = "gpu";
   WriteFile(dir / "RUN.json", config.dump());
   r = Mixlaw({"train", "--config", path});

@@ -64,6 +64,12 @@ TEST(SweepSpecTest, PointsTrainBesideTheGridOrWithoutOne) {
   EXPECT_DOUBLE_EQ(runs[16].almr, 0.75);
   EXPECT_DOUBLE_EQ(runs[16].config.peak_lr, 2e-3);
   EXPECT_EQ(runs[17].name, "s2/pretrain");
+  EXPECT_EQ(runs[16].config.training.precision, "auto") << "unless the spec names one";
+  j["training"]["precision"] = "bf16";
+  spec = ParseSweepSpec(j.dump(), "s.json", "/specs");
+  ASSERT_TRUE(spec.ok()) << spec.status();
+  EXPECT_EQ(ExpandSweep(*spec)[16].config.training.precision, "bf16");
+  EXPECT_EQ(ExpandSweep(*spec)[16].config.ToJson()["training"]["precision"], "bf16");
 
   j.erase("grid");
   spec = ParseSweepSpec(j.dump(), "s.json", "/specs");
@@ -105,6 +111,9 @@ INSTANTIATE_TEST_SUITE_P(
         BadSpec{R"({"grid": {"almr": [0.1, 0.5, 1.3], "lr": [1e-3, -1e-4]}})",
                 {"s.json: grid.almr[2]: 1.3 is outside [0, 1]",
                  "s.json: grid.lr[1]: -0.0001 must be > 0"}},
+        BadSpec{R"({"training": {"precision": "fp16"}})",
+                {"s.json: training.precision: 'fp16' is not a precision (expected auto, bf16 "
+                 "or fp32)"}},
         BadSpec{R"({"typo_field": 1, "training": {"tokens": 20480, "batchsize": 4}})",
                 {"s.json: typo_field: unknown field", "s.json: training.batchsize: unknown field"}},
         BadSpec{R"({"models": [{"name": "a b", "dim": 60, "n_layers": 2, "n_heads": 8,

@@ -29,6 +29,13 @@ def test_the_documented_example_parses():
     assert c.init_checkpoint.endswith("pretrain/final") and c.almr == 0.25
 
 
+def test_precision_is_auto_unless_the_run_names_one():
+    assert parse_run_config(json.dumps(DOC_EXAMPLE)).training.precision == "auto"
+    j = json.loads(json.dumps(DOC_EXAMPLE))
+    j["training"]["precision"] = "fp32"
+    assert parse_run_config(json.dumps(j)).training.precision == "fp32"
+
+
 def test_a_size_only_model_has_no_architecture():
     j = dict(DOC_EXAMPLE, model={"name": "llama3-8b", "params": 6.98e9})
     assert parse_run_config(json.dumps(j)).model is None
@@ -40,6 +47,7 @@ def test_every_bad_field_is_named_with_its_path():
     j["almr"] = 1.5
     j["training"]["batch_size"] = 0
     j["training"]["schedule"]["kind"] = "linear"
+    j["training"]["precision"] = "fp16"
     del j["output_dir"]
     with pytest.raises(UsageError) as e:
         parse_run_config(json.dumps(j), "runs/RUN.json")
@@ -48,6 +56,7 @@ def test_every_bad_field_is_named_with_its_path():
                      "runs/RUN.json: almr: must be a number >= 0 and <= 1 (got 1.5)",
                      "runs/RUN.json: training.batch_size: must be an integer >= 1 (got 0)",
                      "runs/RUN.json: training.schedule.kind: 'linear' is not a schedule",
+                     "runs/RUN.json: training.precision: 'fp16' is not a precision",
                      "runs/RUN.json: output_dir: is required"):
         assert expected in text, text
     assert e.value.exit_code == 2
