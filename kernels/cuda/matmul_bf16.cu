@@ -57,8 +57,8 @@ void RowMajorGemmBf16(bool trans_a, bool trans_b, int M, int N, int K, float alp
   if (M == 0 || N == 0) return;
   MIXLAW_CUBLAS_CHECK(cublasGemmEx(CublasHandle(), trans_b ? CUBLAS_OP_T : CUBLAS_OP_N,
                                    trans_a ? CUBLAS_OP_T : CUBLAS_OP_N, N, M, K, &alpha, B,
-                                   CUDA_R_16BF, ldb, A, CUDA_R_16BF, lda, &beta, C, CUDA_R_32F,
-                                   ldc, CUBLAS_COMPUTE_32F, CUBLAS_GEMM_DEFAULT));
+                                   CUDA_R_16BF, ldb, A, CUDA_R_16BF, lda, &beta, C, CUDA_R_32F, ldc,
+                                   CUBLAS_COMPUTE_32F, CUBLAS_GEMM_DEFAULT));
 }
 
 }  // namespace

@@ -145,12 +145,14 @@ void ExpectClose(const std::string& name, const Floats& got, const Floats& want,
                           << got[worst] << ", cpu " << want[worst] << " (rms " << rms << ")";
 }
 
-// Runs `op` on each backend and compares what it returns.
+// Runs `op` on the CPU backend and on `gpu` (the fp32 CUDA backend unless given) and compares
+// what it returns.
 using Outputs = std::vector<Floats>;
 void ExpectBackendsAgree(const std::string& name, double rtol,
-                         const std::function<Outputs(const KernelTable&)>& op) {
+                         const std::function<Outputs(const KernelTable&)>& op,
+                         const KernelTable& gpu = CudaKernels()) {
   const Outputs want = op(CpuKernels());
-  const Outputs got = op(CudaKernels());
+  const Outputs got = op(gpu);
   ASSERT_EQ(got.size(), want.size());
   for (size_t i = 0; i < want.size(); ++i) {
     ExpectClose(name + " output " + std::to_string(i), got[i], want[i], rtol);
@@ -171,6 +173,31 @@ TEST_F(CudaOpsTest, MatmulForwardAndBackward) {
     k.matmul_backward(nullptr, dw_only.get(), d.get(), i.get(), w.get(), N, C, OC);
     return Outputs{o.ToHost(), di.ToHost(), dw.ToHost(), dw_only.ToHost()};
   });
+}
+
+// bf16 products: each operand is rounded to 8 significant bits (relative error up to 2^-9), so
+// each of the K terms of a sum carries up to 2^-8 of its size and the sum's error, the terms'
+// errors adding in quadrature, is about 2^-9 of rms(output) (element-wise std). 1e-2 x (|want| +
+// rms) is about 5 such standard deviations: the largest of these ~30,000 outputs stays inside.
+// And the products must not be the fp32 ones, or the test would pass on the fp32 table.
+TEST_F(CudaOpsTest, Bf16MatmulIsWithinBf16RoundingOfTheFp32One) {
+  const int N = 67, C = 96, OC = 130;
+  const Floats inp = RandomFloats(N * C, 1), weight = RandomFloats(OC * C, 2),
+               dout = RandomFloats(N * OC, 3);
+  const Floats dinp0 = RandomFloats(N * C, 4), dweight0 = RandomFloats(OC * C, 5);
+  auto op = [&](const KernelTable& k) {
+    Buffer i(k, inp), w(k, weight), o(k, Floats(N * OC)), d(k, dout), di(k, dinp0), dw(k, dweight0);
+    k.matmul_forward(o.get(), i.get(), w.get(), N, C, OC);
+    k.matmul_backward(di.get(), dw.get(), d.get(), i.get(), w.get(), N, C, OC);
+    return Outputs{o.ToHost(), di.ToHost(), dw.ToHost()};
+  };
+  ExpectBackendsAgree("bf16 matmul", 1e-2, op, CudaBf16Kernels());
+  const Outputs fp32 = op(CudaKernels()), bf16 = op(CudaBf16Kernels());
+  size_t differing = 0;
+  for (size_t j = 0; j < fp32[0].size(); ++j) {
+    differing += std::fabs(fp32[0][j] - bf16[0][j]) > 1e-5f * (std::fabs(fp32[0][j]) + 1e-3f);
+  }
+  EXPECT_GT(differing, fp32[0].size() / 2) << "the bf16 table's products look like fp32 ones";
 }
 
 TEST_F(CudaOpsTest, EmbeddingGathersAndScattersRepeatedTokensInCpuOrder) {
