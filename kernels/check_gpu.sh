@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The GPU check of the CUDA backend (issue 4): builds the trainer, the kernels and their tests
+# The GPU check of the CUDA backend: builds the trainer, the kernels and their tests
 # without gRPC, SQLite, protobuf, CLI11 or SentencePiece (cmake -DMIXLAW_GPU_ONLY=ON), runs the
 # CTest group `gpu` (tests/kernels/cuda_ops_test.cc: every CUDA kernel and one training step
 # against the CPU backend), then the same tests under compute-sanitizer's memcheck, and
