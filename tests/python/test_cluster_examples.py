@@ -1,5 +1,5 @@
 """The cluster examples: Kubernetes manifests against the API schemas (kubernetes-validate,
-strict), Slurm scripts and the launcher parsed by bash, and the 8B spec's trainer inside the
+strict), Slurm scripts and the launcher parsed by bash, the launcher's rank count, and the 8B spec's trainer inside the
 project. Nothing here reaches a cluster: what a real one would add is said in docs/cluster.md."""
 
 import json
@@ -57,3 +57,21 @@ def test_the_8b_spec_runs_the_projects_trainer():
     assert "{config}" in command
     assert "python/train_cpt.py" in (EXAMPLES / "launch-torchrun.sh").read_text()
     assert (SOURCE / "python" / "train_cpt.py").exists()
+
+
+@pytest.mark.parametrize("env, ranks", [({"CUDA_VISIBLE_DEVICES": "2,5"}, 2),
+                                        ({"CUDA_VISIBLE_DEVICES": "3"}, 1),
+                                        ({"CUDA_VISIBLE_DEVICES": "3", "MIXLAW_NPROC_PER_NODE": "4"}, 4),
+                                        ({}, 1)])
+def test_the_launcher_starts_one_rank_per_gpu_the_run_may_use(tmp_path, env, ranks):
+    """A worker leasing for one GPU sets CUDA_VISIBLE_DEVICES; the launcher's torchrun follows it
+    (a stand-in python prints the command instead of running it; no GPU or nvidia-smi here)."""
+    fake = tmp_path / "python"
+    fake.write_text('#!/bin/sh\necho "$@"\n')
+    fake.chmod(0o755)
+    path = f"{tmp_path}:/usr/bin:/bin"  # no nvidia-smi
+    out = subprocess.run(["bash", str(EXAMPLES / "launch-torchrun.sh"), "RUN.json", "--fsdp"],
+                         env={"PATH": path, "MIXLAW_PYTHON": str(fake), **env},
+                         capture_output=True, text=True, check=True).stdout
+    assert f"--standalone --nproc_per_node={ranks} " in out, out
+    assert out.strip().endswith("--config RUN.json --fsdp"), out
