@@ -1,6 +1,7 @@
 """The cluster examples: Kubernetes manifests against the API schemas (kubernetes-validate,
-strict), Slurm scripts and the launcher parsed by bash, the launcher's rank count, and the 8B spec's trainer inside the
-project. Nothing here reaches a cluster: what a real one would add is said in docs/cluster.md."""
+strict), Slurm scripts and the launcher parsed by bash, the launcher's rank count, and the 8B
+spec's trainer inside the project. Nothing here reaches a cluster: what a real one would add is
+said in docs/cluster.md."""
 
 import json
 import subprocess
