@@ -10,8 +10,8 @@ packages=(
   build-essential cmake ninja-build pkg-config git ca-certificates openssl
   # the formatting and lock-contract checks (tests: format_check, thread_safety_check), and the
   # sanitized and fuzzing builds (scripts/sanitize.sh): clang's sanitizer and libFuzzer runtimes,
-  # and llvm-symbolizer for their reports
-  clang-format clang libclang-rt-14-dev llvm-14
+  # clang's OpenMP, and llvm-symbolizer for their reports
+  clang-format clang libclang-rt-14-dev libomp-14-dev llvm-14
   # RPC and storage
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler libsqlite3-dev sqlite3
   # numerics, formats and CLI
