@@ -1,5 +1,6 @@
 #include "fitter/fit_json.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include "absl/strings/str_cat.h"
@@ -73,6 +74,30 @@ double NumberOr(const json& j, const char* key, double fallback) {
   return it != j.end() && it->is_number() ? it->get<double>() : fallback;
 }
 
+// The optional fields below fall back when absent or of another type; none may throw.
+std::string StringOr(const json& j, const char* key, const std::string& fallback) {
+  auto it = j.find(key);
+  return it != j.end() && it->is_string() ? it->get<std::string>() : fallback;
+}
+
+bool BoolOr(const json& j, const char* key, bool fallback) {
+  auto it = j.find(key);
+  return it != j.end() && it->is_boolean() ? it->get<bool>() : fallback;
+}
+
+// The array at `key`, or an empty one.
+const json& ArrayOr(const json& j, const char* key) {
+  static const json kEmpty = json::array();
+  auto it = j.find(key);
+  return it != j.end() && it->is_array() ? *it : kEmpty;
+}
+
+// A count: a whole number in [0, 2^53] (exact in a double), else 0.
+size_t CountOr(const json& j, const char* key) {
+  const double v = NumberOr(j, key, 0);
+  return v >= 0 && v <= 9007199254740992.0 && std::floor(v) == v ? static_cast<size_t>(v) : 0;
+}
+
 std::vector<double> NumberArray(const json& j) {
   std::vector<double> values;
   if (!j.is_array()) return values;
@@ -138,7 +163,7 @@ absl::StatusOr<LawFit> FitFromJson(const json& j, const std::string& source) {
     r.Problem("format", absl::StrCat("'", *format, "' is not ", kFitFormat));
   }
   if (auto law = r.String(j, "", "law", true)) fit.law = *law;
-  fit.source = j.value("source", "");
+  fit.source = StringOr(j, "source", "");
   fit.huber_delta = NumberOr(j, "huber_delta", kNaN);
   fit.seed = j.contains("seed") && j["seed"].is_number_unsigned() ? j["seed"].get<uint64_t>() : 0;
   fit.diverged = StringArray(j, "diverged");
@@ -146,20 +171,19 @@ absl::StatusOr<LawFit> FitFromJson(const json& j, const std::string& source) {
   fit.warnings = StringArray(j, "warnings");
   if (j.contains("data") && j["data"].is_object()) {
     const json& data = j["data"];
-    fit.data.runs = static_cast<size_t>(NumberOr(data, "runs", 0));
-    fit.data.sizes = NumberArray(data.value("sizes", json::array()));
-    fit.data.almrs = NumberArray(data.value("almrs", json::array()));
-    for (const json& g : data.value("lrs", json::array())) {
-      if (g.is_object())
-        fit.data.lrs[NumberOr(g, "params", 0)] = NumberArray(g.value("lrs", json()));
+    fit.data.runs = CountOr(data, "runs");
+    fit.data.sizes = NumberArray(ArrayOr(data, "sizes"));
+    fit.data.almrs = NumberArray(ArrayOr(data, "almrs"));
+    for (const json& g : ArrayOr(data, "lrs")) {
+      if (g.is_object()) fit.data.lrs[NumberOr(g, "params", 0)] = NumberArray(ArrayOr(g, "lrs"));
     }
   } else {
     r.Problem("data", "missing object");
   }
-  for (const json& o : j.value("runs", json::array())) {  // absent in older files
+  for (const json& o : ArrayOr(j, "runs")) {  // absent in older files
     if (!o.is_object()) continue;
     Observation run;
-    run.name = o.value("name", "");
+    run.name = StringOr(o, "name", "");
     run.params = NumberOr(o, "params", kNaN);
     run.tokens = NumberOr(o, "tokens", 0);
     run.almr = NumberOr(o, "almr", kNaN);
@@ -186,14 +210,14 @@ absl::StatusOr<LawFit> FitFromJson(const json& j, const std::string& source) {
     ComponentFit c;
     if (auto v = r.String(cj, path, "law", true)) c.law = *v;
     if (auto v = r.String(cj, path, "split", true)) c.split = *v;
-    c.formula = cj.value("formula", "");
-    c.points = static_cast<size_t>(NumberOr(cj, "points", 0));
+    c.formula = StringOr(cj, "formula", "");
+    c.points = CountOr(cj, "points");
     c.cost = NumberOr(cj, "cost", kNaN);
     c.r2_log = NumberOr(cj, "r2_log", kNaN);
     c.rmse_log = NumberOr(cj, "rmse_log", kNaN);
-    c.covariance_note = cj.value("covariance_note", "");
+    c.covariance_note = StringOr(cj, "covariance_note", "");
     c.warnings = StringArray(cj, "warnings");
-    json parameters = cj.value("parameters", json::array());
+    const json& parameters = ArrayOr(cj, "parameters");
     for (size_t k = 0; k < parameters.size(); ++k) {
       std::string ppath = IndexPath(JoinPath(path, "parameters"), k);
       if (!parameters[k].is_object()) {
@@ -206,22 +230,23 @@ absl::StatusOr<LawFit> FitFromJson(const json& j, const std::string& source) {
       p.std_error = NumberOr(parameters[k], "std_error", kNaN);
       p.lower = NumberOr(parameters[k], "lower", kNaN);
       p.upper = NumberOr(parameters[k], "upper", kNaN);
-      p.held = parameters[k].value("held", false);
-      p.at_bound = parameters[k].value("at_bound", false);
+      p.held = BoolOr(parameters[k], "held", false);
+      p.at_bound = BoolOr(parameters[k], "at_bound", false);
       c.parameters.push_back(p);
     }
-    for (const json& b : cj.value("bootstrap", json::array())) {
+    for (const json& b : ArrayOr(cj, "bootstrap")) {
       c.bootstrap.push_back(NumberArray(b));
     }
-    c.bootstrap_failed = static_cast<int>(NumberOr(cj, "bootstrap_failed", 0));
-    for (const json& f : cj.value("cross_validation", json::array())) {
+    c.bootstrap_failed =
+        static_cast<int>(std::min<size_t>(CountOr(cj, "bootstrap_failed"), 1 << 30));
+    for (const json& f : ArrayOr(cj, "cross_validation")) {
       if (!f.is_object()) continue;
       CvFold fold;
-      fold.group = f.value("group", "");
+      fold.group = StringOr(f, "group", "");
       fold.held_out = NumberOr(f, "held_out", kNaN);
-      fold.points = static_cast<size_t>(NumberOr(f, "points", 0));
+      fold.points = CountOr(f, "points");
       fold.rmse_log = NumberOr(f, "rmse_log", kNaN);
-      fold.optima = static_cast<size_t>(NumberOr(f, "optima", 0));
+      fold.optima = CountOr(f, "optima");
       fold.lr_factor_median = NumberOr(f, "lr_factor_median", kNaN);
       fold.lr_factor_max = NumberOr(f, "lr_factor_max", kNaN);
       c.cross_validation.push_back(fold);

@@ -183,6 +183,34 @@ TEST(RecommendTest, FitJsonRoundTripGivesTheSameRecommendation) {
 
 // Where the runs varied the token budget, the law's LR optimum reads the target's: given by
 // --target-tokens, else the runs' one budget; a fit whose token terms are held does not read it.
+// Found by fuzzing (tests/fuzz/corpus/fit_json): an optional field of another type than FIT.json
+// writes ("held": "yes") escaped FitFromJson as an exception, and a count out of range ("runs":
+// 1e30) was converted anyway. Such fields now read as absent.
+TEST(RecommendTest, FitJsonFieldsOfAnotherTypeReadAsAbsentAndNeverThrow) {
+  const nlohmann::json j = nlohmann::json::parse(R"({
+    "format": "mixlaw-fit/1", "law": "coupling", "source": 5, "seed": 1,
+    "data": {"runs": 1e30, "sizes": "many", "lrs": [{"params": 1, "lrs": 3}]},
+    "runs": [{"name": 7, "params": 1e6}],
+    "components": [{"law": "coupling", "split": "eval/base", "formula": [], "points": -3,
+                    "parameters": [{"name": "E", "value": 1.5, "held": "yes", "at_bound": 0}],
+                    "bootstrap": {"not": "a list"}, "bootstrap_failed": 1e300,
+                    "cross_validation": [{"group": false, "points": 2.5}]}]})");
+  absl::StatusOr<LawFit> fit = FitFromJson(j, "FIT.json");
+  ASSERT_TRUE(fit.ok()) << fit.status();
+  EXPECT_EQ(fit->source, "");
+  EXPECT_EQ(fit->data.runs, 0u);
+  EXPECT_TRUE(fit->data.sizes.empty());
+  EXPECT_EQ(fit->runs.at(0).name, "");
+  const ComponentFit& c = fit->components.at(0);
+  EXPECT_EQ(c.points, 0u);
+  EXPECT_FALSE(c.parameters.at(0).held);
+  EXPECT_FALSE(c.parameters.at(0).at_bound);
+  EXPECT_TRUE(c.bootstrap.empty());
+  EXPECT_EQ(c.bootstrap_failed, 0);
+  EXPECT_EQ(c.cross_validation.at(0).group, "");
+  EXPECT_EQ(c.cross_validation.at(0).points, 0u);
+}
+
 TEST(RecommendTest, TheTargetTokensAreReadWhereTheTokenTermsWereFitted) {
   LawFit fit = PlantedFit(kSizes);
   RecommendOptions options;
