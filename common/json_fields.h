@@ -17,6 +17,10 @@
 namespace mixlaw {
 
 // Bounds on a number; a missing side is unbounded.
+// 2^53: every whole number up to it is exact in a double. Counts
+// and seeds read as doubles (JSON numbers, CSV cells) are converted to integers only up to it.
+inline constexpr double kLargestExactInteger = 9007199254740992.0;
+
 struct Bounds {
   std::optional<double> min;
   std::optional<double> max;

@@ -95,7 +95,7 @@ const json& ArrayOr(const json& j, const char* key) {
 // A count: a whole number in [0, 2^53] (exact in a double), else 0.
 size_t CountOr(const json& j, const char* key) {
   const double v = NumberOr(j, key, 0);
-  return v >= 0 && v <= 9007199254740992.0 && std::floor(v) == v ? static_cast<size_t>(v) : 0;
+  return v >= 0 && v <= kLargestExactInteger && std::floor(v) == v ? static_cast<size_t>(v) : 0;
 }
 
 std::vector<double> NumberArray(const json& j) {

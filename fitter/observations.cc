@@ -16,8 +16,6 @@ namespace mixlaw {
 namespace {
 
 // One record's cells by column name, checked into a FieldReader that knows the file.
-constexpr double kLargestExactInteger = 9007199254740992.0;  // 2^53
-
 class RowReader {
  public:
   RowReader(const std::vector<std::string>& header, const CsvRecord& record, FieldReader* problems)
