@@ -54,6 +54,7 @@ void AddFitCommand(CLI::App& app, int* exit_code);
 void AddRecommendCommand(CLI::App& app, int* exit_code);
 void AddReportCommand(CLI::App& app, int* exit_code);
 void AddDbCommand(CLI::App& app, int* exit_code);
+void AddStudyCommand(CLI::App& app, int* exit_code);
 
 // The path of the running mixlaw binary.
 std::string SelfExecutable();

@@ -537,7 +537,7 @@ int RunDemo(const DemoFlags& f) {
   // The ALMR check, the swept ALMRs either side of the recommended one at the law's LR, trains in
   // round 1's sweep beside the ladder: one base model, and no sweep of its own to wait for.
   std::vector<SweepPoint> almr_points;
-  for (double r : plan->almr_neighbours) almr_points.push_back({r, plan->check_lr});
+  for (double r : plan->almr_neighbours) almr_points.push_back({r, plan->check_lr, {}, {}});
   if (!almr_points.empty()) {
     std::string almrs;
     for (double r : plan->almr_neighbours) almrs += (almrs.empty() ? "" : ", ") + FormatAlmr(r);

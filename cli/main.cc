@@ -68,6 +68,7 @@ int main(int argc, char** argv) {
   app.add_flag("-q,--quiet", quiet, "Log only errors");
   int exit_code = kExitOk;
   AddDemoCommand(app, &exit_code);
+  AddStudyCommand(app, &exit_code);
   AddSweepCommands(app, &exit_code);
   AddServeCommand(app, &exit_code);
   AddWorkerCommand(app, &exit_code);

@@ -105,6 +105,16 @@ Choice Choose(const CouplingModel& m, const std::vector<double>& almrs, double n
   return choice;
 }
 
+// The fine grid over the swept ALMR range the choice is made on.
+std::vector<double> FineAlmrs(const LawFit& fit, const RecommendOptions& options) {
+  std::vector<double> almrs;
+  const double lo = fit.data.almrs.front(), hi = fit.data.almrs.back();
+  for (int i = 0; i <= options.almr_steps; ++i) {
+    almrs.push_back(lo + (hi - lo) * i / std::max(options.almr_steps, 1));
+  }
+  return almrs;
+}
+
 Interval Percentiles(const std::vector<double>& values) {
   return {Quantile(values, 0.025), Quantile(values, 0.975)};
 }
@@ -147,11 +157,8 @@ absl::StatusOr<Recommendation> Recommend(const LawFit& fit, const RecommendOptio
                                  FormatParams(rec.target_tokens), " tokens");
   }
 
-  std::vector<double> almrs;
-  const double lo = fit.data.almrs.front(), hi = fit.data.almrs.back();
-  for (int i = 0; i <= options.almr_steps; ++i) {
-    almrs.push_back(lo + (hi - lo) * i / std::max(options.almr_steps, 1));
-  }
+  const std::vector<double> almrs = FineAlmrs(fit, options);
+  const double lo = almrs.front(), hi = almrs.back();
   CouplingModel model =
       coupling->Model(coupling->additional->Values(), coupling->base->Values(), fit, options);
   Choice choice = Choose(model, almrs, n, options);
@@ -195,6 +202,25 @@ absl::StatusOr<Recommendation> Recommend(const LawFit& fit, const RecommendOptio
   rec.loss_base_interval = Percentiles(loss_b_k);
   rec.warnings = RecommendationWarnings(fit, *coupling, model, rec, options);
   return rec;
+}
+
+absl::StatusOr<std::vector<ReplicateChoice>> RecommendReplicates(const LawFit& fit,
+                                                                 const RecommendOptions& given) {
+  RecommendOptions options = given;
+  absl::StatusOr<CouplingFit> coupling = PrepareCouplingFit(fit, &options);
+  if (!coupling.ok()) return coupling.status();
+  const std::vector<double> almrs = FineAlmrs(fit, options);
+  const auto& boot_a = coupling->additional->bootstrap;
+  const auto& boot_b = coupling->base->bootstrap;
+  std::vector<ReplicateChoice> replicates;
+  for (size_t k = 0; k < std::min(boot_a.size(), boot_b.size()); ++k) {
+    if (boot_a[k].empty() || boot_b[k].empty()) continue;
+    CouplingModel m = coupling->Model(boot_a[k], boot_b[k], fit, options);
+    Choice c = Choose(m, almrs, options.target_params, options);
+    if (!c.found) continue;
+    replicates.push_back({std::move(m), c.best.almr, c.best.lr});
+  }
+  return replicates;
 }
 
 }  // namespace mixlaw

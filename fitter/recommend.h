@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "fitter/coupling_model.h"
 #include "fitter/fit.h"
 
 namespace mixlaw {
@@ -74,6 +75,20 @@ double CriterionValue(double loss_additional, double loss_base, const RecommendO
 // (the row Recommend's grid has at that ALMR); errors as Recommend's.
 absl::StatusOr<AlmrRow> RecommendAtAlmr(const LawFit& fit, const RecommendOptions& options,
                                         double almr);
+
+// One bootstrap resample of a coupling-law fit, as a study's design reads it: the resample's law
+// (to predict a run anywhere) beside the point it would itself recommend at the target.
+struct ReplicateChoice {
+  CouplingModel model;
+  double almr = 0;
+  double lr = 0;
+};
+
+// Every resample of `fit` solved on both splits whose law has a choice under `options` (the
+// resamples Recommend's intervals come from), in resample order; empty without a bootstrap.
+// Errors as Recommend's.
+absl::StatusOr<std::vector<ReplicateChoice>> RecommendReplicates(const LawFit& fit,
+                                                                 const RecommendOptions& options);
 
 }  // namespace mixlaw
 

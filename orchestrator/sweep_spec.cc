@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
+#include <map>
 #include <set>
 
 #include "absl/strings/str_cat.h"
@@ -93,33 +94,107 @@ std::vector<double> ParseAxis(const nlohmann::json& value, const std::string& pa
   return values;
 }
 
-// `points`: a non-empty list of {"almr", "lr"}, none repeating another or a grid combination
-// (compared as the run names print them).
+// `points`: a non-empty list of {"almr", "lr"[, "models", "seeds"]}, none training a run that
+// another or the grid trains (compared as the run names print them). Runs after the models.
 void ParsePoints(const nlohmann::json& value, SweepSpec& spec, FieldReader& reader) {
   if (!value.is_array() || value.empty()) {
     reader.Problem("points", "must be a non-empty list of {\"almr\": A, \"lr\": L}");
     return;
   }
+  std::set<std::string> model_names;
+  for (const ModelConfig& m : spec.models) model_names.insert(m.name);
   std::set<std::pair<std::string, std::string>> grid;
   for (double almr : spec.almr) {
     for (double lr : spec.lr) grid.insert({FormatNumber(almr), FormatNumber(lr)});
   }
-  std::set<std::pair<std::string, std::string>> seen;
+  // (almr, lr) -> the (model, seed) pairs points train there; "" / -1 stand for every one.
+  std::map<std::pair<std::string, std::string>, std::set<std::pair<std::string, int64_t>>> seen;
   for (size_t i = 0; i < value.size(); ++i) {
     const std::string path = IndexPath("points", i);
-    if (!reader.CheckObject(value[i], path, {"almr", "lr"})) continue;
+    if (!reader.CheckObject(value[i], path, {"almr", "lr", "models", "seeds"})) continue;
     std::optional<double> almr =
         reader.Number(value[i], path, "almr", true, Bounds::Closed(0.0, 1.0));
     std::optional<double> lr = reader.Number(value[i], path, "lr", true, Bounds::Positive());
-    if (!almr || !lr) continue;
+    SweepPoint point;
+    bool valid = almr.has_value() && lr.has_value();
+    if (value[i].contains("models")) {
+      const nlohmann::json& models = value[i]["models"];
+      const std::string models_path = JoinPath(path, "models");
+      if (!models.is_array() || models.empty()) {
+        reader.Problem(models_path, "must be a non-empty list of model names");
+        valid = false;
+      } else {
+        for (size_t k = 0; k < models.size(); ++k) {
+          const std::string name = models[k].is_string() ? models[k].get<std::string>() : "";
+          if (model_names.count(name) == 0) {
+            reader.Problem(IndexPath(models_path, k), "must name a model of `models`");
+            valid = false;
+          } else if (std::find(point.models.begin(), point.models.end(), name) !=
+                     point.models.end()) {
+            reader.Problem(IndexPath(models_path, k), "'" + name + "' appears twice");
+            valid = false;
+          } else {
+            point.models.push_back(name);
+          }
+        }
+      }
+    }
+    if (value[i].contains("seeds")) {
+      const nlohmann::json& seeds = value[i]["seeds"];
+      const std::string seeds_path = JoinPath(path, "seeds");
+      if (!seeds.is_array() || seeds.empty()) {
+        reader.Problem(seeds_path, "must be a non-empty list of integers");
+        valid = false;
+      } else {
+        for (size_t k = 0; k < seeds.size(); ++k) {
+          const nlohmann::json& v = seeds[k];
+          const std::optional<int64_t> seed = v.is_number_integer() && v.get<int64_t>() >= 0
+                                                  ? std::optional<int64_t>(v.get<int64_t>())
+                                                  : std::nullopt;
+          if (!seed) {
+            reader.Problem(IndexPath(seeds_path, k), "must be an integer >= 0");
+            valid = false;
+          } else if (std::find(point.seeds.begin(), point.seeds.end(), *seed) !=
+                     point.seeds.end()) {
+            reader.Problem(IndexPath(seeds_path, k), absl::StrCat(*seed, " appears twice"));
+            valid = false;
+          } else {
+            point.seeds.push_back(*seed);
+          }
+        }
+      }
+    }
+    if (!valid) continue;
     const auto key = std::make_pair(FormatNumber(*almr), FormatNumber(*lr));
-    if (grid.count(key) > 0 || !seen.insert(key).second) {
+    if (grid.count(key) > 0) {
       reader.Problem(
-          path, absl::StrCat("almr ", key.first, ", lr ", key.second,
-                             grid.count(key) > 0 ? " is already in the grid" : " appears twice"));
+          path, absl::StrCat("almr ", key.first, ", lr ", key.second, " is already in the grid"));
       continue;
     }
-    spec.points.push_back({*almr, *lr});
+    std::set<std::pair<std::string, int64_t>>& trained = seen[key];
+    const std::vector<std::string> models =
+        point.models.empty() ? std::vector<std::string>{""} : point.models;
+    const std::vector<int64_t> seeds = point.seeds.empty() ? std::vector<int64_t>{-1} : point.seeds;
+    bool repeats = false;
+    for (const std::string& m : models) {
+      for (int64_t seed : seeds) {
+        for (const auto& [other_model, other_seed] : trained) {
+          repeats = repeats || ((m.empty() || other_model.empty() || m == other_model) &&
+                                (seed < 0 || other_seed < 0 || seed == other_seed));
+        }
+      }
+    }
+    if (repeats) {
+      reader.Problem(path, absl::StrCat("almr ", key.first, ", lr ", key.second,
+                                        " appears twice for the same model and seed"));
+      continue;
+    }
+    for (const std::string& m : models) {
+      for (int64_t seed : seeds) trained.insert({m, seed});
+    }
+    point.almr = *almr;
+    point.lr = *lr;
+    spec.points.push_back(std::move(point));
   }
 }
 
@@ -155,7 +230,7 @@ absl::StatusOr<SweepSpec> ParseSweepSpec(const std::string& text, const std::str
   if (!reader.CheckObject(
           j, "",
           {"name", "description", "data", "models", "grid", "points", "seeds", "training",
-           "pretrain", "trainer", "fit", "max_attempts", "output_root"})) {
+           "pretrain", "trainer", "fit", "max_attempts", "output_root", "study"})) {
     return reader.ToStatus();
   }
   spec.name = reader.String(j, "", "name", true).value_or("");
@@ -302,6 +377,13 @@ absl::StatusOr<SweepSpec> ParseSweepSpec(const std::string& text, const std::str
       reader.Integer(j, "", "max_attempts", false, Bounds::Closed(1, 100)).value_or(3));
   // Absent: the orchestrator puts runs beside its store (see SweepServiceImpl).
   spec.output_root = Resolve(reader.String(j, "", "output_root", false).value_or(""), spec_dir);
+  if (j.contains("study")) {
+    if (j["study"].is_object()) {
+      spec.study = j["study"];
+    } else {
+      reader.Problem("study", "must be an object (written by mixlaw study run)");
+    }
+  }
 
   if (!reader.ok()) return reader.ToStatus();
   return spec;
@@ -336,10 +418,17 @@ std::vector<PlannedRun> ExpandSweep(const SweepSpec& spec) {
   };
   std::vector<SweepPoint> combinations;
   for (double almr : spec.almr) {
-    for (double lr : spec.lr) combinations.push_back({almr, lr});
+    for (double lr : spec.lr) combinations.push_back({almr, lr, {}, {}});
   }
   combinations.insert(combinations.end(), spec.points.begin(), spec.points.end());
+  auto trains = [](const SweepPoint& point, const std::string& model) {
+    return point.models.empty() ||
+           std::find(point.models.begin(), point.models.end(), model) != point.models.end();
+  };
   for (const ModelConfig& model : spec.models) {
+    const bool has_cpt = std::any_of(combinations.begin(), combinations.end(),
+                                     [&](const SweepPoint& p) { return trains(p, model.name); });
+    if (!has_cpt) continue;
     int pretrain_index = -1;
     if (spec.pretrain.has_value()) {
       PlannedRun r = base_run(model);
@@ -354,7 +443,8 @@ std::vector<PlannedRun> ExpandSweep(const SweepSpec& spec) {
       runs.push_back(std::move(r));
     }
     for (const SweepPoint& point : combinations) {
-      for (int64_t seed : spec.seeds) {
+      if (!trains(point, model.name)) continue;
+      for (int64_t seed : point.seeds.empty() ? spec.seeds : point.seeds) {
         PlannedRun r = base_run(model);
         r.name = absl::StrCat(model.name, "/almr", FormatNumber(point.almr), "/lr",
                               FormatNumber(point.lr), "/seed", seed);

@@ -27,10 +27,13 @@ struct TrainerSpec {
   nlohmann::json synthetic;        // the synthetic trainer's settings
 };
 
-// One (ALMR, LR) combination outside the grid.
+// One (ALMR, LR) combination outside the grid, trained for every model and seed of the spec, or
+// only for the models and seeds it names.
 struct SweepPoint {
   double almr = 0.0;
   double lr = 0.0;
+  std::vector<std::string> models;  // empty: every model
+  std::vector<int64_t> seeds;       // empty: the spec's seeds
 };
 
 struct SweepSpec {
@@ -41,7 +44,7 @@ struct SweepSpec {
   std::vector<ModelConfig> models;
   std::vector<double> almr;
   std::vector<double> lr;
-  std::vector<SweepPoint> points;  // trained besides the grid, for every model and seed
+  std::vector<SweepPoint> points;  // trained besides the grid
   std::vector<int64_t> seeds;
   TrainingConfig training;
   std::optional<PretrainSpec> pretrain;
@@ -49,6 +52,7 @@ struct SweepSpec {
   std::optional<double> target_params;
   int max_attempts = 3;
   std::string output_root;   // absolute after parsing; empty when the spec gives none
+  nlohmann::json study;      // the study a sweep is a round of (study/), stored as given; or null
   nlohmann::json canonical;  // the spec as given, for storage
 };
 
@@ -76,7 +80,8 @@ struct PlannedRun {
 };
 
 // Every run of the sweep: for each model, its pretraining run (if any), then the grid in the
-// order ALMR, LR, seed, then the points in their order, each for every seed.
+// order ALMR, LR, seed, then the points in their order, each for its seeds. A model left without
+// CPT runs (by points that name other models) is not pretrained either.
 std::vector<PlannedRun> ExpandSweep(const SweepSpec& spec);
 
 // The placeholders an exec command template may use.

@@ -83,6 +83,35 @@ TEST(SweepSpecTest, PointsTrainBesideTheGridOrWithoutOne) {
       << spec.status();
 }
 
+// A study's round: points restricted to one model and seed each, no grid; a model left without
+// runs is not pretrained, and the round's "study" record is kept as given.
+TEST(SweepSpecTest, PointsNamingModelsAndSeedsTrainOnlyThose) {
+  nlohmann::json j = nlohmann::json::parse(kValid);
+  j.erase("grid");
+  j["points"] = {{{"almr", 0.25}, {"lr", 2e-3}, {"models", {"s1"}}, {"seeds", {1}}},
+                 {{"almr", 0.25}, {"lr", 2e-3}, {"models", {"s1"}}, {"seeds", {0, 5}}},
+                 {{"almr", 0.5}, {"lr", 4e-3}, {"seeds", {2}}}};
+  j["study"] = {{"name", "st"}, {"round", 2}};
+  auto spec = ParseSweepSpec(j.dump(), "s.json", "/specs");
+  ASSERT_TRUE(spec.ok()) << spec.status();
+  EXPECT_EQ(spec->study["round"], 2);
+  std::vector<std::string> names;
+  for (const PlannedRun& r : ExpandSweep(*spec)) names.push_back(r.name);
+  EXPECT_EQ(names, (std::vector<std::string>{
+                       "s1/pretrain", "s1/almr0.25/lr0.002/seed1", "s1/almr0.25/lr0.002/seed0",
+                       "s1/almr0.25/lr0.002/seed5", "s1/almr0.5/lr0.004/seed2", "s2/pretrain",
+                       "s2/almr0.5/lr0.004/seed2"}));
+
+  j["points"] = {{{"almr", 0.25}, {"lr", 2e-3}, {"models", {"s2"}}}};
+  spec = ParseSweepSpec(j.dump(), "s.json", "/specs");
+  ASSERT_TRUE(spec.ok()) << spec.status();
+  names.clear();
+  for (const PlannedRun& r : ExpandSweep(*spec)) names.push_back(r.name);
+  EXPECT_EQ(names, (std::vector<std::string>{"s2/pretrain", "s2/almr0.25/lr0.002/seed0",
+                                             "s2/almr0.25/lr0.002/seed1"}))
+      << "s1 has no runs: no pretraining either";
+}
+
 // Each bad spec must be refused with every listed problem, named by its JSON path.
 struct BadSpec {
   const char* patch;  // merged over kValid
@@ -138,6 +167,18 @@ INSTANTIATE_TEST_SUITE_P(
              "points[2]: almr 0.2, lr 0.0001 appears twice", "points[3].almr: 2 is outside [0, 1]",
              "points[4].almr: is required", "points[5].seed: unknown field"}},
         BadSpec{R"({"points": []})", {"points: must be a non-empty list"}},
+        BadSpec{R"({"points": [{"almr": 0.3, "lr": 1, "models": ["s1", "nope", "s1"]},
+                               {"almr": 0.3, "lr": 2, "seeds": [1, 1, -2]},
+                               {"almr": 0.3, "lr": 3, "models": ["s1"], "seeds": [4]},
+                               {"almr": 0.3, "lr": 3, "seeds": [4, 6]},
+                               {"almr": 0.3, "lr": 3, "models": ["s2"], "seeds": [4]},
+                               {"almr": 0.3, "lr": 4, "models": []}], "study": 3})",
+                {"points[0].models[1]: must name a model of `models`",
+                 "points[0].models[2]: 's1' appears twice", "points[1].seeds[1]: 1 appears twice",
+                 "points[1].seeds[2]: must be an integer >= 0",
+                 "points[3]: almr 0.3, lr 3 appears twice for the same model and seed",
+                 "points[5].models: must be a non-empty list of model names",
+                 "study: must be an object (written by mixlaw study run)"}},
         BadSpec{R"({"trainer": {"kind": "synthetic", "synthetic": {"noise": 2, "bogus": 1}}})",
                 {"trainer.synthetic.bogus: unknown field",
                  "trainer.synthetic.noise: 2 is outside [0, 1]"}}));

@@ -1,0 +1,154 @@
+// Studies side by side: the adaptive study and the whole grid (its peer, what a study without a
+// design spends), each run by `mixlaw study run` on the synthetic trainer, whose law is planted
+// and so known: for every seed, the compute spent, the wall time, and how far the recommended LR
+// lies from the planted optimum at the target and what it costs there (regret: the criterion at
+// the recommended point over its planted optimum, minus 1).
+//
+//   study_bench --spec examples/study-synthetic.json --seeds 0,1,2 --dir /tmp/sb > study.json
+#include <chrono>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include "CLI/CLI.hpp"
+#include "absl/strings/str_format.h"
+#include "common/child_process.h"
+#include "nlohmann/json.hpp"
+#include "trainer/synthetic_trainer.h"
+
+namespace mixlaw {
+namespace {
+
+nlohmann::json ReadJson(const std::filesystem::path& path) {
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  return nlohmann::json::parse(text.str());
+}
+
+// L_additional + W L_base of the planted law.
+double Criterion(const SyntheticConfig& law, double almr, double lr, double params, double w) {
+  return law.additional.FinalLoss(almr, lr, params) + w * law.base.FinalLoss(almr, lr, params);
+}
+
+struct Optimum {
+  double almr = 0, lr = 0, value = 1e300;
+};
+
+// The planted optimum over ALMR in [lo, hi] (fine grid) and LR (closed form: both splits are
+// quadratic in ln LR).
+Optimum PlantedOptimum(const SyntheticConfig& law, double params, double lo, double hi, double w) {
+  Optimum best;
+  for (int i = 0; i <= 1000; ++i) {
+    const double r = lo + (hi - lo) * i / 1000.0;
+    const double ka = law.additional.K, kb = w * law.base.K;
+    const double lr = std::exp((ka * std::log(law.additional.OptimalLr(r, params)) +
+                                kb * std::log(law.base.OptimalLr(r, params))) /
+                               (ka + kb));
+    const double v = Criterion(law, r, lr, params, w);
+    if (v < best.value) best = {r, lr, v};
+  }
+  return best;
+}
+
+int Main(int argc, char** argv) {
+  CLI::App app{"The adaptive study beside the whole grid on the synthetic trainer"};
+  std::string spec_path, dir = "/tmp/study-bench", mixlaw = MIXLAW_BINARY;
+  std::vector<int> seeds = {0, 1, 2};
+  int workers = 2;
+  app.add_option("--spec", spec_path, "A study spec on the synthetic trainer")->required();
+  app.add_option("--seeds", seeds, "Proxy seeds: each is one study per design")->delimiter(',');
+  app.add_option("--dir", dir, "Working directory (emptied first)");
+  app.add_option("--workers", workers, "Concurrent trainers");
+  app.add_option("--mixlaw", mixlaw, "The mixlaw binary");
+  CLI11_PARSE(app, argc, argv);
+
+  const std::filesystem::path spec_file = std::filesystem::absolute(spec_path);
+  nlohmann::json base = ReadJson(spec_file);
+  if (base["proxies"].is_string()) {
+    base["proxies"] = ReadJson(spec_file.parent_path() / base["proxies"].get<std::string>());
+  }
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  const SyntheticConfig law = DefaultSyntheticConfig();
+  const double weight = base.contains("criterion") ? base["criterion"].value("weight", 1.0) : 1.0;
+  const double target = base["target"]["params"].get<double>();
+
+  nlohmann::json results = nlohmann::json::array();
+  std::cerr << absl::StrFormat("%-9s %4s %7s %9s %8s %10s %10s %8s\n", "design", "seed", "rounds",
+                               "runs", "of grid", "LR factor", "regret", "wall s");
+  for (int seed : seeds) {
+    for (const char* design : {"grid", "adaptive"}) {
+      nlohmann::json spec = base;
+      spec["name"] = absl::StrFormat("bench-%s-s%d", design, seed);
+      spec["design"] = design;
+      spec["proxies"]["seeds"] = {seed};
+      const std::filesystem::path work =
+          std::filesystem::path(dir) / spec["name"].get<std::string>();
+      std::filesystem::create_directories(work);
+      const std::string file = (work / "study-spec.json").string();
+      std::ofstream(file) << spec.dump(2);
+      SpawnOptions options;
+      options.argv = {mixlaw,      "study",
+                      "run",       file,
+                      "--dir",     (work / "run").string(),
+                      "--workers", std::to_string(workers),
+                      "--seed",    std::to_string(seed + 1)};
+      const auto start = std::chrono::steady_clock::now();
+      auto child = ChildProcess::Spawn(options);
+      if (!child.ok()) {
+        std::cerr << child.status() << "\n";
+        return 1;
+      }
+      std::vector<std::string> lines;
+      const ExitStatus status = (*child)->Wait(&lines);
+      const double wall =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      if (!status.exited || status.code != 0) {
+        std::cerr << design << " seed " << seed << ": " << status.Describe() << "\n"
+                  << (*child)->stderr_tail() << "\n";
+        return 1;
+      }
+      const nlohmann::json study = ReadJson(work / "run" / "study.json");
+      const nlohmann::json& rec = study["recommendation"];
+      const auto& almrs = spec["proxies"]["grid"]["almr"];
+      const Optimum truth = PlantedOptimum(law, target, almrs.front().get<double>(),
+                                           almrs.back().get<double>(), weight);
+      const double almr = rec["almr"].get<double>(), lr = rec["lr"].get<double>();
+      const double factor = std::exp(std::fabs(std::log(lr / truth.lr)));
+      const double regret = Criterion(law, almr, lr, target, weight) / truth.value - 1.0;
+      const double fraction = study["spent_fraction"].get<double>();
+      results.push_back({{"design", design},
+                         {"seed", seed},
+                         {"rounds", study["rounds"].size()},
+                         {"runs", study["runs_trained"]},
+                         {"spent_flops", study["spent_flops"]},
+                         {"spent_fraction", fraction},
+                         {"converged", study["converged"]},
+                         {"stop_reason", study["stop_reason"]},
+                         {"lr", lr},
+                         {"almr", almr},
+                         {"lr_interval", rec["lr_interval"]},
+                         {"planted_lr", truth.lr},
+                         {"planted_almr", truth.almr},
+                         {"lr_factor", factor},
+                         {"regret", regret},
+                         {"wall_s", wall}});
+      std::cerr << absl::StrFormat("%-9s %4d %7d %9d %7.1f%% %10.3f %9.4f%% %8.1f\n", design, seed,
+                                   static_cast<int>(study["rounds"].size()),
+                                   study["runs_trained"].get<int>(), 100 * fraction, factor,
+                                   100 * regret, wall);
+    }
+  }
+  std::cout
+      << nlohmann::json{{"spec", spec_path}, {"target_params", target}, {"runs", results}}.dump(2)
+      << "\n";
+  return 0;
+}
+
+}  // namespace
+}  // namespace mixlaw
+
+int main(int argc, char** argv) { return mixlaw::Main(argc, argv); }

@@ -1,0 +1,196 @@
+#include "study/study_spec.h"
+
+#include <algorithm>
+#include <filesystem>
+#include <map>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "common/file_io.h"
+#include "common/json_fields.h"
+
+namespace mixlaw {
+
+const char* DesignKindName(DesignKind kind) {
+  return kind == DesignKind::kGrid ? "grid" : "adaptive";
+}
+
+double StudySpec::BudgetFlops() const {
+  return stop.budget_flops > 0 ? stop.budget_flops : stop.budget_fraction * grid.Flops();
+}
+
+namespace {
+
+// The proxies' sweep: the object itself, or the file a string names. Empty on a problem.
+std::optional<nlohmann::json> ProxiesJson(const nlohmann::json& value, const std::string& spec_dir,
+                                          FieldReader& reader, std::string* source,
+                                          std::string* dir) {
+  if (value.is_object()) {
+    *source = "proxies";
+    *dir = spec_dir;
+    return value;
+  }
+  if (!value.is_string()) {
+    reader.Problem("proxies", "must be a sweep spec object or the path of one");
+    return std::nullopt;
+  }
+  std::filesystem::path path(value.get<std::string>());
+  if (path.is_relative()) path = std::filesystem::path(spec_dir) / path;
+  absl::StatusOr<std::string> text = ReadFileToString(path.string());
+  if (!text.ok()) {
+    reader.Problem("proxies", std::string(text.status().message()));
+    return std::nullopt;
+  }
+  try {
+    *source = path.string();
+    *dir = path.parent_path().string();
+    return nlohmann::json::parse(*text);
+  } catch (const nlohmann::json::exception& e) {
+    reader.Problem("proxies", absl::StrCat(path.string(), " is not valid JSON: ", e.what()));
+    return std::nullopt;
+  }
+}
+
+// The grid a study chooses from, read off the expanded proxy sweep so that its names, sizes and
+// token budgets are the ones the runs will have.
+CandidateGrid GridOf(const SweepSpec& sweep) {
+  CandidateGrid grid;
+  std::map<std::string, bool> seen;
+  for (const PlannedRun& r : ExpandSweep(sweep)) {
+    if (r.stage != "cpt" || seen[r.model]) continue;
+    seen[r.model] = true;
+    grid.sizes.push_back({r.model, r.params, static_cast<double>(r.tokens)});
+  }
+  grid.almrs = sweep.almr;
+  grid.lrs = sweep.lr;
+  std::sort(grid.almrs.begin(), grid.almrs.end());
+  std::sort(grid.lrs.begin(), grid.lrs.end());
+  grid.seeds = sweep.seeds;
+  return grid;
+}
+
+}  // namespace
+
+absl::StatusOr<StudySpec> ParseStudySpec(const std::string& text, const std::string& source,
+                                         const std::string& spec_dir) {
+  nlohmann::json j;
+  try {
+    j = nlohmann::json::parse(text);
+  } catch (const nlohmann::json::exception& e) {
+    return absl::InvalidArgumentError(absl::StrCat(source, ": not valid JSON: ", e.what()));
+  }
+  FieldReader reader(source);
+  StudySpec spec;
+  spec.canonical = j;
+  if (!reader.CheckObject(j, "",
+                          {"name", "description", "proxies", "target", "criterion", "design",
+                           "initial", "runs_per_round", "stop", "bootstrap"})) {
+    return reader.ToStatus();
+  }
+  spec.name = reader.String(j, "", "name", true).value_or("");
+  if (j.contains("name") && j["name"].is_string()) {
+    bool valid = !spec.name.empty() && spec.name.size() <= 90;
+    for (char c : spec.name) {
+      valid = valid && (isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.');
+    }
+    if (!valid) reader.Problem("name", "must be 1 to 90 letters, digits, '-', '_' or '.'");
+  }
+  reader.String(j, "", "description", false);
+
+  if (!j.contains("proxies")) {
+    reader.Problem("proxies", "is required: the proxies' sweep spec, or its path");
+  } else {
+    std::string proxies_source, proxies_dir;
+    std::optional<nlohmann::json> proxies =
+        ProxiesJson(j["proxies"], spec_dir, reader, &proxies_source, &proxies_dir);
+    if (proxies.has_value()) {
+      spec.proxies = *proxies;
+      absl::StatusOr<SweepSpec> sweep =
+          ParseSweepSpec(proxies->dump(), proxies_source, proxies_dir);
+      if (!sweep.ok()) {
+        for (const absl::string_view line : absl::StrSplit(sweep.status().message(), '\n')) {
+          reader.Problem("", std::string(line));
+        }
+      } else if (sweep->almr.empty() || sweep->lr.empty()) {
+        reader.Problem("proxies.grid", "is required: the grid is every run the study may train");
+      } else if (!sweep->points.empty()) {
+        reader.Problem("proxies.points", "is not allowed: the study chooses the points itself");
+      } else if (!sweep->study.is_null()) {
+        reader.Problem("proxies.study", "is not allowed in the proxies' spec");
+      } else {
+        spec.proxy_sweep = std::move(*sweep);
+        spec.grid = GridOf(spec.proxy_sweep);
+        if (spec.proxy_sweep.target_params.has_value()) {
+          spec.criterion.target_params = *spec.proxy_sweep.target_params;
+        }
+      }
+    }
+  }
+
+  if (j.contains("target") && reader.CheckObject(j["target"], "target", {"params", "tokens"})) {
+    if (auto n = reader.Number(j["target"], "target", "params", false, Bounds::Positive())) {
+      spec.criterion.target_params = *n;
+    }
+    if (auto d = reader.Number(j["target"], "target", "tokens", false, Bounds::Positive())) {
+      spec.criterion.target_tokens = *d;
+    }
+  }
+  if (spec.criterion.target_params <= 0 && reader.ok()) {
+    reader.Problem("target.params", "is required (or fit.target_params in the proxies' spec)");
+  }
+  if (j.contains("criterion") &&
+      reader.CheckObject(j["criterion"], "criterion", {"weight", "forgetting_budget"})) {
+    const nlohmann::json& c = j["criterion"];
+    if (c.contains("weight") && c.contains("forgetting_budget")) {
+      reader.Problem("criterion", "gives weight and forgetting_budget: choose one");
+    }
+    if (auto w = reader.Number(c, "criterion", "weight", false, Bounds::NonNegative())) {
+      spec.criterion.weight = *w;
+    }
+    if (auto b = reader.Number(c, "criterion", "forgetting_budget", false, Bounds::Positive())) {
+      spec.criterion.forgetting_budget = *b;
+    }
+  }
+
+  const std::string design = reader.String(j, "", "design", false).value_or("adaptive");
+  if (design == "grid") {
+    spec.design = DesignKind::kGrid;
+  } else if (design != "adaptive") {
+    reader.Problem("design", "'" + design + "' must be adaptive or grid");
+  }
+  if (j.contains("initial") &&
+      reader.CheckObject(j["initial"], "initial", {"lrs", "almrs", "stride", "prior_lr"})) {
+    const nlohmann::json& i = j["initial"];
+    spec.initial.lrs = static_cast<int>(
+        reader.Integer(i, "initial", "lrs", false, Bounds::Closed(2, 100)).value_or(3));
+    spec.initial.almrs = static_cast<int>(
+        reader.Integer(i, "initial", "almrs", false, Bounds::Closed(1, 100)).value_or(2));
+    spec.initial.stride = static_cast<int>(
+        reader.Integer(i, "initial", "stride", false, Bounds::Closed(1, 100)).value_or(2));
+    spec.initial.prior_lr =
+        reader.Number(i, "initial", "prior_lr", false, Bounds::Positive()).value_or(0.0);
+  }
+  spec.runs_per_round = static_cast<int>(
+      reader.Integer(j, "", "runs_per_round", false, Bounds::Closed(1, 10000)).value_or(8));
+  if (j.contains("stop") &&
+      reader.CheckObject(j["stop"], "stop",
+                         {"lr_factor", "budget_fraction", "budget_flops", "max_rounds"})) {
+    const nlohmann::json& s = j["stop"];
+    Bounds above_one{1.0, std::nullopt, true, false};
+    spec.stop.lr_factor = reader.Number(s, "stop", "lr_factor", false, above_one).value_or(1.25);
+    spec.stop.budget_fraction =
+        reader.Number(s, "stop", "budget_fraction", false, Bounds{0.0, 1.0, true, false})
+            .value_or(1.0);
+    spec.stop.budget_flops =
+        reader.Number(s, "stop", "budget_flops", false, Bounds::Positive()).value_or(0.0);
+    spec.stop.max_rounds = static_cast<int>(
+        reader.Integer(s, "stop", "max_rounds", false, Bounds::Closed(1, 1000)).value_or(12));
+  }
+  spec.bootstrap = static_cast<int>(
+      reader.Integer(j, "", "bootstrap", false, Bounds::Closed(20, 100000)).value_or(200));
+
+  if (!reader.ok()) return reader.ToStatus();
+  return spec;
+}
+
+}  // namespace mixlaw

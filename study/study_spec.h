@@ -1,0 +1,58 @@
+// The study spec (docs/study.md): the proxies' sweep spec, whose grid is every run the study may
+// choose from; the target size and the criterion of the recommendation; how runs are chosen
+// (the whole grid at once, or adaptively in rounds); and when to stop.
+#ifndef MIXLAW_STUDY_STUDY_SPEC_H_
+#define MIXLAW_STUDY_STUDY_SPEC_H_
+
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "fitter/recommend.h"
+#include "nlohmann/json.hpp"
+#include "orchestrator/sweep_spec.h"
+#include "study/design.h"
+
+namespace mixlaw {
+
+enum class DesignKind {
+  kGrid,      // one round: the whole grid
+  kAdaptive,  // the initial design, then rounds chosen by PlanRound
+};
+
+const char* DesignKindName(DesignKind kind);
+
+// When an adaptive study ends: at the first of these.
+struct StopRule {
+  double lr_factor = 1.25;  // the recommended LR's 95% interval within this factor (upper/lower)
+  // The proxy compute allowed, as a share of the whole grid's 6ND, or in FLOPs when budget_flops
+  // is set; a round never spends past it.
+  double budget_fraction = 1.0;
+  double budget_flops = 0;
+  int max_rounds = 12;
+};
+
+struct StudySpec {
+  std::string name;
+  nlohmann::json proxies;  // the proxies' sweep spec as given: every round's template
+  SweepSpec proxy_sweep;   // the same, parsed
+  CandidateGrid grid;      // proxy sizes x the grid's ALMRs x LRs x seeds
+  DesignKind design = DesignKind::kAdaptive;
+  InitialDesignOptions initial;
+  int runs_per_round = 8;
+  StopRule stop;
+  RecommendOptions criterion;  // target_params, and the weight or the forgetting budget
+  int bootstrap = 200;
+  nlohmann::json canonical;  // the spec as given
+
+  double BudgetFlops() const;  // stop.budget_flops, else budget_fraction x the grid's
+};
+
+// Parses and checks a study spec. `proxies` is a sweep spec object, or the path of one (relative
+// paths start from `spec_dir`); it needs a grid, and no points. InvalidArgument lists every
+// problem with its JSON path, prefixed with `source`.
+absl::StatusOr<StudySpec> ParseStudySpec(const std::string& text, const std::string& source,
+                                         const std::string& spec_dir);
+
+}  // namespace mixlaw
+
+#endif  // MIXLAW_STUDY_STUDY_SPEC_H_

@@ -1,0 +1,104 @@
+// `mixlaw study run` as a user drives it: the adaptive study of examples/ on the synthetic
+// trainer, through the embedded orchestrator and real trainer processes, SIGKILLed in its second
+// round and run again.
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <chrono>
+#include <cmath>
+#include <thread>
+
+#include "tests/e2e/cluster.h"
+#include "trainer/synthetic_trainer.h"
+
+namespace mixlaw {
+namespace {
+
+using testing_support::Mixlaw;
+using testing_support::Result;
+using testing_support::TestDir;
+using testing_support::WriteFile;
+
+// The synthetic trainer's best LR for L_additional + L_base at `params`, ALMR in [0.1, 0.75].
+double PlantedOptimalLr(double params) {
+  const SyntheticConfig law = DefaultSyntheticConfig();
+  double best_value = 1e300, best_lr = 0;
+  for (int i = 0; i <= 400; ++i) {
+    const double r = 0.1 + 0.65 * i / 400.0;
+    const double ka = law.additional.K, kb = law.base.K;
+    const double lr = std::exp((ka * std::log(law.additional.OptimalLr(r, params)) +
+                                kb * std::log(law.base.OptimalLr(r, params))) /
+                               (ka + kb));
+    const double v = law.additional.FinalLoss(r, lr, params) + law.base.FinalLoss(r, lr, params);
+    if (v < best_value) {
+      best_value = v;
+      best_lr = lr;
+    }
+  }
+  return best_lr;
+}
+
+TEST(StudyE2ETest, AnAdaptiveStudySurvivesSigkillAndFindsThePlantedLrForAThirdOfTheGrid) {
+  const auto dir = TestDir();
+  const std::string spec = std::string(MIXLAW_SOURCE_DIR) + "/examples/study-synthetic.json";
+  const std::string work = (dir / "st").string();
+  SpawnOptions options;
+  options.argv = {MIXLAW_BINARY, "study", "run", spec, "--dir", work, "--workers", "2"};
+  auto first = ChildProcess::Spawn(options);
+  ASSERT_TRUE(first.ok()) << first.status();
+  const auto round2 = dir / "st" / "rounds" / "study-synthetic-r2.json";
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::minutes(5);
+  std::vector<std::string> lines;
+  while (!std::filesystem::exists(round2) && std::chrono::steady_clock::now() < deadline &&
+         !(*first)->TryWait().has_value()) {
+    (*first)->Poll(100, &lines);
+  }
+  ASSERT_TRUE(std::filesystem::exists(round2)) << (*first)->stderr_tail();
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));  // into the round's sweep
+  (*first)->Signal(SIGKILL);
+  (*first)->Wait(&lines);
+
+  Result second = Mixlaw({"study", "run", spec, "--dir", work, "--workers", "2", "--json"});
+  ASSERT_EQ(second.status.code, 0) << second.err;
+  const std::string out = second.Out();
+  const nlohmann::json study = nlohmann::json::parse(out);
+  std::ifstream file(dir / "st" / "study.json");
+  EXPECT_EQ(study, nlohmann::json::parse(file));
+  EXPECT_NE(second.err.find("resuming sweep"), std::string::npos)
+      << "round 1 and 2 from the store:\n"
+      << second.err;
+  EXPECT_LE(study["spent_fraction"].get<double>(), 1.0 / 3.0) << study["stop_reason"];
+  const double planted = PlantedOptimalLr(4e7);
+  const double lr = study["recommendation"]["lr"].get<double>();
+  EXPECT_LE(std::fabs(std::log(lr / planted)), std::log(1.1)) << lr << " against " << planted;
+  // Every round is a sweep of the study's store, each of its runs trained once.
+  const size_t rounds = study["rounds"].size();
+  ASSERT_GE(rounds, 2u);
+  Result check = Mixlaw({"db", "check", "--db", work + "/study.db", "--json"});
+  ASSERT_EQ(check.status.code, 0) << check.err << check.Out();
+  const nlohmann::json store = nlohmann::json::parse(check.Out());
+  EXPECT_EQ(store["sweeps"], rounds) << store.dump(2);
+  EXPECT_TRUE(store["problems"].empty()) << store.dump(2);
+  size_t cpt = 0;
+  for (const nlohmann::json& r : study["rounds"]) cpt += r["runs"].size();
+  EXPECT_EQ(study["runs_trained"], cpt);
+  EXPECT_GT(store["runs"].get<size_t>(), cpt) << "and each round's pretraining runs";
+  for (size_t k = 0; k < rounds; ++k) {
+    EXPECT_TRUE(std::filesystem::exists(dir / "st" / "rounds" /
+                                        ("study-synthetic-r" + std::to_string(k + 1) + ".json")));
+  }
+
+  // Run once more: nothing left to train, the same outcome.
+  Result third = Mixlaw({"study", "run", spec, "--dir", work, "--workers", "2", "--json"});
+  ASSERT_EQ(third.status.code, 0) << third.err;
+  const nlohmann::json again = nlohmann::json::parse(third.Out());
+  EXPECT_EQ(again["rounds"].size(), rounds);
+  EXPECT_EQ(again["recommendation"]["lr"], study["recommendation"]["lr"]);
+
+  Result refused = Mixlaw({"study", "run", WriteFile(dir / "bad.json", R"({"name": "x"})")});
+  EXPECT_EQ(refused.status.code, 2);
+  EXPECT_NE(refused.err.find("proxies: is required"), std::string::npos) << refused.err;
+}
+
+}  // namespace
+}  // namespace mixlaw

@@ -1,0 +1,106 @@
+// Rounds trained in the test's process from the synthetic trainer's law and noise (its defaults
+// and the spec's trainer.synthetic), for the study's tests: each round's spec is parsed and
+// expanded as the orchestrator would, and every CPT run gets its final losses. The truth is known:
+// TrueOptimum.
+#ifndef MIXLAW_TESTS_STUDY_PLANTED_ROUNDS_H_
+#define MIXLAW_TESTS_STUDY_PLANTED_ROUNDS_H_
+
+#include <cmath>
+#include <map>
+#include <optional>
+#include <random>
+#include <string>
+
+#include "absl/status/status.h"
+#include "fitter/observations.h"
+#include "fitter/recommend.h"
+#include "orchestrator/sweep_spec.h"
+#include "study/study.h"
+#include "trainer/synthetic_trainer.h"
+
+namespace mixlaw {
+
+class PlantedRounds : public RoundRunner {
+ public:
+  // `seed` draws the noise; its size is the spec's (trainer.synthetic.noise).
+  explicit PlantedRounds(uint64_t seed = 7) : seed_(seed) {}
+
+  absl::StatusOr<std::optional<nlohmann::json>> Planned(int round) override {
+    const auto it = specs_.find(round);
+    if (it == specs_.end()) return std::optional<nlohmann::json>();
+    return std::optional<nlohmann::json>(it->second);
+  }
+
+  absl::StatusOr<ObservationSet> Run(const nlohmann::json& spec, int round) override {
+    specs_[round] = spec;
+    if (fail_at_round_ == round)
+      return absl::UnavailableError("the round's orchestrator went away");
+    absl::StatusOr<SweepSpec> sweep = ParseSweepSpec(spec.dump(), "round", "/");
+    if (!sweep.ok()) return sweep.status();
+    FieldReader reader("round");
+    const SyntheticConfig law = ParseSyntheticConfig(
+        sweep->trainer.synthetic.is_null() ? nlohmann::json::object() : sweep->trainer.synthetic,
+        "trainer.synthetic", reader);
+    if (!reader.ok()) return reader.ToStatus();
+    ObservationSet set;
+    for (const PlannedRun& r : ExpandSweep(*sweep)) {
+      if (r.stage != "cpt") continue;
+      ++runs_trained_;
+      Observation o;
+      o.name = r.name;
+      o.params = r.params;
+      o.tokens = static_cast<double>(r.tokens);
+      o.almr = r.almr;
+      o.peak_lr = r.peak_lr;
+      o.seed = r.seed;
+      std::mt19937_64 rng(std::hash<std::string>()(r.name) ^ seed_);
+      std::normal_distribution<double> normal(0.0, law.noise);
+      o.final_loss[kSplitAdditional] =
+          law.additional.FinalLoss(r.almr, r.peak_lr, r.params) * std::exp(normal(rng));
+      o.final_loss[kSplitBase] =
+          law.base.FinalLoss(r.almr, r.peak_lr, r.params) * std::exp(normal(rng));
+      set.runs.push_back(o);
+    }
+    return set;
+  }
+
+  void FailAtRound(int round) { fail_at_round_ = round; }
+  int runs_trained() const { return runs_trained_; }
+  const std::map<int, nlohmann::json>& specs() const { return specs_; }
+
+ private:
+  uint64_t seed_;
+  int fail_at_round_ = 0;
+  int runs_trained_ = 0;
+  std::map<int, nlohmann::json> specs_;
+};
+
+// The planted law's best (ALMR, LR) at `params` under `criterion` (its weight; 1 when none),
+// with the ALMR within [almr_lo, almr_hi], found on a fine grid.
+struct PlantedOptimum {
+  double almr = 0;
+  double lr = 0;
+  double value = 0;
+};
+inline PlantedOptimum TrueOptimum(double params, double almr_lo, double almr_hi,
+                                  double weight = 1.0) {
+  const SyntheticConfig law = DefaultSyntheticConfig();
+  PlantedOptimum best{0, 0, 1e300};
+  for (int i = 0; i <= 400; ++i) {
+    const double r = almr_lo + (almr_hi - almr_lo) * i / 400.0;
+    // Both splits are quadratic in ln LR: the criterion's optimum is their curvature-weighted mean.
+    const double ka = law.additional.K, kb = weight * law.base.K;
+    const double x = (ka * std::log(law.additional.OptimalLr(r, params)) +
+                      kb * std::log(law.base.OptimalLr(r, params))) /
+                     (ka + kb);
+    const double lr = std::exp(x);
+    const double v =
+        law.additional.FinalLoss(r, lr, params) + weight * law.base.FinalLoss(r, lr, params);
+    if (v < best.value) best = {r, lr, v};
+  }
+  return best;
+}
+
+}  // namespace mixlaw
+
+#endif  // MIXLAW_TESTS_STUDY_PLANTED_ROUNDS_H_

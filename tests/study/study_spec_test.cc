@@ -1,0 +1,118 @@
+// The study spec: the example, the proxies given inline or by path, and refusals that name the
+// field and the problem.
+#include "study/study_spec.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+namespace mixlaw {
+namespace {
+
+std::string ExamplesDir() { return std::string(MIXLAW_SOURCE_DIR) + "/examples"; }
+
+std::string ReadExample(const std::string& name) {
+  std::ifstream in(ExamplesDir() + "/" + name);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+TEST(StudySpecTest, TheExampleParsesWithItsProxiesInlineOrFromTheirFile) {
+  auto spec =
+      ParseStudySpec(ReadExample("study-synthetic.json"), "study-synthetic.json", ExamplesDir());
+  ASSERT_TRUE(spec.ok()) << spec.status();
+  EXPECT_EQ(spec->name, "study-synthetic");
+  EXPECT_EQ(spec->design, DesignKind::kAdaptive);
+  EXPECT_EQ(spec->proxy_sweep.name, "study-synthetic-proxies");
+  ASSERT_EQ(spec->grid.sizes.size(), 3u);
+  EXPECT_EQ(spec->grid.sizes[0].model, "p1m");
+  EXPECT_DOUBLE_EQ(spec->grid.sizes[2].params, 1e7);
+  EXPECT_DOUBLE_EQ(spec->grid.sizes[2].tokens, 204800);
+  EXPECT_EQ(spec->grid.almrs.size(), 4u);
+  EXPECT_EQ(spec->grid.lrs.size(), 7u);
+  EXPECT_EQ(spec->grid.seeds.size(), 2u);
+  EXPECT_EQ(spec->grid.All().size(), 3u * 4 * 7 * 2);
+  EXPECT_DOUBLE_EQ(spec->criterion.target_params, 4e7);
+  EXPECT_EQ(spec->criterion.weight, 1.0);
+  EXPECT_DOUBLE_EQ(spec->stop.lr_factor, 1.2);
+  EXPECT_DOUBLE_EQ(spec->BudgetFlops(), 0.33 * spec->grid.Flops());
+  EXPECT_EQ(spec->bootstrap, 100);
+
+  // The same proxies from a file beside the spec; the target from their fit.target_params.
+  const std::filesystem::path dir =
+      std::filesystem::temp_directory_path() / "mixlaw-study-spec-test";
+  std::filesystem::create_directories(dir);
+  nlohmann::json j = nlohmann::json::parse(ReadExample("study-synthetic.json"));
+  std::ofstream(dir / "proxies.json") << j["proxies"].dump();
+  j["proxies"] = "proxies.json";
+  j.erase("target");
+  j["stop"] = {{"budget_flops", 1e15}};
+  auto from_file = ParseStudySpec(j.dump(), "s.json", dir.string());
+  ASSERT_TRUE(from_file.ok()) << from_file.status();
+  EXPECT_DOUBLE_EQ(from_file->criterion.target_params, 4e7);
+  EXPECT_DOUBLE_EQ(from_file->BudgetFlops(), 1e15);
+  EXPECT_EQ(from_file->grid.All().size(), spec->grid.All().size());
+  EXPECT_EQ(from_file->proxies, spec->proxies);
+}
+
+struct BadStudy {
+  const char* patch;  // merged over the example
+  std::vector<std::string> problems;
+};
+
+class BadStudyTest : public testing::TestWithParam<BadStudy> {};
+
+TEST_P(BadStudyTest, IsRefusedWithThePathsOfItsProblems) {
+  nlohmann::json j = nlohmann::json::parse(ReadExample("study-synthetic.json"));
+  j.merge_patch(nlohmann::json::parse(GetParam().patch));
+  auto spec = ParseStudySpec(j.dump(), "s.json", ExamplesDir());
+  ASSERT_FALSE(spec.ok());
+  EXPECT_EQ(spec.status().code(), absl::StatusCode::kInvalidArgument);
+  const std::string message(spec.status().message());
+  for (const std::string& p : GetParam().problems) {
+    EXPECT_NE(message.find(p), std::string::npos) << "missing '" << p << "' in:\n" << message;
+  }
+  EXPECT_EQ(std::count(message.begin(), message.end(), '\n') + 1,
+            static_cast<long>(GetParam().problems.size()))
+      << message;
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Specs, BadStudyTest,
+    testing::Values(
+        BadStudy{R"({"design": "random", "runs_per_round": 0, "bogus": 1})",
+                 {"s.json: bogus: unknown field", "s.json: design: 'random' must be adaptive",
+                  "s.json: runs_per_round: 0 is outside [1, 10000]"}},
+        BadStudy{R"({"design": "random", "runs_per_round": 0})",
+                 {"s.json: design: 'random' must be adaptive or grid",
+                  "s.json: runs_per_round: 0 is outside [1, 10000]"}},
+        BadStudy{R"({"stop": {"lr_factor": 1, "budget_fraction": 1.5, "max_rounds": 0}})",
+                 {"s.json: stop.lr_factor: 1 must be > 1",
+                  "s.json: stop.budget_fraction: 1.5 is outside [0, 1]",
+                  "s.json: stop.max_rounds: 0 is outside [1, 1000]"}},
+        BadStudy{R"({"proxies": "missing.json"})", {"/examples/missing.json: cannot be read"}},
+        BadStudy{R"({"proxies": 3, "name": "a b"})",
+                 {"s.json: proxies: must be a sweep spec object or the path of one",
+                  "s.json: name: must be 1 to 90 letters"}},
+        BadStudy{R"({"proxies": {"name": "p", "models": [{"name": "m", "params": 1e6}],
+                                "grid": {"almr": [0.2], "lr": [-1]},
+                                "training": {"tokens": 20480, "batch_size": 16, "seq_len": 128},
+                                "trainer": {"kind": "synthetic"}}})",
+                 {"s.json: proxies: grid.lr[0]: -1 must be > 0"}},
+        BadStudy{R"({"proxies": {"name": "p", "models": [{"name": "m", "params": 1e6}],
+                                "grid": null, "points": [{"almr": 0.2, "lr": 0.01}],
+                                "training": {"tokens": 20480, "batch_size": 16, "seq_len": 128},
+                                "trainer": {"kind": "synthetic"}}})",
+                 {"s.json: proxies.grid: is required: the grid is every run the study may "
+                  "train"}},
+        BadStudy{R"({"criterion": {"weight": 1, "forgetting_budget": 0.1}, "bootstrap": 3})",
+                 {"s.json: criterion: gives weight and forgetting_budget: choose one",
+                  "s.json: bootstrap: 3 is outside [20, 100000]"}},
+        BadStudy{R"({"target": {"params": -4}})", {"s.json: target.params: -4 must be > 0"}}));
+
+}  // namespace
+}  // namespace mixlaw
