@@ -36,6 +36,10 @@ for gradient in analytic numeric; do
     --out "bench/results/scipy_$gradient.json" >/dev/null
 done
 
+echo "== studies: adaptive beside the whole grid, synthetic trainer (planted law), 3 seeds =="
+"$build/bench/study_bench" --spec examples/study-synthetic.json --seeds 0,1,2 --workers 2 \
+  --dir "${TMPDIR:-/tmp}/mixlaw-study-bench" > bench/results/study.json
+
 /usr/bin/python3 - "$stamp" <<'PY'
 import json, sys
 m = json.load(open("bench/results/orchestrator.json"))
@@ -67,4 +71,8 @@ for gradient in ("analytic", "numeric"):
           f"objective gap {gap:.1e} relative")
 print(f"  fitter coupling: {coupling['seconds']:.2f} s for {coupling['points']} points, "
       f"{coupling['starts']} starts, {coupling['bootstrap']} bootstrap resamples")
+for r in json.load(open("bench/results/study.json"))["runs"]:
+    print(f"  study {r['design']} seed {r['seed']}: {r['runs']} runs in {r['rounds']} rounds, "
+          f"{r['spent_fraction']:.1%} of the grid, LR x{r['lr_factor']:.3f} from the planted "
+          f"optimum, regret {r['regret']:.4%}, {r['wall_s']:.0f} s")
 PY

@@ -15,6 +15,7 @@
 #include "cli/sweep_source.h"
 #include "common/file_io.h"
 #include "common/number_format.h"
+#include "report/report.h"
 #include "study/study.h"
 
 namespace mixlaw {
@@ -104,6 +105,34 @@ void PrintRounds(const StudyResult& result, std::ostream& out) {
   }
 }
 
+// The study as the report shows it.
+StudySummary SummaryOf(const StudySpec& spec, const StudyResult& result) {
+  StudySummary st;
+  st.name = spec.name;
+  st.design = DesignKindName(spec.design);
+  st.stop_reason = result.stop_reason;
+  st.converged = result.converged;
+  st.grid_flops = result.grid_flops;
+  st.budget_flops = result.budget_flops;
+  st.spent_flops = result.spent_flops;
+  for (const StudyRound& r : result.rounds) {
+    StudySummary::Round round;
+    round.round = r.round;
+    round.sweep = r.sweep;
+    round.reason = r.reason;
+    round.sd_before = r.sd_before;
+    round.spent_flops = r.spent_flops;
+    round.almr = r.almr;
+    round.lr = r.lr;
+    round.lr_interval = {r.lr_lower, r.lr_upper};
+    for (const DesignChoice& c : r.choices) {
+      round.choices.push_back({c.run.RunName(), c.run.Flops(), c.gain, c.sd_after});
+    }
+    st.rounds.push_back(std::move(round));
+  }
+  return st;
+}
+
 int RunStudyCommand(const StudyFlags& f) {
   InstallStopSignals();
   absl::StatusOr<std::string> text = ReadFileToString(f.spec);
@@ -133,14 +162,26 @@ int RunStudyCommand(const StudyFlags& f) {
   options.progress = &std::cerr;
   absl::StatusOr<StudyResult> result = RunStudy(*spec, rounds, options);
   if (!result.ok()) {
+    // The spec was accepted: whatever fails now fails while working.
     std::cerr << "mixlaw study run: " << result.status().message() << "\n";
-    return ExitCodeForCode(result.status().code());
+    return kExitError;
   }
   const nlohmann::json j = StudyToJson(*spec, *result);
   const std::string out_path = (dir / "study.json").string();
   absl::Status written = WriteFileAtomically(out_path, j.dump(2) + "\n");
   if (!written.ok()) {
     std::cerr << "mixlaw study run: " << written.message() << "\n";
+    return kExitError;
+  }
+  ReportInput report;
+  report.fit_path = absl::StrCat("study ", spec->name);
+  report.fit = result->fit;
+  report.options = spec->criterion;
+  report.recommendation = result->recommendation;
+  report.study = SummaryOf(*spec, *result);
+  absl::StatusOr<ReportFiles> files = WriteReport(report, (dir / "report").string());
+  if (!files.ok()) {
+    std::cerr << "mixlaw study run: " << files.status().message() << "\n";
     return kExitError;
   }
   if (f.json) {
@@ -158,7 +199,7 @@ int RunStudyCommand(const StudyFlags& f) {
               << FormatPercent(result->spent_flops / result->grid_flops) << " of the grid's "
               << absl::StrFormat("%.3g", result->grid_flops) << ") in "
               << result->observations.runs.size() + result->observations.diverged.size()
-              << " runs; wrote " << out_path << "\n";
+              << " runs; wrote " << out_path << " and " << files->html << "\n";
   }
   return rounds.failures() ? kExitRunsFailed : kExitOk;
 }

@@ -75,6 +75,30 @@ struct TargetValidation {
   std::vector<std::string> goals;  // each goal with its verdict
 };
 
+// A study's rounds (mixlaw study run, docs/study.md): what each trained and why, and the
+// recommended LR's interval after it.
+struct StudySummary {
+  std::string name, design, stop_reason;
+  bool converged = false;
+  double grid_flops = 0, budget_flops = 0, spent_flops = 0;
+  struct Choice {
+    std::string run;
+    double flops = 0;
+    double gain = 0;      // the predicted drop of Var(ln LR*) it brings; 0 outside planned rounds
+    double sd_after = 0;  // the predicted sd of ln LR* once it is observed
+  };
+  struct Round {
+    int round = 0;
+    std::string sweep, reason;
+    double sd_before = kNaN;
+    double spent_flops = 0;  // through this round
+    double almr = kNaN, lr = kNaN;
+    Interval lr_interval;
+    std::vector<Choice> choices;
+  };
+  std::vector<Round> rounds;
+};
+
 struct ReportInput {
   std::optional<SweepSummary> sweep;  // absent for a report of FIT.json alone
   std::string fit_path;               // the FIT.json read, when there is no sweep
@@ -83,6 +107,7 @@ struct ReportInput {
   std::optional<Recommendation> recommendation;
   std::string recommendation_error;  // why there is none (no ALMR within the budget, say)
   std::optional<TargetValidation> validation;
+  std::optional<StudySummary> study;
 };
 
 // The files WriteReport wrote.

@@ -47,6 +47,7 @@ absl::StatusOr<Content> BuildContent(const ReportInput& input) {
       "); recommendation for ", FormatParams(input.options.target_params), " parameters");
   content.sections.push_back(RecommendationSection(in));
   if (input.validation) content.sections.push_back(ValidationSection(in));
+  if (input.study) content.sections.push_back(StudySection(in));
   content.sections.push_back(SweepSection(in));
   content.sections.push_back(CurvesSection(in));
   content.sections.push_back(LossVsLrSection(in));

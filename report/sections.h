@@ -38,6 +38,8 @@ Section CrossValidationSection(const SectionInput& in);
 Section ParametersSection(const SectionInput& in);
 // sections_validation.cc: the recommendation checked at the target size.
 Section ValidationSection(const SectionInput& in);
+// sections_study.cc: a study's rounds, what each trained and why.
+Section StudySection(const SectionInput& in);
 
 // A line through points (not markers), in the legend unless `in_legend` is false.
 Series Line(std::string label, std::string color, bool in_legend = true);

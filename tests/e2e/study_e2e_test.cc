@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <cmath>
+#include <sstream>
 #include <thread>
 
 #include "tests/e2e/cluster.h"
@@ -87,6 +88,14 @@ TEST(StudyE2ETest, AnAdaptiveStudySurvivesSigkillAndFindsThePlantedLrForAThirdOf
     EXPECT_TRUE(std::filesystem::exists(dir / "st" / "rounds" /
                                         ("study-synthetic-r" + std::to_string(k + 1) + ".json")));
   }
+
+  // The report of the last fit, with the study's rounds and their reasons.
+  std::ifstream page(dir / "st" / "report" / "report.html");
+  std::stringstream html;
+  html << page.rdbuf();
+  EXPECT_NE(html.str().find("<section id=\"study\""), std::string::npos);
+  EXPECT_NE(html.str().find("the runs that most narrow the target"), std::string::npos)
+      << "round 2's reason";
 
   // Run once more: nothing left to train, the same outcome.
   Result third = Mixlaw({"study", "run", spec, "--dir", work, "--workers", "2", "--json"});

@@ -314,6 +314,59 @@ TEST(ReportTest, ValidationComparesThePredictedAndTransferredLrWithTheMeasured) 
   }
 }
 
+// A study's rounds, as mixlaw study run passes them: each round with its reason and interval,
+// the planned rounds' choices with their gains, and the interval's narrowing as a chart.
+TEST(ReportTest, AStudysRoundsShowWhatEachTrainedAndWhy) {
+  ReportInput input = SweepInput();
+  EXPECT_EQ(Html(input).find("<section id=\"study\""), std::string::npos)
+      << "no study section without a study";
+  StudySummary st;
+  st.name = "st";
+  st.design = "adaptive";
+  st.stop_reason = "the recommended LR's 95% interval spans x1.18, within the stop rule's x1.20";
+  st.grid_flops = 1000;
+  st.budget_flops = 330;
+  st.spent_flops = 320;
+  st.rounds.push_back({1,
+                       "st-r1",
+                       "the initial design",
+                       kNaN,
+                       100,
+                       0.4,
+                       3e-3,
+                       {2e-3, 4e-3},
+                       {{"p1m/almr0.1/lr0.001/seed0", 10, 0, 0}}});
+  st.rounds.push_back({2,
+                       "st-r2",
+                       "the runs that most narrow",
+                       0.2,
+                       320,
+                       0.35,
+                       2.9e-3,
+                       {2.7e-3, 3.2e-3},
+                       {{"p3m/almr0.25/lr0.003/seed1", 30, 0.0125, 0.15},
+                        {"p1m/almr0.5/lr0.003/seed0", 10, 0.004, 0.12}}});
+  input.study = st;
+  const std::string html = Html(input), md = Markdown(input);
+  EXPECT_NE(html.find("<section id=\"study\""), std::string::npos);
+  EXPECT_NE(md.find("\n## Study\n"), std::string::npos);
+  EXPECT_NE(html.find("32.0% of the whole grid"), std::string::npos);
+  EXPECT_EQ(FieldText(html, "study:lr_factor"), "x2.00") << "the first round's interval";
+  EXPECT_EQ(FieldText(html, "study:gain"), "0.0125") << "the first planned choice";
+  const std::string row = LineStarting(md, "| p3m/almr0.25/lr0.003/seed1 ");
+  EXPECT_NE(row.find(" 0.150 |"), std::string::npos) << md;
+  EXPECT_EQ(LineStarting(md, "| p1m/almr0.1/lr0.001/seed0 "), "")
+      << "the initial design was not planned: no gains to list";
+  bool drawn = false;
+  const nlohmann::json data = PageData(html);
+  for (const nlohmann::json& chart : data["charts"]) {
+    if (chart["kind"] != "study") continue;
+    drawn = true;
+    EXPECT_EQ(chart["series"][2]["points"].size(), 2u) << chart.dump();
+  }
+  EXPECT_TRUE(drawn) << data.dump().substr(0, 2000);
+}
+
 TEST(ReportTest, MarkdownTablesAreAlignedAndProseWraps) {
   const std::string md = Markdown(SweepInput());
   std::istringstream in(md);
