@@ -59,7 +59,10 @@ int Main(int argc, char** argv) {
   std::vector<int> seeds = {0, 1, 2};
   int workers = 2;
   app.add_option("--spec", spec_path, "A study spec on the synthetic trainer")->required();
-  app.add_option("--seeds", seeds, "Proxy seeds: each is one study per design")->delimiter(',');
+  app.add_option("--seeds", seeds,
+                 "Studies: each shifts the proxies' seeds by itself times their count, one study "
+                 "per design")
+      ->delimiter(',');
   app.add_option("--dir", dir, "Working directory (emptied first)");
   app.add_option("--workers", workers, "Concurrent trainers");
   app.add_option("--mixlaw", mixlaw, "The mixlaw binary");
@@ -77,14 +80,21 @@ int Main(int argc, char** argv) {
   const double target = base["target"]["params"].get<double>();
 
   nlohmann::json results = nlohmann::json::array();
-  std::cerr << absl::StrFormat("%-9s %4s %7s %9s %8s %10s %10s %8s\n", "design", "seed", "rounds",
-                               "runs", "of grid", "LR factor", "regret", "wall s");
+  std::cerr << absl::StrFormat("%-9s %4s %7s %9s %8s %10s %10s %8s  %s\n", "design", "seed",
+                               "rounds", "runs", "of grid", "LR factor", "regret", "wall s",
+                               "why it ended");
   for (int seed : seeds) {
     for (const char* design : {"grid", "adaptive"}) {
       nlohmann::json spec = base;
       spec["name"] = absl::StrFormat("bench-%s-s%d", design, seed);
       spec["design"] = design;
-      spec["proxies"]["seeds"] = {seed};
+      // The spec's seeds shifted: seed 0 keeps them, seed 1 takes the next as many, and so on.
+      const nlohmann::json given = base["proxies"].value("seeds", nlohmann::json::array({0}));
+      nlohmann::json shifted = nlohmann::json::array();
+      for (const nlohmann::json& g : given) {
+        shifted.push_back(g.get<int>() + seed * static_cast<int>(given.size()));
+      }
+      spec["proxies"]["seeds"] = shifted;
       const std::filesystem::path work =
           std::filesystem::path(dir) / spec["name"].get<std::string>();
       std::filesystem::create_directories(work);

@@ -40,7 +40,7 @@ TEST(StudySpecTest, TheExampleParsesWithItsProxiesInlineOrFromTheirFile) {
   EXPECT_EQ(spec->criterion.weight, 1.0);
   EXPECT_DOUBLE_EQ(spec->stop.lr_factor, 1.2);
   EXPECT_DOUBLE_EQ(spec->BudgetFlops(), 0.33 * spec->grid.Flops());
-  EXPECT_EQ(spec->bootstrap, 100);
+  EXPECT_EQ(spec->bootstrap, 200);
 
   // The same proxies from a file beside the spec; the target from their fit.target_params.
   const std::filesystem::path dir =
