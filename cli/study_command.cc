@@ -51,7 +51,7 @@ class EmbeddedRounds : public RoundRunner {
     }
   }
 
-  absl::StatusOr<ObservationSet> Run(const nlohmann::json& spec, int round) override {
+  absl::StatusOr<RoundOutcome> Run(const nlohmann::json& spec, int round) override {
     const std::filesystem::path path = RoundPath(round);
     std::error_code ec;
     std::filesystem::create_directories(path.parent_path(), ec);
@@ -76,7 +76,19 @@ class EmbeddedRounds : public RoundRunner {
                                                ": running again with the same --dir resumes it"));
     }
     failures_ = failures_ || HasFailures(result->sweep);
-    return SweepObservations(SweepData{result->sweep, result->runs, {}});
+    RoundOutcome outcome;
+    absl::StatusOr<ObservationSet> observations =
+        SweepObservations(SweepData{result->sweep, result->runs, {}});
+    if (!observations.ok()) return observations.status();
+    outcome.observations = std::move(*observations);
+    for (const v1::Run& r : result->runs) {
+      const auto checkpoint = r.artifacts().find("checkpoint");
+      if (r.stage() == "pretrain" && r.state() == v1::RUN_STATE_SUCCEEDED &&
+          checkpoint != r.artifacts().end()) {
+        outcome.checkpoints[r.model()] = checkpoint->second;
+      }
+    }
+    return outcome;
   }
 
   bool failures() const { return failures_; }

@@ -227,10 +227,10 @@ absl::StatusOr<SweepSpec> ParseSweepSpec(const std::string& text, const std::str
   FieldReader reader(source);
   SweepSpec spec;
   spec.canonical = j;
-  if (!reader.CheckObject(
-          j, "",
-          {"name", "description", "data", "models", "grid", "points", "seeds", "training",
-           "pretrain", "trainer", "fit", "max_attempts", "output_root", "study"})) {
+  if (!reader.CheckObject(j, "",
+                          {"name", "description", "data", "models", "grid", "points", "seeds",
+                           "training", "pretrain", "trainer", "fit", "max_attempts", "output_root",
+                           "init_checkpoints", "study"})) {
     return reader.ToStatus();
   }
   spec.name = reader.String(j, "", "name", true).value_or("");
@@ -377,6 +377,25 @@ absl::StatusOr<SweepSpec> ParseSweepSpec(const std::string& text, const std::str
       reader.Integer(j, "", "max_attempts", false, Bounds::Closed(1, 100)).value_or(3));
   // Absent: the orchestrator puts runs beside its store (see SweepServiceImpl).
   spec.output_root = Resolve(reader.String(j, "", "output_root", false).value_or(""), spec_dir);
+  if (j.contains("init_checkpoints")) {
+    const nlohmann::json& c = j["init_checkpoints"];
+    if (!c.is_object() || c.empty()) {
+      reader.Problem("init_checkpoints", "must be an object of model names to checkpoint paths");
+    } else {
+      std::set<std::string> names;
+      for (const ModelConfig& m : spec.models) names.insert(m.name);
+      for (const auto& [model, path] : c.items()) {
+        const std::string field = JoinPath("init_checkpoints", model);
+        if (names.count(model) == 0) {
+          reader.Problem(field, "must name a model of `models`");
+        } else if (!path.is_string() || path.get<std::string>().empty()) {
+          reader.Problem(field, "must be a checkpoint's path");
+        } else {
+          spec.init_checkpoints[model] = Resolve(path.get<std::string>(), spec_dir);
+        }
+      }
+    }
+  }
   if (j.contains("study")) {
     if (j["study"].is_object()) {
       spec.study = j["study"];
@@ -430,7 +449,8 @@ std::vector<PlannedRun> ExpandSweep(const SweepSpec& spec) {
                                      [&](const SweepPoint& p) { return trains(p, model.name); });
     if (!has_cpt) continue;
     int pretrain_index = -1;
-    if (spec.pretrain.has_value()) {
+    const auto given = spec.init_checkpoints.find(model.name);
+    if (spec.pretrain.has_value() && given == spec.init_checkpoints.end()) {
       PlannedRun r = base_run(model);
       r.name = absl::StrCat(model.name, "/pretrain");
       r.stage = "pretrain";
@@ -453,6 +473,7 @@ std::vector<PlannedRun> ExpandSweep(const SweepSpec& spec) {
         r.peak_lr = point.lr;
         r.seed = seed;
         r.depends_on = pretrain_index;
+        if (given != spec.init_checkpoints.end()) r.config.init_checkpoint = given->second;
         r.config.training = spec.training;
         finish(r);
         runs.push_back(std::move(r));

@@ -3,6 +3,7 @@
 #define MIXLAW_ORCHESTRATOR_SWEEP_SPEC_H_
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -51,7 +52,10 @@ struct SweepSpec {
   TrainerSpec trainer;
   std::optional<double> target_params;
   int max_attempts = 3;
-  std::string output_root;   // absolute after parsing; empty when the spec gives none
+  std::string output_root;  // absolute after parsing; empty when the spec gives none
+  // Models whose CPT runs start from a checkpoint trained before (model name -> absolute path):
+  // they are not pretrained in this sweep.
+  std::map<std::string, std::string> init_checkpoints;
   nlohmann::json study;      // the study a sweep is a round of (study/), stored as given; or null
   nlohmann::json canonical;  // the spec as given, for storage
 };
@@ -81,7 +85,8 @@ struct PlannedRun {
 
 // Every run of the sweep: for each model, its pretraining run (if any), then the grid in the
 // order ALMR, LR, seed, then the points in their order, each for its seeds. A model left without
-// CPT runs (by points that name other models) is not pretrained either.
+// CPT runs (by points that name other models) is not pretrained either, nor is one given in
+// init_checkpoints: its CPT runs start from that checkpoint.
 std::vector<PlannedRun> ExpandSweep(const SweepSpec& spec);
 
 // The placeholders an exec command template may use.

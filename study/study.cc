@@ -82,7 +82,8 @@ absl::StatusOr<StudyRound> PlanNext(const StudySpec& spec, const std::vector<Stu
 
 }  // namespace
 
-nlohmann::json RoundSpec(const StudySpec& spec, const StudyRound& round) {
+nlohmann::json RoundSpec(const StudySpec& spec, const StudyRound& round,
+                         const std::map<std::string, std::string>& checkpoints) {
   nlohmann::json j = spec.proxies;
   j.erase("grid");
   j["name"] = round.sweep;
@@ -105,6 +106,9 @@ nlohmann::json RoundSpec(const StudySpec& spec, const StudyRound& round) {
                        {"sd_after", JsonNumber(c.sd_after)}});
   }
   j["points"] = points;
+  if (spec.proxy_sweep.pretrain.has_value() && !checkpoints.empty()) {
+    j["init_checkpoints"] = checkpoints;
+  }
   j["study"] = {{"name", spec.name},
                 {"round", round.round},
                 {"design", DesignKindName(spec.design)},
@@ -161,6 +165,7 @@ absl::StatusOr<StudyResult> RunStudy(const StudySpec& spec, RoundRunner& runner,
   fit_options.seed = options.seed;
   std::vector<ReplicateChoice> replicates;
   double noise_log[2] = {0, 0};
+  std::map<std::string, std::string> checkpoints;  // each model's first pretraining
   for (int r = 1;; ++r) {
     if (r > spec.stop.max_rounds) {
       result.stop_reason =
@@ -185,15 +190,16 @@ absl::StatusOr<StudyResult> RunStudy(const StudySpec& spec, RoundRunner& runner,
         result.stop_reason = round.reason;
         break;
       }
-      round_spec = RoundSpec(spec, round);
+      round_spec = RoundSpec(spec, round, checkpoints);
     }
     if (options.progress != nullptr) {
       *options.progress << "study " << spec.name << ": round " << r << ", " << round.choices.size()
                         << " runs (" << round.reason << ")\n";
     }
-    absl::StatusOr<ObservationSet> trained = runner.Run(round_spec, r);
+    absl::StatusOr<RoundOutcome> trained = runner.Run(round_spec, r);
     if (!trained.ok()) return trained.status();
-    Append(*trained, &result.observations);
+    Append(trained->observations, &result.observations);
+    for (const auto& [model, path] : trained->checkpoints) checkpoints.emplace(model, path);
     result.spent_flops = ObservedFlops(result.observations);
     round.spent_flops = result.spent_flops;
 

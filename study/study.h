@@ -6,6 +6,7 @@
 #define MIXLAW_STUDY_STUDY_H_
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <ostream>
 #include <string>
@@ -46,6 +47,13 @@ struct StudyResult {
   std::string stop_reason;  // why the study ended, in words
 };
 
+// What one round's sweep trained.
+struct RoundOutcome {
+  ObservationSet observations;  // its CPT runs as the fitter reads them
+  // model -> the checkpoint its pretraining run in this sweep wrote (models it pretrained)
+  std::map<std::string, std::string> checkpoints;
+};
+
 // Trains one round's sweep. A study that is run again asks Planned first, so a round planned
 // (and perhaps trained) before it was stopped is trained from the same spec, not planned anew.
 class RoundRunner {
@@ -53,8 +61,8 @@ class RoundRunner {
   virtual ~RoundRunner() = default;
   // The spec of `round` (1-based) as a previous run of the study left it; nullopt: not planned.
   virtual absl::StatusOr<std::optional<nlohmann::json>> Planned(int round) = 0;
-  // Trains the sweep `spec` (RoundSpec's) to its end; its runs as the fitter reads them.
-  virtual absl::StatusOr<ObservationSet> Run(const nlohmann::json& spec, int round) = 0;
+  // Trains the sweep `spec` (RoundSpec's) to its end.
+  virtual absl::StatusOr<RoundOutcome> Run(const nlohmann::json& spec, int round) = 0;
 };
 
 struct StudyOptions {
@@ -69,8 +77,10 @@ absl::StatusOr<StudyResult> RunStudy(const StudySpec& spec, RoundRunner& runner,
 
 // Round `round`'s sweep spec: the proxies' spec with its grid replaced by one point per run
 // (restricted to its model and seed), its paths absolute, named "NAME-rROUND", and a "study"
-// object that records the round, its reason and each choice with its gain.
-nlohmann::json RoundSpec(const StudySpec& spec, const StudyRound& round);
+// object that records the round, its reason and each choice with its gain. Models in
+// `checkpoints` (pretrained in an earlier round) start from them instead of being pretrained again.
+nlohmann::json RoundSpec(const StudySpec& spec, const StudyRound& round,
+                         const std::map<std::string, std::string>& checkpoints = {});
 
 // The record RoundSpec wrote into a spec's "study" object, read back (run names resolved against
 // the grid). InvalidArgument when it is not a round of this study.

@@ -112,6 +112,23 @@ TEST(SweepSpecTest, PointsNamingModelsAndSeedsTrainOnlyThose) {
       << "s1 has no runs: no pretraining either";
 }
 
+// A model trained before: not pretrained again, its CPT runs start from the checkpoint given.
+TEST(SweepSpecTest, AModelWithAnInitCheckpointIsNotPretrained) {
+  nlohmann::json j = nlohmann::json::parse(kValid);
+  j["init_checkpoints"] = {{"s2", "ckpt/s2"}};
+  auto spec = ParseSweepSpec(j.dump(), "s.json", "/specs");
+  ASSERT_TRUE(spec.ok()) << spec.status();
+  EXPECT_EQ(spec->init_checkpoints.at("s2"), "/specs/ckpt/s2");
+  const std::vector<PlannedRun> runs = ExpandSweep(*spec);
+  ASSERT_EQ(runs.size(), (1u + 12) + 12) << "s1 pretrained, s2 not";
+  EXPECT_EQ(runs[13].name, "s2/almr0.1/lr0.001/seed0");
+  EXPECT_EQ(runs[13].depends_on, -1);
+  EXPECT_EQ(runs[13].config.init_checkpoint, "/specs/ckpt/s2");
+  EXPECT_EQ(runs[13].config.ToJson()["init_checkpoint"], "/specs/ckpt/s2");
+  EXPECT_EQ(runs[1].depends_on, 0);
+  EXPECT_EQ(runs[1].config.init_checkpoint, "") << "filled from s1's pretraining at lease time";
+}
+
 // Each bad spec must be refused with every listed problem, named by its JSON path.
 struct BadSpec {
   const char* patch;  // merged over kValid
@@ -167,6 +184,10 @@ INSTANTIATE_TEST_SUITE_P(
              "points[2]: almr 0.2, lr 0.0001 appears twice", "points[3].almr: 2 is outside [0, 1]",
              "points[4].almr: is required", "points[5].seed: unknown field"}},
         BadSpec{R"({"points": []})", {"points: must be a non-empty list"}},
+        BadSpec{R"({"init_checkpoints": {"s1": "", "nope": "x", "s2": 3}})",
+                {"init_checkpoints.s1: must be a checkpoint's path",
+                 "init_checkpoints.nope: must name a model of `models`",
+                 "init_checkpoints.s2: must be a checkpoint's path"}},
         BadSpec{R"({"points": [{"almr": 0.3, "lr": 1, "models": ["s1", "nope", "s1"]},
                                {"almr": 0.3, "lr": 2, "seeds": [1, 1, -2]},
                                {"almr": 0.3, "lr": 3, "models": ["s1"], "seeds": [4]},

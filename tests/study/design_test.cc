@@ -116,7 +116,8 @@ ObservationSet Train(const std::vector<CandidateRun>& runs, ObservationSet set,
   }
   auto trained = planted.Run(spec, round);
   EXPECT_TRUE(trained.ok()) << trained.status();
-  set.runs.insert(set.runs.end(), trained->runs.begin(), trained->runs.end());
+  set.runs.insert(set.runs.end(), trained->observations.runs.begin(),
+                  trained->observations.runs.end());
   return set;
 }
 

@@ -31,7 +31,7 @@ class PlantedRounds : public RoundRunner {
     return std::optional<nlohmann::json>(it->second);
   }
 
-  absl::StatusOr<ObservationSet> Run(const nlohmann::json& spec, int round) override {
+  absl::StatusOr<RoundOutcome> Run(const nlohmann::json& spec, int round) override {
     specs_[round] = spec;
     if (fail_at_round_ == round)
       return absl::UnavailableError("the round's orchestrator went away");
@@ -42,8 +42,13 @@ class PlantedRounds : public RoundRunner {
         sweep->trainer.synthetic.is_null() ? nlohmann::json::object() : sweep->trainer.synthetic,
         "trainer.synthetic", reader);
     if (!reader.ok()) return reader.ToStatus();
-    ObservationSet set;
+    RoundOutcome outcome;
+    ObservationSet& set = outcome.observations;
     for (const PlannedRun& r : ExpandSweep(*sweep)) {
+      if (r.stage == "pretrain") {
+        ++pretrained_;
+        outcome.checkpoints[r.model] = "/checkpoints/" + r.model;
+      }
       if (r.stage != "cpt") continue;
       ++runs_trained_;
       Observation o;
@@ -61,17 +66,19 @@ class PlantedRounds : public RoundRunner {
           law.base.FinalLoss(r.almr, r.peak_lr, r.params) * std::exp(normal(rng));
       set.runs.push_back(o);
     }
-    return set;
+    return outcome;
   }
 
   void FailAtRound(int round) { fail_at_round_ = round; }
   int runs_trained() const { return runs_trained_; }
+  int pretrained() const { return pretrained_; }
   const std::map<int, nlohmann::json>& specs() const { return specs_; }
 
  private:
   uint64_t seed_;
   int fail_at_round_ = 0;
   int runs_trained_ = 0;
+  int pretrained_ = 0;
   std::map<int, nlohmann::json> specs_;
 };
 

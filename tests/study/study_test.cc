@@ -58,6 +58,9 @@ TEST(StudyTest, AnAdaptiveStudyFindsThePlantedOptimumForAThirdOfTheGrid) {
   }
   EXPECT_EQ(static_cast<int>(names.size()), planted.runs_trained());
   EXPECT_EQ(result->rounds[0].choices.size(), 18u) << "3 sizes x 2 ALMRs x 3 LRs";
+  EXPECT_EQ(planted.pretrained(), 3) << "each size pretrained once, in round 1";
+  const nlohmann::json& round2 = planted.specs().at(2);
+  EXPECT_EQ(round2["init_checkpoints"]["p10m"], "/checkpoints/p10m") << round2.dump(2);
   for (size_t i = 1; i < result->rounds.size(); ++i) {
     EXPECT_LE(result->rounds[i].choices.size(), 8u);
     EXPECT_GT(result->rounds[i].sd_before, 0);
