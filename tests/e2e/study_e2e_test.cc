@@ -39,6 +39,42 @@ double PlantedOptimalLr(double params) {
   return best_lr;
 }
 
+// Two rounds with few resamples: the command's files, its JSON and its report, quickly (this one
+// also runs in the sanitized build).
+TEST(StudyE2ETest, TwoRoundsWriteTheirSpecsTheStudyAndItsReport) {
+  const auto dir = TestDir();
+  std::ifstream example(std::string(MIXLAW_SOURCE_DIR) + "/examples/study-synthetic.json");
+  nlohmann::json spec = nlohmann::json::parse(example);
+  spec["bootstrap"] = 20;
+  spec["stop"]["max_rounds"] = 2;
+  const std::string file = WriteFile(dir / "two.json", spec.dump());
+  const std::string work = (dir / "two").string();
+  Result run = Mixlaw({"study", "run", file, "--dir", work, "--workers", "2"});
+  ASSERT_EQ(run.status.code, 0) << run.err;
+  const std::string out = run.Out();
+  EXPECT_NE(out.find("study study-synthetic (adaptive): the stop rule's 2 rounds are done"),
+            std::string::npos)
+      << out;
+  EXPECT_NE(out.find("recommended at 40M: ALMR "), std::string::npos) << out;
+  std::ifstream file_json(dir / "two" / "study.json");
+  const nlohmann::json study = nlohmann::json::parse(file_json);
+  ASSERT_EQ(study["rounds"].size(), 2u);
+  EXPECT_EQ(study["rounds"][0]["runs"].size(), 18u);
+  EXPECT_FALSE(study["converged"]);
+  for (const char* round : {"study-synthetic-r1.json", "study-synthetic-r2.json"}) {
+    std::ifstream in(dir / "two" / "rounds" / round);
+    const nlohmann::json r = nlohmann::json::parse(in);
+    EXPECT_EQ(r["study"]["name"], "study-synthetic") << round;
+  }
+  std::ifstream r2(dir / "two" / "rounds" / "study-synthetic-r2.json");
+  EXPECT_TRUE(nlohmann::json::parse(r2).contains("init_checkpoints"))
+      << "round 2 starts from round 1's pretraining";
+  std::ifstream page(dir / "two" / "report" / "report.md");
+  std::stringstream md;
+  md << page.rdbuf();
+  EXPECT_NE(md.str().find("\n## Study\n"), std::string::npos);
+}
+
 TEST(StudyE2ETest, AnAdaptiveStudySurvivesSigkillAndFindsThePlantedLrForAThirdOfTheGrid) {
   const auto dir = TestDir();
   const std::string spec = std::string(MIXLAW_SOURCE_DIR) + "/examples/study-synthetic.json";

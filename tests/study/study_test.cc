@@ -161,7 +161,7 @@ TEST(StudyTest, AStudyStoppedBetweenRoundsResumesWhereItStopped) {
 }
 
 TEST(StudyTest, StudyJsonCarriesEveryRoundItsChoicesAndTheRecommendation) {
-  const StudySpec spec = Spec(R"({"stop": {"max_rounds": 2, "lr_factor": 1.01}})");
+  const StudySpec spec = Spec(R"({"stop": {"max_rounds": 2, "lr_factor": 1.01}, "bootstrap": 40})");
   PlantedRounds planted;
   auto result = RunStudy(spec, planted, {});
   ASSERT_TRUE(result.ok()) << result.status();
