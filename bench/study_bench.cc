@@ -146,10 +146,10 @@ int Main(int argc, char** argv) {
                          {"lr_factor", factor},
                          {"regret", regret},
                          {"wall_s", wall}});
-      std::cerr << absl::StrFormat("%-9s %4d %7d %9d %7.1f%% %10.3f %9.4f%% %8.1f\n", design, seed,
-                                   static_cast<int>(study["rounds"].size()),
+      std::cerr << absl::StrFormat("%-9s %4d %7d %9d %7.1f%% %10.3f %9.4f%% %8.1f  %s\n", design,
+                                   seed, static_cast<int>(study["rounds"].size()),
                                    study["runs_trained"].get<int>(), 100 * fraction, factor,
-                                   100 * regret, wall);
+                                   100 * regret, wall, study["stop_reason"].get<std::string>());
     }
   }
   std::cout
