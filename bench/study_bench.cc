@@ -33,26 +33,6 @@ double Criterion(const SyntheticConfig& law, double almr, double lr, double para
   return law.additional.FinalLoss(almr, lr, params) + w * law.base.FinalLoss(almr, lr, params);
 }
 
-struct Optimum {
-  double almr = 0, lr = 0, value = 1e300;
-};
-
-// The planted optimum over ALMR in [lo, hi] (fine grid) and LR (closed form: both splits are
-// quadratic in ln LR).
-Optimum PlantedOptimum(const SyntheticConfig& law, double params, double lo, double hi, double w) {
-  Optimum best;
-  for (int i = 0; i <= 1000; ++i) {
-    const double r = lo + (hi - lo) * i / 1000.0;
-    const double ka = law.additional.K, kb = w * law.base.K;
-    const double lr = std::exp((ka * std::log(law.additional.OptimalLr(r, params)) +
-                                kb * std::log(law.base.OptimalLr(r, params))) /
-                               (ka + kb));
-    const double v = Criterion(law, r, lr, params, w);
-    if (v < best.value) best = {r, lr, v};
-  }
-  return best;
-}
-
 int Main(int argc, char** argv) {
   CLI::App app{"The adaptive study beside the whole grid on the synthetic trainer"};
   std::string spec_path, dir = "/tmp/study-bench", mixlaw = MIXLAW_BINARY;
@@ -124,8 +104,8 @@ int Main(int argc, char** argv) {
       const nlohmann::json study = ReadJson(work / "run" / "study.json");
       const nlohmann::json& rec = study["recommendation"];
       const auto& almrs = spec["proxies"]["grid"]["almr"];
-      const Optimum truth = PlantedOptimum(law, target, almrs.front().get<double>(),
-                                           almrs.back().get<double>(), weight);
+      const SyntheticOptimum truth = PlantedOptimum(law, target, almrs.front().get<double>(),
+                                                    almrs.back().get<double>(), weight);
       const double almr = rec["almr"].get<double>(), lr = rec["lr"].get<double>();
       const double factor = std::exp(std::fabs(std::log(lr / truth.lr)));
       const double regret = Criterion(law, almr, lr, target, weight) / truth.value - 1.0;

@@ -1,5 +1,6 @@
 #include "common/json_fields.h"
 
+#include <cctype>
 #include <cmath>
 #include <cstdio>
 
@@ -34,6 +35,14 @@ std::string FormatNumber(double value) {
     if (std::strtod(buffer, nullptr) == value) break;
   }
   return buffer;
+}
+
+bool IsPlainName(const std::string& name, size_t max_size) {
+  if (name.empty() || name.size() > max_size) return false;
+  for (char c : name) {
+    if (!(isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.')) return false;
+  }
+  return true;
 }
 
 void FieldReader::Problem(const std::string& path, const std::string& message) {

@@ -39,6 +39,10 @@ std::string IndexPath(const std::string& parent, size_t index);
 // A short, exact rendering of a number for messages (1e-04 stays 0.0001, 1.3 stays 1.3).
 std::string FormatNumber(double value);
 
+// True for 1 to `max_size` letters, digits, '-', '_' or '.': a name that is safe in a path and a
+// run name (sweeps, studies).
+bool IsPlainName(const std::string& name, size_t max_size);
+
 // A number for a JSON document: JSON has no NaN or infinity, so a non-finite value is null.
 nlohmann::json JsonNumber(double value);
 

@@ -234,12 +234,8 @@ absl::StatusOr<SweepSpec> ParseSweepSpec(const std::string& text, const std::str
     return reader.ToStatus();
   }
   spec.name = reader.String(j, "", "name", true).value_or("");
-  if (j.contains("name") && j["name"].is_string()) {
-    bool valid = !spec.name.empty() && spec.name.size() <= 100;
-    for (char c : spec.name) {
-      valid = valid && (isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.');
-    }
-    if (!valid) reader.Problem("name", "must be 1 to 100 letters, digits, '-', '_' or '.'");
+  if (j.contains("name") && j["name"].is_string() && !IsPlainName(spec.name, 100)) {
+    reader.Problem("name", "must be 1 to 100 letters, digits, '-', '_' or '.'");
   }
   spec.description = reader.String(j, "", "description", false).value_or("");
 
@@ -408,6 +404,10 @@ absl::StatusOr<SweepSpec> ParseSweepSpec(const std::string& text, const std::str
   return spec;
 }
 
+std::string CptRunName(const std::string& model, double almr, double lr, int64_t seed) {
+  return absl::StrCat(model, "/almr", FormatNumber(almr), "/lr", FormatNumber(lr), "/seed", seed);
+}
+
 std::vector<PlannedRun> ExpandSweep(const SweepSpec& spec) {
   std::vector<PlannedRun> runs;
   auto base_run = [&](const ModelConfig& model) {
@@ -466,8 +466,7 @@ std::vector<PlannedRun> ExpandSweep(const SweepSpec& spec) {
       if (!trains(point, model.name)) continue;
       for (int64_t seed : point.seeds.empty() ? spec.seeds : point.seeds) {
         PlannedRun r = base_run(model);
-        r.name = absl::StrCat(model.name, "/almr", FormatNumber(point.almr), "/lr",
-                              FormatNumber(point.lr), "/seed", seed);
+        r.name = CptRunName(model.name, point.almr, point.lr, seed);
         r.stage = "cpt";
         r.almr = point.almr;
         r.peak_lr = point.lr;

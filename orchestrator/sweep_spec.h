@@ -83,6 +83,9 @@ struct PlannedRun {
   RunConfig config;  // RUN.json, less what is known only at lease time
 };
 
+// A CPT run's name: "s1/almr0.25/lr0.003/seed0".
+std::string CptRunName(const std::string& model, double almr, double lr, int64_t seed);
+
 // Every run of the sweep: for each model, its pretraining run (if any), then the grid in the
 // order ALMR, LR, seed, then the points in their order, each for its seeds. A model left without
 // CPT runs (by points that name other models) is not pretrained either, nor is one given in

@@ -6,17 +6,15 @@
 #include "Eigen/Dense"
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
-#include "common/json_fields.h"
 #include "fitter/uncertainty.h"
+#include "orchestrator/sweep_spec.h"
 #include "study/compute.h"
 
 namespace mixlaw {
 
 double CandidateRun::Flops() const { return TrainingFlops(params, tokens); }
 
-std::string CandidateRun::RunName() const {
-  return absl::StrCat(model, "/almr", FormatNumber(almr), "/lr", FormatNumber(lr), "/seed", seed);
-}
+std::string CandidateRun::RunName() const { return CptRunName(model, almr, lr, seed); }
 
 std::vector<CandidateRun> CandidateGrid::All() const {
   std::vector<CandidateRun> runs;

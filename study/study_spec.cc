@@ -88,12 +88,8 @@ absl::StatusOr<StudySpec> ParseStudySpec(const std::string& text, const std::str
     return reader.ToStatus();
   }
   spec.name = reader.String(j, "", "name", true).value_or("");
-  if (j.contains("name") && j["name"].is_string()) {
-    bool valid = !spec.name.empty() && spec.name.size() <= 90;
-    for (char c : spec.name) {
-      valid = valid && (isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.');
-    }
-    if (!valid) reader.Problem("name", "must be 1 to 90 letters, digits, '-', '_' or '.'");
+  if (j.contains("name") && j["name"].is_string() && !IsPlainName(spec.name, 90)) {
+    reader.Problem("name", "must be 1 to 90 letters, digits, '-', '_' or '.'");
   }
   reader.String(j, "", "description", false);
 

@@ -50,6 +50,22 @@ SyntheticConfig DefaultSyntheticConfig() {
   return s;
 }
 
+SyntheticOptimum PlantedOptimum(const SyntheticConfig& config, double params, double almr_lo,
+                                double almr_hi, double weight) {
+  SyntheticOptimum best{0, 0, HUGE_VAL};
+  const double ka = config.additional.K, kb = weight * config.base.K;
+  for (int i = 0; i <= 1000; ++i) {
+    const double r = almr_lo + (almr_hi - almr_lo) * i / 1000.0;
+    const double lr = std::exp((ka * std::log(config.additional.OptimalLr(r, params)) +
+                                kb * std::log(config.base.OptimalLr(r, params))) /
+                               (ka + kb));
+    const double v =
+        config.additional.FinalLoss(r, lr, params) + weight * config.base.FinalLoss(r, lr, params);
+    if (v < best.value) best = {r, lr, v};
+  }
+  return best;
+}
+
 namespace {
 
 void ParseLaw(const nlohmann::json& value, const std::string& path, FieldReader& reader,

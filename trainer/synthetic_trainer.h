@@ -36,6 +36,16 @@ struct SyntheticConfig {
 
 SyntheticConfig DefaultSyntheticConfig();
 
+// The planted best (ALMR, LR) at `params` for L_additional + weight x L_base, ALMR in
+// [almr_lo, almr_hi] (a fine grid of 1,001; in LR exactly: both splits are quadratic in ln LR, so
+// the best ln LR is their curvature-weighted mean), and the criterion's value there. What a study
+// on the synthetic trainer should find.
+struct SyntheticOptimum {
+  double almr = 0, lr = 0, value = 0;
+};
+SyntheticOptimum PlantedOptimum(const SyntheticConfig& config, double params, double almr_lo,
+                                double almr_hi, double weight = 1.0);
+
 // Reads the "synthetic" object (absent fields keep their defaults).
 SyntheticConfig ParseSyntheticConfig(const nlohmann::json& value, const std::string& path,
                                      FieldReader& reader);

@@ -20,25 +20,6 @@ using testing_support::Result;
 using testing_support::TestDir;
 using testing_support::WriteFile;
 
-// The synthetic trainer's best LR for L_additional + L_base at `params`, ALMR in [0.1, 0.75].
-double PlantedOptimalLr(double params) {
-  const SyntheticConfig law = DefaultSyntheticConfig();
-  double best_value = 1e300, best_lr = 0;
-  for (int i = 0; i <= 400; ++i) {
-    const double r = 0.1 + 0.65 * i / 400.0;
-    const double ka = law.additional.K, kb = law.base.K;
-    const double lr = std::exp((ka * std::log(law.additional.OptimalLr(r, params)) +
-                                kb * std::log(law.base.OptimalLr(r, params))) /
-                               (ka + kb));
-    const double v = law.additional.FinalLoss(r, lr, params) + law.base.FinalLoss(r, lr, params);
-    if (v < best_value) {
-      best_value = v;
-      best_lr = lr;
-    }
-  }
-  return best_lr;
-}
-
 // Two rounds with few resamples: the command's files, its JSON and its report, quickly (this one
 // also runs in the sanitized build).
 TEST(StudyE2ETest, TwoRoundsWriteTheirSpecsTheStudyAndItsReport) {
@@ -105,7 +86,7 @@ TEST(StudyE2ETest, AnAdaptiveStudySurvivesSigkillAndFindsThePlantedLrForAThirdOf
       << "round 1 and 2 from the store:\n"
       << second.err;
   EXPECT_LE(study["spent_fraction"].get<double>(), 1.0 / 3.0) << study["stop_reason"];
-  const double planted = PlantedOptimalLr(4e7);
+  const double planted = PlantedOptimum(DefaultSyntheticConfig(), 4e7, 0.1, 0.75).lr;
   const double lr = study["recommendation"]["lr"].get<double>();
   EXPECT_LE(std::fabs(std::log(lr / planted)), std::log(1.1)) << lr << " against " << planted;
   // Every round is a sweep of the study's store, each of its runs trained once.

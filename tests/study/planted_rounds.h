@@ -82,30 +82,9 @@ class PlantedRounds : public RoundRunner {
   std::map<int, nlohmann::json> specs_;
 };
 
-// The planted law's best (ALMR, LR) at `params` under `criterion` (its weight; 1 when none),
-// with the ALMR within [almr_lo, almr_hi], found on a fine grid.
-struct PlantedOptimum {
-  double almr = 0;
-  double lr = 0;
-  double value = 0;
-};
-inline PlantedOptimum TrueOptimum(double params, double almr_lo, double almr_hi,
-                                  double weight = 1.0) {
-  const SyntheticConfig law = DefaultSyntheticConfig();
-  PlantedOptimum best{0, 0, 1e300};
-  for (int i = 0; i <= 400; ++i) {
-    const double r = almr_lo + (almr_hi - almr_lo) * i / 400.0;
-    // Both splits are quadratic in ln LR: the criterion's optimum is their curvature-weighted mean.
-    const double ka = law.additional.K, kb = weight * law.base.K;
-    const double x = (ka * std::log(law.additional.OptimalLr(r, params)) +
-                      kb * std::log(law.base.OptimalLr(r, params))) /
-                     (ka + kb);
-    const double lr = std::exp(x);
-    const double v =
-        law.additional.FinalLoss(r, lr, params) + weight * law.base.FinalLoss(r, lr, params);
-    if (v < best.value) best = {r, lr, v};
-  }
-  return best;
+// The default synthetic law's best (ALMR, LR) at `params`, ALMR in [almr_lo, almr_hi].
+inline SyntheticOptimum TrueOptimum(double params, double almr_lo, double almr_hi) {
+  return PlantedOptimum(DefaultSyntheticConfig(), params, almr_lo, almr_hi);
 }
 
 }  // namespace mixlaw

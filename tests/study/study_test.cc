@@ -41,7 +41,7 @@ TEST(StudyTest, AnAdaptiveStudyFindsThePlantedOptimumForAThirdOfTheGrid) {
   options.progress = &std::cerr;
   auto result = RunStudy(spec, planted, options);
   ASSERT_TRUE(result.ok()) << result.status();
-  const PlantedOptimum truth = TrueOptimum(4e7, 0.1, 0.75);
+  const SyntheticOptimum truth = TrueOptimum(4e7, 0.1, 0.75);
   EXPECT_LE(Factor(result->recommendation.lr, truth.lr), 1.1)
       << "recommended " << result->recommendation.lr << ", planted " << truth.lr;
   std::cerr << "planted optimum: ALMR " << truth.almr << ", LR " << truth.lr << "\n";
@@ -77,7 +77,7 @@ TEST(StudyTest, AGridStudyTrainsTheWholeGridInOneRound) {
   EXPECT_EQ(planted.runs_trained(), 168);
   EXPECT_DOUBLE_EQ(result->spent_flops, result->grid_flops);
   EXPECT_EQ(result->stop_reason, "the whole grid is trained");
-  const PlantedOptimum truth = TrueOptimum(4e7, 0.1, 0.75);
+  const SyntheticOptimum truth = TrueOptimum(4e7, 0.1, 0.75);
   EXPECT_LE(Factor(result->recommendation.lr, truth.lr), 1.1)
       << "recommended " << result->recommendation.lr << " ["
       << result->recommendation.lr_interval.lower << ", "

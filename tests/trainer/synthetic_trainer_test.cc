@@ -71,3 +71,28 @@ TEST(SyntheticTrainerTest, MissingInitCheckpointFails) {
 
 }  // namespace
 }  // namespace mixlaw
+
+namespace mixlaw {
+namespace {
+
+// The planted optimum is a minimum: every nearby (ALMR, LR) within the range scores worse.
+TEST(SyntheticOptimumTest, NothingNearbyScoresBetter) {
+  const SyntheticConfig law = DefaultSyntheticConfig();
+  for (double weight : {0.5, 1.0, 2.0}) {
+    const SyntheticOptimum best = PlantedOptimum(law, 4e7, 0.1, 0.75, weight);
+    EXPECT_GT(best.almr, 0.1);
+    EXPECT_LT(best.almr, 0.75) << "inside the range: the default law has an interior optimum";
+    for (double dr : {-0.01, 0.0, 0.01}) {
+      for (double f : {0.98, 1.0, 1.02}) {
+        if (dr == 0.0 && f == 1.0) continue;
+        const double r = best.almr + dr, lr = best.lr * f;
+        const double v =
+            law.additional.FinalLoss(r, lr, 4e7) + weight * law.base.FinalLoss(r, lr, 4e7);
+        EXPECT_GT(v, best.value) << "weight " << weight << " at " << r << ", " << lr;
+      }
+    }
+  }
+}
+
+}  // namespace
+}  // namespace mixlaw
