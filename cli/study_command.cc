@@ -14,6 +14,7 @@
 #include "cli/output.h"
 #include "cli/sweep_source.h"
 #include "common/file_io.h"
+#include "common/json_fields.h"
 #include "common/number_format.h"
 #include "report/report.h"
 #include "study/study.h"
@@ -44,11 +45,9 @@ class EmbeddedRounds : public RoundRunner {
     if (!std::filesystem::exists(path, ec)) return std::optional<nlohmann::json>();
     absl::StatusOr<std::string> text = ReadFileToString(path.string());
     if (!text.ok()) return text.status();
-    try {
-      return std::optional<nlohmann::json>(nlohmann::json::parse(*text));
-    } catch (const nlohmann::json::exception& e) {
-      return absl::DataLossError(absl::StrCat(path.string(), ": not valid JSON: ", e.what()));
-    }
+    absl::StatusOr<nlohmann::json> parsed = ParseJsonDocument(*text, path.string());
+    if (!parsed.ok()) return parsed.status();
+    return std::optional<nlohmann::json>(std::move(*parsed));
   }
 
   absl::StatusOr<RoundOutcome> Run(const nlohmann::json& spec, int round) override {
@@ -123,7 +122,6 @@ StudySummary SummaryOf(const StudySpec& spec, const StudyResult& result) {
   st.name = spec.name;
   st.design = DesignKindName(spec.design);
   st.stop_reason = result.stop_reason;
-  st.converged = result.converged;
   st.grid_flops = result.grid_flops;
   st.budget_flops = result.budget_flops;
   st.spent_flops = result.spent_flops;
@@ -207,9 +205,9 @@ int RunStudyCommand(const StudyFlags& f) {
               << FormatAlmr(rec.almr) << ", LR " << FormatLr(rec.lr) << " ["
               << FormatLr(rec.lr_interval.lower) << ", " << FormatLr(rec.lr_interval.upper)
               << "], for " << rec.criterion << "\n"
-              << "spent " << absl::StrFormat("%.3g", result->spent_flops) << " FLOPs ("
+              << "spent " << FormatFlops(result->spent_flops) << " FLOPs ("
               << FormatPercent(result->spent_flops / result->grid_flops) << " of the grid's "
-              << absl::StrFormat("%.3g", result->grid_flops) << ") in "
+              << FormatFlops(result->grid_flops) << ") in "
               << result->observations.runs.size() + result->observations.diverged.size()
               << " runs; wrote " << out_path << " and " << files->html << "\n";
   }

@@ -37,6 +37,14 @@ std::string FormatNumber(double value) {
   return buffer;
 }
 
+absl::StatusOr<nlohmann::json> ParseJsonDocument(std::string_view text, const std::string& source) {
+  try {
+    return nlohmann::json::parse(text);
+  } catch (const nlohmann::json::exception& e) {  // a syntax error, or a number out of range
+    return absl::InvalidArgumentError(absl::StrCat(source, ": not valid JSON: ", e.what()));
+  }
+}
+
 bool IsPlainName(const std::string& name, size_t max_size) {
   if (name.empty() || name.size() > max_size) return false;
   for (char c : name) {

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "nlohmann/json.hpp"
 
 namespace mixlaw {
@@ -38,6 +39,9 @@ std::string IndexPath(const std::string& parent, size_t index);
 
 // A short, exact rendering of a number for messages (1e-04 stays 0.0001, 1.3 stays 1.3).
 std::string FormatNumber(double value);
+
+// `text` as JSON; InvalidArgument "SOURCE: not valid JSON: ..." (with the position) when it is not.
+absl::StatusOr<nlohmann::json> ParseJsonDocument(std::string_view text, const std::string& source);
 
 // True for 1 to `max_size` letters, digits, '-', '_' or '.': a name that is safe in a path and a
 // run name (sweeps, studies).

@@ -50,6 +50,8 @@ std::string FormatStdError(double error) { return std::isnan(error) ? "-" : Prin
 
 std::string FormatFactor(double factor) { return Printf("x%.2f", factor); }
 
+std::string FormatFlops(double flops) { return Printf("%.3g", flops); }
+
 std::string FormatCounts(const std::vector<std::pair<std::string, int64_t>>& counts) {
   std::string text;
   for (const auto& [state, n] : counts) {

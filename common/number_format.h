@@ -19,6 +19,7 @@ std::string FormatEstimate(
     double value);  // a fitted parameter or its bound: "-0.34512", "1.2346e+05"
 std::string FormatStdError(double error);  // a parameter's standard error: "0.0123"; "-" when NaN
 std::string FormatFactor(double factor);   // how far off a prediction is: "x1.25"
+std::string FormatFlops(double flops);     // training compute: "1.03e+14"
 // Runs by state, as `sweep watch` says them: "84 succeeded, 3 diverged"; "no runs" when empty.
 std::string FormatCounts(const std::vector<std::pair<std::string, int64_t>>& counts);
 

@@ -218,12 +218,9 @@ void CheckCommand(const std::string& command, const std::string& path, FieldRead
 
 absl::StatusOr<SweepSpec> ParseSweepSpec(const std::string& text, const std::string& source,
                                          const std::string& spec_dir) {
-  nlohmann::json j;
-  try {
-    j = nlohmann::json::parse(text);
-  } catch (const nlohmann::json::exception& e) {  // a syntax error, or a number out of range
-    return absl::InvalidArgumentError(absl::StrCat(source, ": not valid JSON: ", e.what()));
-  }
+  absl::StatusOr<nlohmann::json> parsed = ParseJsonDocument(text, source);
+  if (!parsed.ok()) return parsed.status();
+  nlohmann::json& j = *parsed;  // non-const: operator[] as before
   FieldReader reader(source);
   SweepSpec spec;
   spec.canonical = j;

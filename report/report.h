@@ -79,7 +79,6 @@ struct TargetValidation {
 // recommended LR's interval after it.
 struct StudySummary {
   std::string name, design, stop_reason;
-  bool converged = false;
   double grid_flops = 0, budget_flops = 0, spent_flops = 0;
   struct Choice {
     std::string run;

@@ -10,12 +10,6 @@
 
 namespace mixlaw::report {
 
-namespace {
-
-std::string Flops(double flops) { return absl::StrFormat("%.3g", flops); }
-
-}  // namespace
-
 Section StudySection(const SectionInput& in) {
   Section s{"study", "Study", {}};
   const StudySummary& st = *in.input.study;
@@ -23,8 +17,8 @@ Section StudySection(const SectionInput& in) {
   s.blocks.push_back(Paragraph(absl::StrCat(
       "Study ", st.name, " (", st.design, " design) trained ", st.rounds.size(),
       st.rounds.size() == 1 ? " round" : " rounds", " and ended because ", st.stop_reason,
-      ". It spent ", Flops(st.spent_flops), " FLOPs (6ND a run), ",
-      FormatPercent(st.spent_flops / grid), " of the whole grid's ", Flops(st.grid_flops),
+      ". It spent ", FormatFlops(st.spent_flops), " FLOPs (6ND a run), ",
+      FormatPercent(st.spent_flops / grid), " of the whole grid's ", FormatFlops(st.grid_flops),
       "; its budget was ", FormatPercent(st.budget_flops / grid),
       ". Each planned round takes the runs whose predicted narrowing of the recommended LR's "
       "interval (the gain, a drop of Var(ln LR*) over the bootstrap resamples) is largest per "
@@ -56,7 +50,7 @@ Section StudySection(const SectionInput& in) {
     for (const StudySummary::Choice& c : r.choices) {
       choices.rows.push_back({{c.run},
                               {std::to_string(r.round)},
-                              {Flops(c.flops)},
+                              {FormatFlops(c.flops)},
                               {absl::StrFormat("%.3g", c.gain), "study:gain"},
                               {absl::StrFormat("%.3f", c.sd_after)}});
     }

@@ -26,7 +26,7 @@ std::string RoundName(const StudySpec& spec, int round) {
   return absl::StrCat(spec.name, "-r", round);
 }
 
-std::string Flops(double flops) { return absl::StrFormat("%.3g FLOPs", flops); }
+std::string Flops(double flops) { return FormatFlops(flops) + " FLOPs"; }
 
 void Append(const ObservationSet& from, ObservationSet* to) {
   to->runs.insert(to->runs.end(), from.runs.begin(), from.runs.end());

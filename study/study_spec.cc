@@ -41,14 +41,14 @@ std::optional<nlohmann::json> ProxiesJson(const nlohmann::json& value, const std
     reader.Problem("proxies", std::string(text.status().message()));
     return std::nullopt;
   }
-  try {
-    *source = path.string();
-    *dir = path.parent_path().string();
-    return nlohmann::json::parse(*text);
-  } catch (const nlohmann::json::exception& e) {
-    reader.Problem("proxies", absl::StrCat(path.string(), " is not valid JSON: ", e.what()));
+  absl::StatusOr<nlohmann::json> parsed = ParseJsonDocument(*text, path.string());
+  if (!parsed.ok()) {
+    reader.Problem("proxies", std::string(parsed.status().message()));
     return std::nullopt;
   }
+  *source = path.string();
+  *dir = path.parent_path().string();
+  return *parsed;
 }
 
 // The grid a study chooses from, read off the expanded proxy sweep so that its names, sizes and
@@ -73,12 +73,9 @@ CandidateGrid GridOf(const SweepSpec& sweep) {
 
 absl::StatusOr<StudySpec> ParseStudySpec(const std::string& text, const std::string& source,
                                          const std::string& spec_dir) {
-  nlohmann::json j;
-  try {
-    j = nlohmann::json::parse(text);
-  } catch (const nlohmann::json::exception& e) {
-    return absl::InvalidArgumentError(absl::StrCat(source, ": not valid JSON: ", e.what()));
-  }
+  absl::StatusOr<nlohmann::json> parsed = ParseJsonDocument(text, source);
+  if (!parsed.ok()) return parsed.status();
+  nlohmann::json& j = *parsed;  // non-const: operator[] as before
   FieldReader reader(source);
   StudySpec spec;
   spec.canonical = j;

@@ -137,16 +137,32 @@ std::vector<CandidateRun> Untrained(const CandidateGrid& grid, const Observation
   return candidates;
 }
 
+// The demo grid with one seed, its initial design trained and fitted, and the runs left.
+struct InitialRound {
+  ObservationSet set;
+  Fitted fit;
+  std::vector<CandidateRun> candidates;
+};
+
+InitialRound TrainInitialRound(PlantedRounds& planted) {
+  CandidateGrid grid = DemoGrid();
+  grid.seeds = {0};
+  InitialRound start;
+  start.set = Train(InitialDesign(grid, {}), {}, planted, 1);
+  start.fit = FitRuns(start.set);
+  start.candidates = Untrained(grid, start.set);
+  return start;
+}
+
 // The planned round narrows the recommended LR's interval more than runs drawn at random from the
 // same candidates for the same compute: it spends where the resamples disagree about the target.
 TEST(DesignTest, APlannedRoundNarrowsTheIntervalMoreThanRandomRunsOfTheSameCompute) {
-  CandidateGrid grid = DemoGrid();
-  grid.seeds = {0};
   PlantedRounds planted;
-  const ObservationSet initial = Train(InitialDesign(grid, {}), {}, planted, 1);
-  const Fitted before = FitRuns(initial);
+  const InitialRound start = TrainInitialRound(planted);
+  const ObservationSet& initial = start.set;
+  const Fitted& before = start.fit;
+  const std::vector<CandidateRun>& candidates = start.candidates;
   const double factor_before = LrIntervalFactor(before.fit);
-  const std::vector<CandidateRun> candidates = Untrained(grid, initial);
   RoundOptions options;
   options.max_runs = 8;
   auto plan = PlanRound(before.replicates, candidates, before.noise, options);
@@ -190,12 +206,10 @@ TEST(DesignTest, APlannedRoundNarrowsTheIntervalMoreThanRandomRunsOfTheSameCompu
 }
 
 TEST(DesignTest, APlanStaysWithinItsBudgetAndNeedsResamples) {
-  CandidateGrid grid = DemoGrid();
-  grid.seeds = {0};
   PlantedRounds planted;
-  const ObservationSet initial = Train(InitialDesign(grid, {}), {}, planted, 1);
-  const Fitted before = FitRuns(initial);
-  const std::vector<CandidateRun> candidates = Untrained(grid, initial);
+  const InitialRound start = TrainInitialRound(planted);
+  const Fitted& before = start.fit;
+  const std::vector<CandidateRun>& candidates = start.candidates;
   RoundOptions options;
   options.max_runs = 100;
   options.budget_flops = 3.5 * TrainingFlops(1e6, 204800);
