@@ -4,6 +4,10 @@
 // lies from the planted optimum at the target and what it costs there (regret: the criterion at
 // the recommended point over its planted optimum, minus 1).
 //
+// With --early-stop, each design also runs with early stopping, its stopped runs left out of the
+// fit ("omit") and taken at their predicted losses ("predicted"); every run then lasts
+// --step-delay-ms a step so that its curve can be read while it trains.
+//
 //   study_bench --spec examples/study-synthetic.json --seeds 0,1,2 --dir /tmp/sb > study.json
 #include <chrono>
 #include <cmath>
@@ -13,6 +17,7 @@
 #include <sstream>
 
 #include "CLI/CLI.hpp"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "common/child_process.h"
 #include "nlohmann/json.hpp"
@@ -38,7 +43,14 @@ int Main(int argc, char** argv) {
   std::string spec_path, dir = "/tmp/study-bench", mixlaw = MIXLAW_BINARY;
   std::vector<int> seeds = {0, 1, 2};
   int workers = 2;
+  bool early_stop = false;
+  int step_delay_ms = 10;
   app.add_option("--spec", spec_path, "A study spec on the synthetic trainer")->required();
+  app.add_flag("--early-stop", early_stop,
+               "Also run each design with early stopping (stopped runs omitted, then predicted)");
+  app.add_option("--step-delay-ms", step_delay_ms,
+                 "With --early-stop: the synthetic trainer's sleep a step, in every study")
+      ->capture_default_str();
   app.add_option("--seeds", seeds,
                  "Studies: each shifts the proxies' seeds by itself times their count, one study "
                  "per design")
@@ -60,14 +72,36 @@ int Main(int argc, char** argv) {
   const double target = base["target"]["params"].get<double>();
 
   nlohmann::json results = nlohmann::json::array();
-  std::cerr << absl::StrFormat("%-9s %4s %7s %9s %8s %10s %10s %8s  %s\n", "design", "seed",
-                               "rounds", "runs", "of grid", "LR factor", "regret", "wall s",
-                               "why it ended");
+  std::cerr << absl::StrFormat("%-18s %4s %7s %5s %7s %8s %10s %10s %8s  %s\n", "study", "seed",
+                               "rounds", "runs", "stopped", "of grid", "LR factor", "regret",
+                               "wall s", "why it ended");
+  struct Variant {
+    const char* design;
+    const char* early_stop;  // "": off, else the early_stop.fit
+  };
+  std::vector<Variant> variants = {{"grid", ""}, {"adaptive", ""}};
+  if (early_stop) {
+    variants = {{"grid", ""},     {"grid", "omit"},     {"grid", "predicted"},
+                {"adaptive", ""}, {"adaptive", "omit"}, {"adaptive", "predicted"}};
+  }
   for (int seed : seeds) {
-    for (const char* design : {"grid", "adaptive"}) {
+    for (const Variant& variant : variants) {
+      const char* design = variant.design;
+      const std::string label = *variant.early_stop == '\0'
+                                    ? std::string(design)
+                                    : absl::StrCat(design, "+stop/", variant.early_stop);
       nlohmann::json spec = base;
-      spec["name"] = absl::StrFormat("bench-%s-s%d", design, seed);
+      spec["name"] = absl::StrFormat("bench-%s%s%s-s%d", design, *variant.early_stop ? "-" : "",
+                                     variant.early_stop, seed);
       spec["design"] = design;
+      if (early_stop) {
+        spec["proxies"]["trainer"]["synthetic"]["step_delay_ms"] = step_delay_ms;
+        // Early stopping reads a curve of a few evaluations at least.
+        spec["proxies"]["training"]["eval_every"] = 4;
+      }
+      if (*variant.early_stop != '\0') {
+        spec["early_stop"] = {{"fit", variant.early_stop}, {"check_every_s", 0.5}};
+      }
       // The spec's seeds shifted: seed 0 keeps them, seed 1 takes the next as many, and so on.
       const nlohmann::json given = base["proxies"].value("seeds", nlohmann::json::array({0}));
       nlohmann::json shifted = nlohmann::json::array();
@@ -111,9 +145,11 @@ int Main(int argc, char** argv) {
       const double regret = Criterion(law, almr, lr, target, weight) / truth.value - 1.0;
       const double fraction = study["spent_fraction"].get<double>();
       results.push_back({{"design", design},
+                         {"early_stop", variant.early_stop},
                          {"seed", seed},
                          {"rounds", study["rounds"].size()},
                          {"runs", study["runs_trained"]},
+                         {"runs_stopped", study["runs_stopped"]},
                          {"spent_flops", study["spent_flops"]},
                          {"spent_fraction", fraction},
                          {"converged", study["converged"]},
@@ -126,9 +162,10 @@ int Main(int argc, char** argv) {
                          {"lr_factor", factor},
                          {"regret", regret},
                          {"wall_s", wall}});
-      std::cerr << absl::StrFormat("%-9s %4d %7d %9d %7.1f%% %10.3f %9.4f%% %8.1f  %s\n", design,
-                                   seed, static_cast<int>(study["rounds"].size()),
-                                   study["runs_trained"].get<int>(), 100 * fraction, factor,
+      std::cerr << absl::StrFormat("%-18s %4d %7d %5d %7d %7.1f%% %10.3f %9.4f%% %8.1f  %s\n",
+                                   label, seed, static_cast<int>(study["rounds"].size()),
+                                   study["runs_trained"].get<int>(),
+                                   study["runs_stopped"].get<int>(), 100 * fraction, factor,
                                    100 * regret, wall, study["stop_reason"].get<std::string>());
     }
   }

@@ -1,5 +1,7 @@
 #include "cli/embedded_sweep.h"
 
+#include <atomic>
+#include <chrono>
 #include <filesystem>
 #include <random>
 #include <sstream>
@@ -88,6 +90,44 @@ absl::StatusOr<EmbeddedSweepResult> RunEmbeddedSweep(const EmbeddedSweepOptions&
       Worker(w).Run();
     });
   }
+  // Early stopping reads the store in this process and stops runs through the API.
+  std::atomic<bool> sweep_over{false};
+  std::thread monitor;
+  if (options.monitor) {
+    monitor = std::thread([&] {
+      Store* store = (*orchestrator)->store();
+      const auto interval = std::chrono::milliseconds(
+          std::max<int64_t>(100, static_cast<int64_t>(options.monitor_interval_s * 1000)));
+      while (!sweep_over.load() && !StopRequested().load()) {
+        const auto wake = std::chrono::steady_clock::now() + interval;
+        while (std::chrono::steady_clock::now() < wake && !sweep_over.load()) {
+          std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        }
+        if (sweep_over.load()) break;
+        absl::StatusOr<std::vector<v1::Run>> runs = store->ListRuns(submitted.sweep_id());
+        if (!runs.ok()) continue;
+        PointsByRun points;
+        for (const v1::Run& r : *runs) {
+          if (r.state() != v1::RUN_STATE_RUNNING) continue;
+          absl::StatusOr<std::vector<v1::MetricPoint>> p = store->RunPoints(r.id());
+          if (p.ok()) points[r.id()] = std::move(*p);
+        }
+        for (const RunStop& stop : options.monitor(*runs, points)) {
+          v1::StopRunRequest request;
+          request.set_run_id(stop.run_id);
+          request.set_reason(stop.reason);
+          v1::StopRunResponse response;
+          grpc::Status stopped = stub->StopRun(MakeContext(client, std::chrono::seconds(30)).get(),
+                                               request, &response);
+          if (!stopped.ok()) {
+            MIXLAW_LOG(Warning) << "stopping " << stop.run << ": " << DescribeRpcError(stopped);
+          } else {
+            MIXLAW_LOG(Info) << "stopping " << stop.run << ": " << stop.reason;
+          }
+        }
+      }
+    });
+  }
   std::ostringstream discard;
   std::ostream& progress = options.progress != nullptr ? *options.progress : discard;
   grpc::Status watched = grpc::Status::OK;
@@ -100,6 +140,8 @@ absl::StatusOr<EmbeddedSweepResult> RunEmbeddedSweep(const EmbeddedSweepOptions&
     if (watched.error_code() != grpc::StatusCode::UNAVAILABLE) break;
   }
   result.interrupted = StopRequested().load();
+  sweep_over.store(true);
+  if (monitor.joinable()) monitor.join();
   stop_workers.store(true);
   for (std::thread& t : threads) t.join();
   if (!watched.ok() && !result.interrupted) return FromGrpcStatus(watched);
@@ -111,6 +153,13 @@ absl::StatusOr<EmbeddedSweepResult> RunEmbeddedSweep(const EmbeddedSweepOptions&
       (*orchestrator)->store()->ListRuns(submitted.sweep_id());
   if (!runs.ok()) return runs.status();
   result.runs = std::move(*runs);
+  for (const v1::Run& r : result.runs) {
+    if (r.state() != v1::RUN_STATE_STOPPED) continue;
+    absl::StatusOr<std::vector<v1::MetricPoint>> points =
+        (*orchestrator)->store()->RunPoints(r.id());
+    if (!points.ok()) return points.status();
+    result.stopped_points[r.id()] = std::move(*points);
+  }
   (*orchestrator)->Shutdown();
   return result;
 }

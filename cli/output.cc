@@ -15,8 +15,9 @@ namespace mixlaw {
 namespace {
 
 constexpr v1::RunState kStateOrder[] = {
-    v1::RUN_STATE_SUCCEEDED, v1::RUN_STATE_RUNNING,  v1::RUN_STATE_LEASED, v1::RUN_STATE_PENDING,
-    v1::RUN_STATE_STALE,     v1::RUN_STATE_DIVERGED, v1::RUN_STATE_FAILED, v1::RUN_STATE_CANCELLED};
+    v1::RUN_STATE_SUCCEEDED, v1::RUN_STATE_RUNNING, v1::RUN_STATE_LEASED,
+    v1::RUN_STATE_PENDING,   v1::RUN_STATE_STALE,   v1::RUN_STATE_STOPPED,
+    v1::RUN_STATE_DIVERGED,  v1::RUN_STATE_FAILED,  v1::RUN_STATE_CANCELLED};
 
 std::string CsvNumber(double v) { return std::isfinite(v) ? FormatNumber(v) : ""; }
 

@@ -36,8 +36,8 @@ struct StudyFlags {
 // Rounds as embedded sweeps on one store file.
 class EmbeddedRounds : public RoundRunner {
  public:
-  EmbeddedRounds(const StudyFlags& flags, std::string name, std::filesystem::path dir)
-      : flags_(flags), name_(std::move(name)), dir_(std::move(dir)) {}
+  EmbeddedRounds(const StudyFlags& flags, const StudySpec& study, std::filesystem::path dir)
+      : flags_(flags), study_(study), name_(study.name), dir_(std::move(dir)) {}
 
   absl::StatusOr<std::optional<nlohmann::json>> Planned(int round) override {
     const std::filesystem::path path = RoundPath(round);
@@ -50,7 +50,8 @@ class EmbeddedRounds : public RoundRunner {
     return std::optional<nlohmann::json>(std::move(*parsed));
   }
 
-  absl::StatusOr<RoundOutcome> Run(const nlohmann::json& spec, int round) override {
+  absl::StatusOr<RoundOutcome> Run(const nlohmann::json& spec, int round,
+                                   RoundMonitor* monitor) override {
     const std::filesystem::path path = RoundPath(round);
     std::error_code ec;
     std::filesystem::create_directories(path.parent_path(), ec);
@@ -68,6 +69,12 @@ class EmbeddedRounds : public RoundRunner {
     options.json_progress = false;
     options.terminal = isatty(STDERR_FILENO) != 0;
     options.progress = &std::cerr;
+    if (monitor != nullptr) {
+      options.monitor = [monitor](const std::vector<v1::Run>& runs, const PointsByRun& points) {
+        return monitor->Check(runs, points);
+      };
+      options.monitor_interval_s = study_.early_stop.check_every_s;
+    }
     absl::StatusOr<EmbeddedSweepResult> result = RunEmbeddedSweep(options);
     if (!result.ok()) return result.status();
     if (result->interrupted) {
@@ -80,6 +87,7 @@ class EmbeddedRounds : public RoundRunner {
         SweepObservations(SweepData{result->sweep, result->runs, {}});
     if (!observations.ok()) return observations.status();
     outcome.observations = std::move(*observations);
+    outcome.stopped = StoppedRuns(study_, result->runs, result->stopped_points);
     for (const v1::Run& r : result->runs) {
       const auto checkpoint = r.artifacts().find("checkpoint");
       if (r.stage() == "pretrain" && r.state() == v1::RUN_STATE_SUCCEEDED &&
@@ -98,6 +106,7 @@ class EmbeddedRounds : public RoundRunner {
   }
 
   const StudyFlags& flags_;
+  const StudySpec& study_;
   std::string name_;
   std::filesystem::path dir_;
   bool failures_ = false;
@@ -138,6 +147,9 @@ StudySummary SummaryOf(const StudySpec& spec, const StudyResult& result) {
     for (const DesignChoice& c : r.choices) {
       round.choices.push_back({c.run.RunName(), c.run.Flops(), c.gain, c.sd_after});
     }
+    for (const StoppedRun& x : r.stopped) {
+      round.stopped.push_back({x.run.name, x.trained_fraction, x.reason});
+    }
     st.rounds.push_back(std::move(round));
   }
   return st;
@@ -163,7 +175,7 @@ int RunStudyCommand(const StudyFlags& f) {
     std::cerr << "mixlaw study run: cannot create " << dir.string() << ": " << ec.message() << "\n";
     return kExitError;
   }
-  EmbeddedRounds rounds(f, spec->name, dir);
+  EmbeddedRounds rounds(f, *spec, dir);
   StudyOptions options;
   options.threads = f.threads > 0
                         ? f.threads
@@ -208,8 +220,10 @@ int RunStudyCommand(const StudyFlags& f) {
               << "spent " << FormatFlops(result->spent_flops) << " FLOPs ("
               << FormatPercent(result->spent_flops / result->grid_flops) << " of the grid's "
               << FormatFlops(result->grid_flops) << ") in "
-              << result->observations.runs.size() + result->observations.diverged.size()
-              << " runs; wrote " << out_path << " and " << files->html << "\n";
+              << result->observations.runs.size() + result->observations.diverged.size() +
+                     result->stopped.size()
+              << " runs (" << result->stopped.size() << " stopped early); wrote " << out_path
+              << " and " << files->html << "\n";
   }
   return rounds.failures() ? kExitRunsFailed : kExitOk;
 }

@@ -1,4 +1,4 @@
-// mixlaw sweep submit | status | watch | list | cancel | export | run
+// mixlaw sweep submit | status | watch | list | cancel | stop-run | export | run
 #include <unistd.h>
 
 #include <iostream>
@@ -22,6 +22,8 @@ struct SweepFlags {
   ClientFlags client;
   std::string spec;
   int64_t sweep_id = 0;
+  int64_t run_id = 0;
+  std::string reason = "stopped by hand";
   bool resume = false;
   bool runs = false;
   std::string format = "csv";
@@ -189,6 +191,31 @@ int Cancel(const SweepFlags& f) {
   return kExitOk;
 }
 
+int StopRun(const SweepFlags& f) {
+  ConnectionOptions c;
+  int code = kExitOk;
+  auto stub = Connect(f.client, &c, &code);
+  if (!stub) return code;
+  v1::StopRunRequest request;
+  request.set_run_id(f.run_id);
+  request.set_reason(f.reason);
+  v1::StopRunResponse response;
+  grpc::Status s = stub->StopRun(MakeContext(c, kCallTimeout).get(), request, &response);
+  if (!s.ok()) return Fail("stop-run", s);
+  const char* state = RunStateName(response.state());
+  if (f.client.json) {
+    std::cout << nlohmann::json({{"run_id", f.run_id}, {"state", state}}).dump() << "\n";
+  } else if (response.state() == v1::RUN_STATE_STOPPED) {
+    std::cout << "run " << f.run_id << ": stopped\n";
+  } else if (IsTerminal(response.state())) {
+    std::cout << "run " << f.run_id << ": already ended " << state << "; left as it is\n";
+  } else {
+    std::cout << "run " << f.run_id << ": " << state
+              << "; its worker stops the trainer at its next heartbeat\n";
+  }
+  return kExitOk;
+}
+
 // Streams sweep f.sweep_id's export to `out` in f.format; *count gets the rows written (runs or
 // points).
 grpc::Status StreamExport(v1::SweepService::Stub& stub, const ConnectionOptions& c,
@@ -345,6 +372,13 @@ void AddSweepCommands(CLI::App& app, int* exit_code) {
   cancel->add_option("ID", f.sweep_id, "Sweep id")->required();
   AddClientFlags(cancel, &f.client);
   cancel->callback([exit_code] { *exit_code = Cancel(f); });
+
+  CLI::App* stop = sweep->add_subcommand(
+      "stop-run", "End one run early, keeping its points (its state becomes stopped)");
+  stop->add_option("RUN_ID", f.run_id, "Run id (sweep status --runs lists them)")->required();
+  stop->add_option("--reason", f.reason, "Why, stored with the run")->capture_default_str();
+  AddClientFlags(stop, &f.client);
+  stop->callback([exit_code] { *exit_code = StopRun(f); });
 
   CLI::App* exp = sweep->add_subcommand(
       "export",

@@ -11,20 +11,6 @@
 
 namespace mixlaw {
 
-ScheduleAreas AreasOf(const std::vector<double>& lrs, double momentum) {
-  ScheduleAreas areas;
-  double forward = 0, annealing = 0, m = 0;
-  for (size_t i = 0; i < lrs.size(); ++i) {
-    forward += lrs[i];
-    const double drop = i == 0 ? 0.0 : std::max(lrs[i - 1] - lrs[i], 0.0);
-    m = momentum * m + drop;
-    annealing += m;
-    areas.forward.push_back(forward);
-    areas.annealing.push_back(annealing);
-  }
-  return areas;
-}
-
 double CurveParameters::LossAt(const ScheduleAreas& areas, int64_t step) const {
   const size_t i = static_cast<size_t>(step - 1);
   return l0 + a * std::pow(areas.forward[i], -alpha) - c * areas.annealing[i];

@@ -1,10 +1,9 @@
 // A run's loss curve as a function of its LR schedule, to predict the final loss of a run from
 // the first part of its curve (docs/study.md, early stopping):
 //   L(s) = L0 + A S1(s)^-alpha - C S2(s)
-// S1(s) = eta_1 + ... + eta_s is the schedule's forward area up to step s, and S2(s) its
-// annealing area, m_1 + ... + m_s with m_i = lambda m_(i-1) + max(eta_(i-1) - eta_i, 0): what the
-// LR has dropped by, remembered with momentum lambda (the form of Tissue et al. 2024, warmup's
-// rises left out). L0, A, alpha and C are fitted to one run's evaluations.
+// S1(s) is the schedule's forward area up to step s and S2(s) its annealing area
+// (trainer/schedule.h's ScheduleAreas; the form of Tissue et al. 2024, warmup's rises left out).
+// L0, A, alpha and C are fitted to one run's evaluations.
 #ifndef MIXLAW_FITTER_CURVE_LAW_H_
 #define MIXLAW_FITTER_CURVE_LAW_H_
 
@@ -13,19 +12,9 @@
 
 #include "absl/status/statusor.h"
 #include "fitter/recommend.h"
+#include "trainer/schedule.h"
 
 namespace mixlaw {
-
-// The areas of a schedule given as the LR of each step 1..T (lrs[0] is step 1's).
-struct ScheduleAreas {
-  std::vector<double> forward;    // S1(s) at index s - 1
-  std::vector<double> annealing;  // S2(s) at index s - 1
-  int64_t steps() const { return static_cast<int64_t>(forward.size()); }
-};
-
-inline constexpr double kAnnealingMomentum = 0.999;
-
-ScheduleAreas AreasOf(const std::vector<double>& lrs, double momentum = kAnnealingMomentum);
 
 // One evaluation of a run: its step (1-based) and loss.
 struct CurveSample {

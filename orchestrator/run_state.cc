@@ -20,6 +20,8 @@ const char* RunStateName(v1::RunState state) {
       return "cancelled";
     case v1::RUN_STATE_STALE:
       return "stale";
+    case v1::RUN_STATE_STOPPED:
+      return "stopped";
     default:
       return "unknown";
   }
@@ -40,7 +42,8 @@ const char* SweepStateName(v1::SweepState state) {
 
 bool IsTerminal(v1::RunState state) {
   return state == v1::RUN_STATE_SUCCEEDED || state == v1::RUN_STATE_FAILED ||
-         state == v1::RUN_STATE_DIVERGED || state == v1::RUN_STATE_CANCELLED;
+         state == v1::RUN_STATE_DIVERGED || state == v1::RUN_STATE_CANCELLED ||
+         state == v1::RUN_STATE_STOPPED;
 }
 
 }  // namespace mixlaw

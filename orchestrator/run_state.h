@@ -6,11 +6,12 @@
 
 namespace mixlaw {
 
-// "pending", "leased", "running", "succeeded", "failed", "diverged", "cancelled", "stale".
+// "pending", "leased", "running", "succeeded", "failed", "diverged", "cancelled", "stale",
+// "stopped".
 const char* RunStateName(v1::RunState state);
 // "active", "finished", "cancelled".
 const char* SweepStateName(v1::SweepState state);
-// True for succeeded, failed, diverged and cancelled.
+// True for succeeded, failed, diverged, cancelled and stopped.
 bool IsTerminal(v1::RunState state);
 
 }  // namespace mixlaw

@@ -101,6 +101,19 @@ grpc::Status SweepServiceImpl::CancelSweep(grpc::ServerContext* context,
   return grpc::Status::OK;
 }
 
+grpc::Status SweepServiceImpl::StopRun(grpc::ServerContext* context,
+                                       const v1::StopRunRequest* request,
+                                       v1::StopRunResponse* response) {
+  MIXLAW_AUTHORIZE(Role::kClient);
+  absl::StatusOr<v1::RunState> state =
+      store_->StopRun(request->run_id(), request->reason(), UnixMillis());
+  if (!state.ok()) return ToGrpcStatus(state.status());
+  response->set_state(*state);
+  MIXLAW_LOG(Info) << "stop of run " << request->run_id() << " asked (" << request->reason()
+                   << "): " << RunStateName(*state);
+  return grpc::Status::OK;
+}
+
 grpc::Status SweepServiceImpl::ExportSweep(grpc::ServerContext* context,
                                            const v1::ExportSweepRequest* request,
                                            grpc::ServerWriter<v1::ExportChunk>* writer) {

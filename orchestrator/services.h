@@ -35,6 +35,8 @@ class SweepServiceImpl final : public v1::SweepService::Service {
                           grpc::ServerWriter<v1::Sweep>* writer) override;
   grpc::Status CancelSweep(grpc::ServerContext* context, const v1::CancelSweepRequest* request,
                            v1::CancelSweepResponse* response) override;
+  grpc::Status StopRun(grpc::ServerContext* context, const v1::StopRunRequest* request,
+                       v1::StopRunResponse* response) override;
   grpc::Status ExportSweep(grpc::ServerContext* context, const v1::ExportSweepRequest* request,
                            grpc::ServerWriter<v1::ExportChunk>* writer) override;
 

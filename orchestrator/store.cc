@@ -317,6 +317,43 @@ absl::StatusOr<int64_t> Store::CancelSweep(int64_t sweep_id, int64_t now_ms) {
   return affected;
 }
 
+absl::StatusOr<RunState> Store::StopRun(int64_t run_id, const std::string& reason, int64_t now_ms) {
+  MutexLock lock(&mutex_);
+  Transaction tx(db_.get());
+  MIXLAW_RETURN_IF_ERROR(tx.Begin());
+  MIXLAW_ASSIGN_OR_RETURN(Statement * read,
+                          db_->Prepare("SELECT state, sweep_id FROM runs WHERE id = ?1"));
+  read->Bind(1, run_id);
+  MIXLAW_ASSIGN_OR_RETURN(bool found, read->Step());
+  if (!found) {
+    read->Reset();
+    return absl::NotFoundError(absl::StrCat("run ", run_id, " does not exist"));
+  }
+  const RunState state = static_cast<RunState>(read->Int(0));
+  const int64_t sweep_id = read->Int(1);
+  read->Reset();
+  if (IsTerminal(state)) return state;
+  const std::string why = reason.empty() ? "stopped early" : reason;
+  const bool held = state == v1::RUN_STATE_LEASED || state == v1::RUN_STATE_RUNNING;
+  MIXLAW_ASSIGN_OR_RETURN(
+      Statement * s,
+      db_->Prepare(held
+                       ? "UPDATE runs SET stop_requested = 1, failure_reason = ?2, updated_ms = ?3 "
+                         "WHERE id = ?1"
+                       : absl::StrCat("UPDATE runs SET state = ", kRunStopped,
+                                      ", failure_reason = ?2, updated_ms = ?3 WHERE id = ?1")));
+  s->Bind(1, run_id).Bind(2, why).Bind(3, now_ms);
+  MIXLAW_RETURN_IF_ERROR(s->Run());
+  if (!held) {
+    MIXLAW_RETURN_IF_ERROR(
+        FailDependents(run_id, absl::StrCat("dependency run ", run_id, " ended stopped"), now_ms));
+    MIXLAW_RETURN_IF_ERROR(UpdateSweepState(sweep_id));
+  }
+  MIXLAW_RETURN_IF_ERROR(tx.Commit());
+  Changed();
+  return held ? state : v1::RUN_STATE_STOPPED;
+}
+
 absl::StatusOr<bool> Store::SweepEnded(int64_t sweep_id) {
   MutexLock lock(&mutex_);
   MIXLAW_ASSIGN_OR_RETURN(

@@ -22,7 +22,7 @@
 
 namespace mixlaw {
 
-inline constexpr int kStoreSchemaVersion = 1;
+inline constexpr int kStoreSchemaVersion = 2;
 
 class Store {
  public:
@@ -52,6 +52,11 @@ class Store {
   absl::StatusOr<std::vector<v1::MetricPoint>> RunPoints(int64_t run_id);
   // Cancels pending runs now and asks the workers of leased ones to stop. Returns runs affected.
   absl::StatusOr<int64_t> CancelSweep(int64_t sweep_id, int64_t now_ms);
+  // Ends run `run_id` early with `reason`, keeping its points: a leasable run is stopped now, a
+  // held one is marked so that its worker's next heartbeat stops the trainer, after which the run
+  // is stopped (a trainer that completes first leaves it succeeded). A run that already ended is
+  // left alone. Returns the run's state after the call; NotFound for an unknown run.
+  absl::StatusOr<v1::RunState> StopRun(int64_t run_id, const std::string& reason, int64_t now_ms);
   // True when the sweep is over: no run waits or runs and the sweep is not active.
   absl::StatusOr<bool> SweepEnded(int64_t sweep_id);
 

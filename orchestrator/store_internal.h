@@ -20,7 +20,8 @@ namespace mixlaw::store_internal {
 static_assert(v1::RUN_STATE_PENDING == 1 && v1::RUN_STATE_LEASED == 2 &&
               v1::RUN_STATE_RUNNING == 3 && v1::RUN_STATE_SUCCEEDED == 4 &&
               v1::RUN_STATE_FAILED == 5 && v1::RUN_STATE_DIVERGED == 6 &&
-              v1::RUN_STATE_CANCELLED == 7 && v1::RUN_STATE_STALE == 8);
+              v1::RUN_STATE_CANCELLED == 7 && v1::RUN_STATE_STALE == 8 &&
+              v1::RUN_STATE_STOPPED == 9);
 static_assert(v1::SWEEP_STATE_ACTIVE == 1 && v1::SWEEP_STATE_FINISHED == 2 &&
               v1::SWEEP_STATE_CANCELLED == 3);
 // Every state as SQL writes it: statements name these, never a bare number.
@@ -30,6 +31,7 @@ inline constexpr const char* kRunRunning = "3";
 inline constexpr const char* kRunSucceeded = "4";
 inline constexpr const char* kRunFailed = "5";
 inline constexpr const char* kRunCancelled = "7";
+inline constexpr const char* kRunStopped = "9";
 inline constexpr const char* kSweepActive = "1";
 inline constexpr const char* kSweepFinished = "2";
 inline constexpr const char* kSweepCancelled = "3";
@@ -37,7 +39,8 @@ inline constexpr const char* kSweepCancelled = "3";
 inline constexpr const char* kLeasable = "(1, 8)";          // pending, stale
 inline constexpr const char* kHeld = "(2, 3)";              // leased, running
 inline constexpr const char* kUnfinished = "(1, 2, 3, 8)";  // leasable or held
-inline constexpr const char* kEnded = "(4, 5, 6, 7)";  // succeeded, failed, diverged, cancelled
+// succeeded, failed, diverged, cancelled, stopped
+inline constexpr const char* kEnded = "(4, 5, 6, 7, 9)";
 
 inline std::string DeviceKind(const std::string& device) {
   size_t colon = device.find(':');

@@ -1,5 +1,6 @@
 // The worker side of the store: leases, heartbeats, completions and expiry.
 #include <cmath>
+#include <utility>
 
 #include "absl/cleanup/cleanup.h"
 #include "absl/strings/str_cat.h"
@@ -223,7 +224,7 @@ absl::StatusOr<Store::HeartbeatResult> Store::Heartbeat(const v1::HeartbeatReque
           "UPDATE runs SET state = ", kRunRunning,
           ", step = MAX(step, ?2), total_steps = CASE WHEN ?3 > "
           "0 THEN ?3 ELSE total_steps END, lease_expires_ms = ?4, updated_ms = ?5 WHERE "
-          "id = ?1 RETURNING cancel_requested")));
+          "id = ?1 RETURNING cancel_requested OR stop_requested")));
   s->Bind(1, request.run_id()).Bind(2, request.step()).Bind(3, request.total_steps());
   s->Bind(4, now_ms + lease_timeout_ms).Bind(5, now_ms);
   MIXLAW_ASSIGN_OR_RETURN(bool row, s->Step());
@@ -295,11 +296,14 @@ absl::Status Store::FailRun(const v1::FailRunRequest& request, int64_t now_ms) {
   MIXLAW_RETURN_IF_ERROR(StorePoints(request.run_id(), request.points()).status());
   MIXLAW_ASSIGN_OR_RETURN(
       Statement * read,
-      db_->Prepare("SELECT attempts, max_attempts, cancel_requested FROM runs WHERE id = ?1"));
+      db_->Prepare("SELECT attempts, max_attempts, cancel_requested, stop_requested, "
+                   "failure_reason FROM runs WHERE id = ?1"));
   read->Bind(1, request.run_id());
   MIXLAW_RETURN_IF_ERROR(read->Step().status());
   int64_t attempts = read->Int(0), max_attempts = read->Int(1);
   bool cancel_requested = read->Int(2) != 0;
+  const bool stop_requested = read->Int(3) != 0;
+  const std::string stop_reason = read->Text(4);
   read->Reset();
 
   RunState next = v1::RUN_STATE_FAILED;
@@ -310,16 +314,26 @@ absl::Status Store::FailRun(const v1::FailRunRequest& request, int64_t now_ms) {
       next = v1::RUN_STATE_DIVERGED;
       break;
     case v1::FAILURE_KIND_CANCELLED:
-      next = v1::RUN_STATE_CANCELLED;
+      next = stop_requested ? v1::RUN_STATE_STOPPED : v1::RUN_STATE_CANCELLED;
+      if (stop_requested) reason = stop_reason;
       break;
     case v1::FAILURE_KIND_RELEASED:
+      if (stop_requested) {
+        next = v1::RUN_STATE_STOPPED;
+        reason = stop_reason;
+        break;
+      }
       // Handed back cleanly: the attempt does not count.
       next = cancel_requested ? v1::RUN_STATE_CANCELLED : v1::RUN_STATE_PENDING;
       attempts_after = std::max<int64_t>(0, attempts - 1);
       if (reason.empty()) reason = "released by worker " + request.worker_id();
       break;
     default:
-      if (cancel_requested) {
+      if (stop_requested) {
+        // Asked to stop: however the trainer ended, the run ends stopped with the stop's reason.
+        next = v1::RUN_STATE_STOPPED;
+        reason = stop_reason;
+      } else if (cancel_requested) {
         next = v1::RUN_STATE_CANCELLED;
       } else if (attempts < max_attempts) {
         next = v1::RUN_STATE_STALE;
@@ -387,7 +401,7 @@ absl::StatusOr<int> Store::ExpireLeases(int64_t now_ms) {
       Statement * find,
       db_->Prepare(absl::StrCat("SELECT r.id, r.sweep_id, r.attempts, r.max_attempts, r.worker_id, "
                                 "r.step, r.cancel_requested OR s.state = ",
-                                kSweepCancelled,
+                                kSweepCancelled, ", r.stop_requested, r.failure_reason",
                                 " FROM runs r JOIN sweeps "
                                 "s ON s.id = r.sweep_id WHERE r.state IN ",
                                 kHeld, " AND r.lease_expires_ms < ?1")));
@@ -396,13 +410,15 @@ absl::StatusOr<int> Store::ExpireLeases(int64_t now_ms) {
     int64_t id, sweep_id, attempts, max_attempts, step;
     std::string worker;
     bool cancelled;
+    bool stop_requested;
+    std::string stop_reason;
   };
   std::vector<Expired> expired;
   while (true) {
     MIXLAW_ASSIGN_OR_RETURN(bool row, find->Step());
     if (!row) break;
     expired.push_back({find->Int(0), find->Int(1), find->Int(2), find->Int(3), find->Int(5),
-                       find->Text(4), find->Int(6) != 0});
+                       find->Text(4), find->Int(6) != 0, find->Int(7) != 0, find->Text(8)});
   }
   find->Reset();
   MIXLAW_ASSIGN_OR_RETURN(
@@ -412,7 +428,10 @@ absl::StatusOr<int> Store::ExpireLeases(int64_t now_ms) {
   for (const Expired& e : expired) {
     std::string why = absl::StrCat("lease of worker ", e.worker, " expired at step ", e.step);
     RunState next = v1::RUN_STATE_STALE;
-    if (e.cancelled) {
+    if (e.stop_requested) {
+      next = v1::RUN_STATE_STOPPED;
+      why = e.stop_reason;
+    } else if (e.cancelled) {
       next = v1::RUN_STATE_CANCELLED;
       why = "sweep cancelled; " + why;
     } else if (e.attempts >= e.max_attempts) {
@@ -446,6 +465,28 @@ absl::Status Store::ExtendLeases(int64_t now_ms, int64_t grace_ms) {
 
 absl::Status Store::ReleaseAllLeases(int64_t now_ms) {
   MutexLock lock(&mutex_);
+  Transaction tx(db_.get());
+  MIXLAW_RETURN_IF_ERROR(tx.Begin());
+  // Runs asked to stop end stopped; the others wait to be leased again.
+  MIXLAW_ASSIGN_OR_RETURN(
+      Statement * stopped,
+      db_->Prepare(absl::StrCat("UPDATE runs SET state = ", kRunStopped,
+                                ", lease_expires_ms = NULL, updated_ms = ?1 WHERE stop_requested "
+                                "= 1 AND state IN ",
+                                kHeld, " RETURNING id, sweep_id")));
+  stopped->Bind(1, now_ms);
+  std::vector<std::pair<int64_t, int64_t>> ended;  // run, sweep
+  while (true) {
+    MIXLAW_ASSIGN_OR_RETURN(bool row, stopped->Step());
+    if (!row) break;
+    ended.emplace_back(stopped->Int(0), stopped->Int(1));
+  }
+  stopped->Reset();
+  for (const auto& [run_id, sweep_id] : ended) {
+    MIXLAW_RETURN_IF_ERROR(
+        FailDependents(run_id, absl::StrCat("dependency run ", run_id, " ended stopped"), now_ms));
+    MIXLAW_RETURN_IF_ERROR(UpdateSweepState(sweep_id));
+  }
   MIXLAW_ASSIGN_OR_RETURN(
       Statement * s,
       db_->Prepare(absl::StrCat("UPDATE runs SET state = ", kRunPending,
@@ -454,6 +495,7 @@ absl::Status Store::ReleaseAllLeases(int64_t now_ms) {
                                 "worker stopped', updated_ms = ?1 WHERE state IN ", kHeld)));
   s->Bind(1, now_ms);
   MIXLAW_RETURN_IF_ERROR(s->Run());
+  MIXLAW_RETURN_IF_ERROR(tx.Commit());
   Changed();
   return absl::OkStatus();
 }

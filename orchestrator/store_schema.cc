@@ -71,6 +71,11 @@ CREATE TABLE workers (
   last_seen_ms INTEGER NOT NULL
 );
 )sql",
+      // 1 -> 2: StopRun. A held run asked to stop keeps its stop reason in failure_reason until
+      // its worker has stopped the trainer.
+      R"sql(
+ALTER TABLE runs ADD COLUMN stop_requested INTEGER NOT NULL DEFAULT 0;
+)sql",
   };
   return migrations;
 }

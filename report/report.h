@@ -86,6 +86,12 @@ struct StudySummary {
     double gain = 0;      // the predicted drop of Var(ln LR*) it brings; 0 outside planned rounds
     double sd_after = 0;  // the predicted sd of ln LR* once it is observed
   };
+  // A run early stopping ended.
+  struct Stopped {
+    std::string run;
+    double trained_fraction = 0;
+    std::string reason;
+  };
   struct Round {
     int round = 0;
     std::string sweep, reason;
@@ -94,6 +100,7 @@ struct StudySummary {
     double almr = kNaN, lr = kNaN;
     Interval lr_interval;
     std::vector<Choice> choices;
+    std::vector<Stopped> stopped;
   };
   std::vector<Round> rounds;
 };

@@ -62,6 +62,24 @@ Section StudySection(const SectionInput& in) {
     s.blocks.push_back(TableBlock(std::move(choices)));
   }
 
+  Table stopped{
+      "study-stopped", {"run", "round", "trained", "why"}, {false, true, true, false}, {}};
+  for (const StudySummary::Round& r : st.rounds) {
+    for (const StudySummary::Stopped& x : r.stopped) {
+      stopped.rows.push_back({{x.run},
+                              {std::to_string(r.round)},
+                              {FormatPercent(x.trained_fraction), "study:trained_fraction"},
+                              {x.reason}});
+    }
+  }
+  if (!stopped.rows.empty()) {
+    s.blocks.push_back(Paragraph(
+        "Runs stopped early: each run's curve, read while it trained, predicted a final loss "
+        "whose whole interval was above its group's best (the same size and ALMR). Each costs "
+        "only the share of its steps it trained."));
+    s.blocks.push_back(TableBlock(std::move(stopped)));
+  }
+
   Chart c{"study",
           "study",
           "The recommended LR and its 95% interval, round by round",

@@ -80,6 +80,28 @@ absl::StatusOr<StudyRound> PlanNext(const StudySpec& spec, const std::vector<Stu
   return next;
 }
 
+// What stopped runs cost: each counted to its stopping step.
+double StoppedFlops(const std::vector<StoppedRun>& stopped) {
+  double flops = 0;
+  for (const StoppedRun& s : stopped) {
+    flops += s.trained_fraction * TrainingFlops(s.run.params, s.run.tokens);
+  }
+  return flops;
+}
+
+// The runs a round's fit reads: those trained to their end, and with early_stop.fit "predicted"
+// the stopped runs whose splits could both be predicted.
+ObservationSet FitSet(const StudySpec& spec, const StudyResult& result) {
+  ObservationSet set = result.observations;
+  if (spec.early_stop.fit != StoppedRunFit::kPredicted) return set;
+  for (const StoppedRun& s : result.stopped) {
+    if (s.run.final_loss.count(kSplitAdditional) == 1 && s.run.final_loss.count(kSplitBase) == 1) {
+      set.runs.push_back(s.run);
+    }
+  }
+  return set;
+}
+
 }  // namespace
 
 nlohmann::json RoundSpec(const StudySpec& spec, const StudyRound& round,
@@ -196,15 +218,20 @@ absl::StatusOr<StudyResult> RunStudy(const StudySpec& spec, RoundRunner& runner,
       *options.progress << "study " << spec.name << ": round " << r << ", " << round.choices.size()
                         << " runs (" << round.reason << ")\n";
     }
-    absl::StatusOr<RoundOutcome> trained = runner.Run(round_spec, r);
+    std::optional<RoundMonitor> monitor;
+    if (spec.early_stop.enabled) monitor.emplace(spec, result.observations);
+    absl::StatusOr<RoundOutcome> trained =
+        runner.Run(round_spec, r, monitor.has_value() ? &*monitor : nullptr);
     if (!trained.ok()) return trained.status();
     Append(trained->observations, &result.observations);
     for (const auto& [model, path] : trained->checkpoints) checkpoints.emplace(model, path);
-    result.spent_flops = ObservedFlops(result.observations);
+    round.stopped = trained->stopped;
+    result.stopped.insert(result.stopped.end(), trained->stopped.begin(), trained->stopped.end());
+    result.spent_flops = ObservedFlops(result.observations) + StoppedFlops(result.stopped);
     round.spent_flops = result.spent_flops;
 
     absl::StatusOr<LawFit> fit =
-        FitObservations(*FindLaw("coupling"), result.observations, kSplitAdditional, fit_options);
+        FitObservations(*FindLaw("coupling"), FitSet(spec, result), kSplitAdditional, fit_options);
     if (!fit.ok()) return fit.status();
     absl::StatusOr<Recommendation> rec = Recommend(*fit, spec.criterion);
     if (!rec.ok()) return rec.status();
@@ -262,11 +289,21 @@ nlohmann::json StudyToJson(const StudySpec& spec, const StudyResult& result) {
                          {"gain", JsonNumber(c.gain)},
                          {"sd_after", JsonNumber(c.sd_after)}});
     }
+    nlohmann::json stopped = nlohmann::json::array();
+    for (const StoppedRun& st : r.stopped) {
+      nlohmann::json predicted = nlohmann::json::object();
+      for (const auto& [split, loss] : st.run.final_loss) predicted[split] = JsonNumber(loss);
+      stopped.push_back({{"run", st.run.name},
+                         {"trained_fraction", st.trained_fraction},
+                         {"predicted_final_loss", predicted},
+                         {"reason", st.reason}});
+    }
     rounds.push_back({{"round", r.round},
                       {"sweep", r.sweep},
                       {"reason", r.reason},
                       {"sd_before", JsonNumber(r.sd_before)},
                       {"runs", choices},
+                      {"stopped", stopped},
                       {"spent_flops", r.spent_flops},
                       {"almr", JsonNumber(r.almr)},
                       {"lr", JsonNumber(r.lr)},
@@ -285,6 +322,12 @@ nlohmann::json StudyToJson(const StudySpec& spec, const StudyResult& result) {
           {"spent_flops", result.spent_flops},
           {"spent_fraction", JsonNumber(result.spent_flops / result.grid_flops)},
           {"runs_trained", result.observations.runs.size() + result.observations.diverged.size()},
+          {"runs_stopped", result.stopped.size()},
+          {"early_stop",
+           {{"enabled", spec.early_stop.enabled},
+            {"min_fraction", spec.early_stop.min_fraction},
+            {"min_evals", spec.early_stop.min_evals},
+            {"fit", spec.early_stop.fit == StoppedRunFit::kPredicted ? "predicted" : "omit"}}},
           {"converged", result.converged},
           {"stop_reason", result.stop_reason},
           {"rounds", rounds},

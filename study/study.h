@@ -18,6 +18,7 @@
 #include "fitter/recommend.h"
 #include "nlohmann/json.hpp"
 #include "study/design.h"
+#include "study/early_stop.h"
 #include "study/study_spec.h"
 
 namespace mixlaw {
@@ -30,6 +31,7 @@ struct StudyRound {
   std::vector<DesignChoice> choices;  // gain and sd_after 0 outside planned rounds
   double sd_before = kNaN;            // planned rounds: the sd of ln LR they start from
   double spent_flops = 0;             // 6ND of every run trained up to and including this round
+  std::vector<StoppedRun> stopped;    // the round's runs that early stopping ended
   // After the round's fit: the recommendation at the target and its LR's 95% interval.
   double almr = kNaN, lr = kNaN, lr_lower = kNaN, lr_upper = kNaN;
   double LrFactor() const { return lr_upper / lr_lower; }
@@ -37,8 +39,9 @@ struct StudyRound {
 
 struct StudyResult {
   std::vector<StudyRound> rounds;
-  ObservationSet observations;  // every round's runs
-  LawFit fit;                   // of the last round
+  ObservationSet observations;      // every round's runs trained to their end (and diverged ones)
+  std::vector<StoppedRun> stopped;  // every round's stopped runs
+  LawFit fit;                       // of the last round
   Recommendation recommendation;
   double grid_flops = 0;    // what the whole grid costs
   double budget_flops = 0;  // what the study may spend
@@ -52,6 +55,7 @@ struct RoundOutcome {
   ObservationSet observations;  // its CPT runs as the fitter reads them
   // model -> the checkpoint its pretraining run in this sweep wrote (models it pretrained)
   std::map<std::string, std::string> checkpoints;
+  std::vector<StoppedRun> stopped;  // its CPT runs that early stopping ended
 };
 
 // Trains one round's sweep. A study that is run again asks Planned first, so a round planned
@@ -61,8 +65,11 @@ class RoundRunner {
   virtual ~RoundRunner() = default;
   // The spec of `round` (1-based) as a previous run of the study left it; nullopt: not planned.
   virtual absl::StatusOr<std::optional<nlohmann::json>> Planned(int round) = 0;
-  // Trains the sweep `spec` (RoundSpec's) to its end.
-  virtual absl::StatusOr<RoundOutcome> Run(const nlohmann::json& spec, int round) = 0;
+  // Trains the sweep `spec` (RoundSpec's) to its end. With a monitor (early stopping on), reads
+  // the sweep's runs and points every spec.early_stop.check_every_s while it trains and stops
+  // the runs monitor->Check names through the orchestrator, with their reasons.
+  virtual absl::StatusOr<RoundOutcome> Run(const nlohmann::json& spec, int round,
+                                           RoundMonitor* monitor) = 0;
 };
 
 struct StudyOptions {

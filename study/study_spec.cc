@@ -81,7 +81,7 @@ absl::StatusOr<StudySpec> ParseStudySpec(const std::string& text, const std::str
   spec.canonical = j;
   if (!reader.CheckObject(j, "",
                           {"name", "description", "proxies", "target", "criterion", "design",
-                           "initial", "runs_per_round", "stop", "bootstrap"})) {
+                           "initial", "runs_per_round", "stop", "early_stop", "bootstrap"})) {
     return reader.ToStatus();
   }
   spec.name = reader.String(j, "", "name", true).value_or("");
@@ -181,6 +181,31 @@ absl::StatusOr<StudySpec> ParseStudySpec(const std::string& text, const std::str
   }
   spec.bootstrap = static_cast<int>(
       reader.Integer(j, "", "bootstrap", false, Bounds::Closed(20, 100000)).value_or(200));
+  if (j.contains("early_stop") && reader.CheckObject(j["early_stop"], "early_stop",
+                                                     {"enabled", "min_fraction", "min_evals",
+                                                      "bootstrap", "check_every_s", "fit"})) {
+    const nlohmann::json& e = j["early_stop"];
+    EarlyStopRule& rule = spec.early_stop;
+    rule.enabled = reader.Bool(e, "early_stop", "enabled", false).value_or(true);
+    rule.min_fraction =
+        reader.Number(e, "early_stop", "min_fraction", false, Bounds{0.0, 1.0, true, true})
+            .value_or(rule.min_fraction);
+    rule.min_evals = static_cast<int>(
+        reader.Integer(e, "early_stop", "min_evals", false, Bounds::Closed(4, 100000))
+            .value_or(rule.min_evals));
+    rule.bootstrap = static_cast<int>(
+        reader.Integer(e, "early_stop", "bootstrap", false, Bounds::Closed(20, 100000))
+            .value_or(rule.bootstrap));
+    rule.check_every_s =
+        reader.Number(e, "early_stop", "check_every_s", false, Bounds::Closed(0.1, 3600))
+            .value_or(rule.check_every_s);
+    const std::string fit = reader.String(e, "early_stop", "fit", false).value_or("omit");
+    if (fit == "predicted") {
+      rule.fit = StoppedRunFit::kPredicted;
+    } else if (fit != "omit") {
+      reader.Problem("early_stop.fit", "'" + fit + "' must be omit or predicted");
+    }
+  }
 
   if (!reader.ok()) return reader.ToStatus();
   return spec;

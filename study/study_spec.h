@@ -31,6 +31,22 @@ struct StopRule {
   int max_rounds = 12;
 };
 
+// Early stopping in a round (docs/study.md): runs whose predicted final loss is above their
+// group's best by more than the prediction's interval are stopped.
+enum class StoppedRunFit {
+  kOmit,       // the fit leaves stopped runs out
+  kPredicted,  // the fit takes a stopped run at its predicted final losses
+};
+
+struct EarlyStopRule {
+  bool enabled = false;
+  double min_fraction = 0.25;  // no run is judged before this share of its steps
+  int min_evals = 5;           // nor from fewer evaluations
+  int bootstrap = 100;         // resamples of each curve fit
+  double check_every_s = 2.0;  // how often a round's curves are read
+  StoppedRunFit fit = StoppedRunFit::kOmit;
+};
+
 struct StudySpec {
   std::string name;
   nlohmann::json proxies;  // the proxies' sweep spec as given: every round's template
@@ -40,6 +56,7 @@ struct StudySpec {
   InitialDesignOptions initial;
   int runs_per_round = 8;
   StopRule stop;
+  EarlyStopRule early_stop;
   RecommendOptions criterion;  // target_params, and the weight or the forgetting budget
   int bootstrap = 200;
   nlohmann::json canonical;  // the spec as given

@@ -25,6 +25,27 @@ double Schedule::LrAt(int64_t step, int64_t total_steps, double peak_lr) const {
   return peak_lr + (floor_lr - peak_lr) * progress;
 }
 
+ScheduleAreas AreasOf(const std::vector<double>& lrs, double momentum) {
+  ScheduleAreas areas;
+  double forward = 0, annealing = 0, m = 0;
+  for (size_t i = 0; i < lrs.size(); ++i) {
+    forward += lrs[i];
+    const double drop = i == 0 ? 0.0 : std::max(lrs[i - 1] - lrs[i], 0.0);
+    m = momentum * m + drop;
+    annealing += m;
+    areas.forward.push_back(forward);
+    areas.annealing.push_back(annealing);
+  }
+  return areas;
+}
+
+ScheduleAreas AreasOf(const Schedule& schedule, int64_t total_steps, double peak_lr) {
+  std::vector<double> lrs;
+  lrs.reserve(static_cast<size_t>(std::max<int64_t>(0, total_steps)));
+  for (int64_t s = 0; s < total_steps; ++s) lrs.push_back(schedule.LrAt(s, total_steps, peak_lr));
+  return AreasOf(lrs);
+}
+
 nlohmann::json Schedule::ToJson() const {
   nlohmann::json j;
   j["kind"] = kind == ScheduleKind::kCosine              ? "cosine"

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "common/json_fields.h"
 #include "nlohmann/json.hpp"
@@ -22,6 +23,22 @@ struct Schedule {
   double LrAt(int64_t step, int64_t total_steps, double peak_lr) const;
   nlohmann::json ToJson() const;
 };
+
+// The areas of a schedule given as the LR of each step 1..T (lrs[0] is step 1's), what a loss
+// curve depends on (fitter/curve_law.h): S1(s) = eta_1 + ... + eta_s, the forward area, and S2(s)
+// = m_1 + ... + m_s with m_i = lambda m_(i-1) + max(eta_(i-1) - eta_i, 0), the annealing area:
+// what the LR has dropped by, remembered with momentum lambda.
+struct ScheduleAreas {
+  std::vector<double> forward;    // S1(s) at index s - 1
+  std::vector<double> annealing;  // S2(s) at index s - 1
+  int64_t steps() const { return static_cast<int64_t>(forward.size()); }
+};
+
+inline constexpr double kAnnealingMomentum = 0.999;
+
+ScheduleAreas AreasOf(const std::vector<double>& lrs, double momentum = kAnnealingMomentum);
+// The areas of `schedule` over `total_steps` steps at peak `peak_lr`.
+ScheduleAreas AreasOf(const Schedule& schedule, int64_t total_steps, double peak_lr);
 
 Schedule ParseSchedule(const nlohmann::json& value, const std::string& path, FieldReader& reader);
 

@@ -1,5 +1,6 @@
 #include "trainer/synthetic_trainer.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <filesystem>
@@ -7,10 +8,12 @@
 #include <functional>
 #include <random>
 #include <thread>
+#include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "common/file_io.h"
 #include "trainer/protocol.h"
+#include "trainer/schedule.h"
 
 namespace mixlaw {
 
@@ -125,11 +128,33 @@ SyntheticConfig ParseSyntheticConfig(const nlohmann::json& value, const std::str
 
 namespace {
 
-// The loss at progress p in [0, 1]: from `initial` at p = 0 to exactly `final_loss` at p = 1.
-double CurveAt(double p, double initial, double final_loss) {
-  double decay = (std::exp(-5.0 * p) - std::exp(-5.0)) / (1.0 - std::exp(-5.0));
-  return final_loss + (initial - final_loss) * decay;
-}
+// How far a curve is from its end at each step, from 1 at step 1 to 0 at the last: the schedule
+// law L(s) = L0 + A S1(s)^-alpha - C S2(s) (fitter/curve_law.h) through those two points, with
+// alpha 1/2 and the annealing term making kAnnealingShare of the drop. A run's curve is then
+// final + (initial - final) x remaining; on a run of one step it is its final loss.
+class CurveShape {
+ public:
+  static constexpr double kAlpha = 0.5;
+  static constexpr double kAnnealingShare = 0.03;
+
+  explicit CurveShape(ScheduleAreas areas) : areas_(std::move(areas)) {}
+
+  double Remaining(int64_t step) const {
+    const int64_t t = areas_.steps();
+    if (t <= 1 || step >= t) return 0.0;
+    const double s1_end = areas_.forward.back(), s2_end = areas_.annealing.back();
+    const size_t i = static_cast<size_t>(std::max<int64_t>(1, step) - 1);
+    const auto forward = [&](size_t k) { return std::pow(areas_.forward[k] / s1_end, -kAlpha); };
+    const double first = forward(0) - 1.0;
+    const double anneal = s2_end > 0 ? kAnnealingShare : 0.0;
+    const double forward_part = first > 0 ? (forward(i) - 1.0) / first : 0.0;
+    const double annealing_part = s2_end > 0 ? 1.0 - areas_.annealing[i] / s2_end : 0.0;
+    return (1.0 - anneal) * forward_part + anneal * annealing_part;
+  }
+
+ private:
+  ScheduleAreas areas_;
+};
 
 }  // namespace
 
@@ -163,13 +188,16 @@ int RunSyntheticTrainer(const RunConfig& config, std::ostream& out, std::ostream
 
   const TrainingConfig& t = config.training;
   const int64_t total_steps = t.total_steps();
+  const CurveShape shape(AreasOf(t.schedule, total_steps, config.peak_lr));
+  const auto curve = [&](int64_t step, double final_loss) {
+    return final_loss + (initial - final_loss) * shape.Remaining(step);
+  };
   const int64_t diverge_step = diverges ? std::max<int64_t>(1, total_steps * 3 / 5) : -1;
   out << FormatTotalStepsLine(total_steps) << std::endl;
   for (int64_t step = 1; step <= total_steps; ++step) {
     if (synthetic.step_delay_ms > 0) {
       std::this_thread::sleep_for(std::chrono::milliseconds(synthetic.step_delay_ms));
     }
-    double p = static_cast<double>(step) / static_cast<double>(total_steps);
     int64_t tokens = step * t.tokens_per_step();
     double lr = t.schedule.LrAt(step - 1, total_steps, config.peak_lr);
     if (step == diverge_step) {
@@ -179,16 +207,14 @@ int RunSyntheticTrainer(const RunConfig& config, std::ostream& out, std::ostream
       return kTrainerExitDiverged;
     }
     if (step % synthetic.log_every == 0 || step == total_steps) {
-      double mixed = almr * CurveAt(p, initial, final_additional) +
-                     (1.0 - almr) * CurveAt(p, initial, final_base);
+      double mixed = almr * curve(step, final_additional) + (1.0 - almr) * curve(step, final_base);
       out << FormatMetricLine({"train", step, noisy(mixed), tokens, lr}) << "\n";
     }
     if ((t.eval_every > 0 && step % t.eval_every == 0) || step == total_steps) {
-      out << FormatMetricLine(
-                 {"eval/base", step, noisy(CurveAt(p, initial, final_base)), tokens, lr})
+      out << FormatMetricLine({"eval/base", step, noisy(curve(step, final_base)), tokens, lr})
           << "\n";
-      out << FormatMetricLine({"eval/additional", step,
-                               noisy(CurveAt(p, initial, final_additional)), tokens, lr})
+      out << FormatMetricLine(
+                 {"eval/additional", step, noisy(curve(step, final_additional)), tokens, lr})
           << "\n";
     }
     out.flush();

@@ -1,4 +1,5 @@
-// The synthetic trainer: loss curves drawn from the coupling law with seeded noise, for tests,
+// The synthetic trainer: loss curves that end on the coupling law and follow the LR schedule as
+// the curve law does (fitter/curve_law.h), with seeded noise, for tests,
 // benchmarks and dry runs of a sweep. It trains nothing and says so in every run it writes.
 #ifndef MIXLAW_TRAINER_SYNTHETIC_TRAINER_H_
 #define MIXLAW_TRAINER_SYNTHETIC_TRAINER_H_

@@ -344,7 +344,8 @@ Worker::Outcome Worker::RunLease(const v1::Lease& lease) {
       backoff.Reset();
       next_heartbeat = MonotonicMillis() + heartbeat_interval_ms_;
       if (cancel) {
-        WLOG(Info) << "run " << lease.run_id() << ": cancelled; stopping its trainer";
+        WLOG(Info) << "run " << lease.run_id()
+                   << ": cancelled or stopped early; stopping its trainer";
         lines.clear();
         (*child)->Terminate(static_cast<int>(options_.terminate_grace_ms), &lines);
         for (const std::string& line : lines) HandleLine(line);

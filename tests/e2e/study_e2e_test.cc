@@ -6,9 +6,11 @@
 
 #include <chrono>
 #include <cmath>
+#include <map>
 #include <sstream>
 #include <thread>
 
+#include "orchestrator/store.h"
 #include "tests/e2e/cluster.h"
 #include "trainer/synthetic_trainer.h"
 
@@ -125,6 +127,82 @@ TEST(StudyE2ETest, AnAdaptiveStudySurvivesSigkillAndFindsThePlantedLrForAThirdOf
   Result refused = Mixlaw({"study", "run", WriteFile(dir / "bad.json", R"({"name": "x"})")});
   EXPECT_EQ(refused.status.code, 2);
   EXPECT_NE(refused.err.find("proxies: is required"), std::string::npos) << refused.err;
+}
+
+// Early stopping on real trainer processes: the whole grid of three sizes, two ALMRs and five
+// LRs, its curves read while they train. Runs far from their group's best are stopped through the
+// orchestrator with their reason (the store says stopped), none is the group's planted best, each
+// costs only what it trained, and the study, its JSON and its report say so.
+TEST(StudyE2ETest, EarlyStoppingStopsFarRunsThroughTheOrchestratorAndSpendsLess) {
+  const auto dir = TestDir();
+  std::ifstream example(std::string(MIXLAW_SOURCE_DIR) + "/examples/study-synthetic.json");
+  nlohmann::json spec = nlohmann::json::parse(example);
+  nlohmann::json& proxies = spec["proxies"];
+  proxies["grid"] = {{"almr", {0.1, 0.5}}, {"lr", {{"min", 1e-3}, {"max", 3e-2}, {"num", 5}}}};
+  proxies["seeds"] = {0};
+  proxies["training"]["eval_every"] = 4;
+  proxies["pretrain"]["training"]["tokens"] = 204800;
+  proxies["trainer"]["synthetic"]["step_delay_ms"] = 30;  // 100 steps: 3 s a run
+  spec["design"] = "grid";
+  spec["bootstrap"] = 30;
+  spec["early_stop"] = {
+      {"min_fraction", 0.3}, {"min_evals", 6}, {"check_every_s", 0.3}, {"bootstrap", 50}};
+  const std::string file = WriteFile(dir / "es.json", spec.dump());
+  const std::string work = (dir / "es").string();
+  // Heartbeats every half second (a quarter of the lease timeout): a stop reaches its trainer
+  // well before the run's end.
+  Result run = Mixlaw(
+      {"study", "run", file, "--dir", work, "--workers", "2", "--lease-timeout", "2", "--json"});
+  ASSERT_EQ(run.status.code, 0) << run.err;
+  const nlohmann::json study = nlohmann::json::parse(run.Out());
+  ASSERT_EQ(study["rounds"].size(), 1u);
+  const nlohmann::json& stopped = study["rounds"][0]["stopped"];
+  ASSERT_GE(stopped.size(), 1u) << run.err;
+  EXPECT_EQ(study["runs_stopped"], stopped.size());
+  EXPECT_EQ(study["runs_trained"].get<size_t>() + stopped.size(), 30u);
+
+  // The store: each stopped run ended stopped, with the reason the study gave and its points.
+  auto store = Store::Open(work + "/study.db");
+  ASSERT_TRUE(store.ok()) << store.status();
+  std::map<std::string, v1::Run> runs;
+  const std::vector<v1::Run> listed = (*store)->ListRuns(1).value();
+  for (const v1::Run& r : listed) runs[r.name()] = r;
+  const SyntheticConfig law = DefaultSyntheticConfig();
+  double saved = 0, grid = 0;
+  for (const auto& [name, r] : runs) {
+    if (r.stage() == "cpt") grid += 6.0 * r.params() * static_cast<double>(r.tokens());
+  }
+  for (const nlohmann::json& st : stopped) {
+    const std::string name = st["run"];
+    ASSERT_EQ(runs.count(name), 1u) << name;
+    const v1::Run& r = runs[name];
+    EXPECT_EQ(r.state(), v1::RUN_STATE_STOPPED) << name;
+    EXPECT_EQ(r.failure_reason(), st["reason"].get<std::string>());
+    EXPECT_NE(r.failure_reason().find("above the group's best"), std::string::npos)
+        << r.failure_reason();
+    const double fraction = st["trained_fraction"];
+    EXPECT_GE(fraction, 0.3) << name;
+    EXPECT_LT(fraction, 1.0) << name;
+    EXPECT_GE((*store)->RunPoints(r.id()).value().size(), 6u) << "its evaluations are kept";
+    saved += (1.0 - fraction) * 6.0 * r.params() * static_cast<double>(r.tokens());
+    // Never the planted best of its group (its size and ALMR, the grid's five LRs).
+    double best_lr = 0, best = HUGE_VAL;
+    for (const auto& [other, o] : runs) {
+      if (o.stage() != "cpt" || o.params() != r.params() || o.almr() != r.almr()) continue;
+      const double value = law.additional.FinalLoss(o.almr(), o.peak_lr(), o.params()) +
+                           law.base.FinalLoss(o.almr(), o.peak_lr(), o.params());
+      if (value < best) best = value, best_lr = o.peak_lr();
+    }
+    EXPECT_NE(r.peak_lr(), best_lr) << name << " is its group's planted best";
+  }
+  EXPECT_NEAR(study["spent_flops"].get<double>(), grid - saved, 1e-9 * grid)
+      << "stopped runs count to their stopping step";
+  EXPECT_LT(study["spent_fraction"].get<double>(), 1.0);
+
+  std::ifstream page(dir / "es" / "report" / "report.html");
+  std::stringstream html;
+  html << page.rdbuf();
+  EXPECT_NE(html.str().find("study-stopped"), std::string::npos) << "the report lists them";
 }
 
 }  // namespace

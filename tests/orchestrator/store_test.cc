@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <set>
 #include <thread>
 
@@ -294,6 +295,98 @@ TEST_F(StoreTest, CancelWithdrawsPendingRunsAndFlagsLeasedOnes) {
   ASSERT_TRUE(store->FailRun(stopped, 1400).ok());
   EXPECT_TRUE(store->SweepEnded(1).value());
   EXPECT_EQ(store->GetSweep(1).value().state(), v1::SWEEP_STATE_CANCELLED);
+}
+
+// StopRun: a held run is told at its next heartbeat and ends stopped with the stop's reason and
+// its points, however its trainer ends; a waiting run stops at once; an ended run is left alone;
+// a stop asked before a lease expires or before the workers' process is gone still ends stopped.
+TEST_F(StoreTest, StopRunEndsARunEarlyKeepingItsPointsAndReason) {
+  auto store = Open();
+  Submit(*store, 3, false);  // runs 1..6
+  auto held = store->LeaseNextRun("w1", {"cpu"}, 1000, 60000).value();
+  ASSERT_TRUE(held.has_value());
+  v1::HeartbeatRequest hb;
+  hb.set_worker_id("w1");
+  hb.set_run_id(held->run_id());
+  hb.set_lease_id(held->lease_id());
+  hb.set_step(3);
+  hb.set_total_steps(8);
+  *hb.add_points() = Point("eval/additional", 2, 4.5);
+  *hb.add_points() = Point("eval/additional", 3, 4.2);
+  EXPECT_FALSE(store->Heartbeat(hb, 1100, 60000).value().cancel);
+
+  EXPECT_EQ(store->StopRun(held->run_id(), "predicted worse than s1/lr1e-02", 1200).value(),
+            v1::RUN_STATE_RUNNING)
+      << "a held run stops once its trainer has";
+  hb.clear_points();
+  EXPECT_TRUE(store->Heartbeat(hb, 1300, 60000).value().cancel) << "its worker is told";
+  v1::FailRunRequest ended;
+  ended.set_worker_id("w1");
+  ended.set_run_id(held->run_id());
+  ended.set_lease_id(held->lease_id());
+  ended.set_kind(v1::FAILURE_KIND_CANCELLED);
+  ended.set_reason("cancelled");
+  ASSERT_TRUE(store->FailRun(ended, 1400).ok());
+
+  // A waiting run stops now; a succeeded one is left as it is; an unknown one is NotFound.
+  const int64_t waiting = held->run_id() + 1;
+  EXPECT_EQ(store->StopRun(waiting, "", 1500).value(), v1::RUN_STATE_STOPPED);
+  auto done = store->LeaseNextRun("w2", {"cpu"}, 1600, 60000).value();
+  ASSERT_TRUE(done.has_value());
+  EXPECT_NE(done->run_id(), waiting) << "a stopped run is not leased";
+  v1::CompleteRunRequest complete;
+  complete.set_worker_id("w2");
+  complete.set_run_id(done->run_id());
+  complete.set_lease_id(done->lease_id());
+  ASSERT_TRUE(store->CompleteRun(complete, 1700).ok());
+  EXPECT_EQ(store->StopRun(done->run_id(), "too late", 1800).value(), v1::RUN_STATE_SUCCEEDED);
+  EXPECT_EQ(store->StopRun(999, "x", 1800).status().code(), absl::StatusCode::kNotFound);
+
+  // Asked to stop, then the lease expires; asked to stop, then the workers' process is gone.
+  auto expiring = store->LeaseNextRun("w3", {"cpu"}, 2000, 100).value();
+  auto released = store->LeaseNextRun("w4", {"cpu"}, 2000, 60000).value();
+  ASSERT_TRUE(expiring.has_value() && released.has_value());
+  ASSERT_TRUE(store->StopRun(expiring->run_id(), "far above", 2010).ok());
+  ASSERT_TRUE(store->StopRun(released->run_id(), "far below", 2010).ok());
+  EXPECT_EQ(store->ExpireLeases(5000).value(), 1);
+  ASSERT_TRUE(store->ReleaseAllLeases(5100).ok());
+
+  std::map<int64_t, v1::Run> runs;
+  const std::vector<v1::Run> listed = store->ListRuns(1).value();
+  for (const v1::Run& r : listed) runs[r.id()] = r;
+  EXPECT_EQ(runs[held->run_id()].state(), v1::RUN_STATE_STOPPED);
+  EXPECT_EQ(runs[held->run_id()].failure_reason(), "predicted worse than s1/lr1e-02");
+  EXPECT_EQ(runs[held->run_id()].step(), 3);
+  EXPECT_EQ(store->RunPoints(held->run_id()).value().size(), 2u) << "its points are kept";
+  EXPECT_EQ(runs[waiting].state(), v1::RUN_STATE_STOPPED);
+  EXPECT_EQ(runs[waiting].failure_reason(), "stopped early");
+  EXPECT_EQ(runs[done->run_id()].state(), v1::RUN_STATE_SUCCEEDED);
+  EXPECT_EQ(runs[expiring->run_id()].state(), v1::RUN_STATE_STOPPED);
+  EXPECT_EQ(runs[expiring->run_id()].failure_reason(), "far above");
+  EXPECT_EQ(runs[released->run_id()].state(), v1::RUN_STATE_STOPPED);
+  EXPECT_EQ(runs[released->run_id()].failure_reason(), "far below");
+  EXPECT_EQ(RunStateName(v1::RUN_STATE_STOPPED), std::string("stopped"));
+  EXPECT_TRUE(IsTerminal(v1::RUN_STATE_STOPPED));
+}
+
+// A store written before StopRun (schema 1) is migrated: its runs keep their states and can be
+// stopped.
+TEST_F(StoreTest, AStoreOfSchemaOneIsMigratedAndItsRunsCanBeStopped) {
+  {
+    auto store = Open();
+    Submit(*store, 1, false);
+  }
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path_.c_str(), &db), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(db, "ALTER TABLE runs DROP COLUMN stop_requested; PRAGMA user_version=1;",
+                         nullptr, nullptr, nullptr),
+            SQLITE_OK)
+      << sqlite3_errmsg(db);
+  sqlite3_close(db);
+  auto store = Open();
+  ASSERT_NE(store, nullptr);
+  EXPECT_EQ(store->ListRuns(1).value().size(), 2u);
+  EXPECT_EQ(store->StopRun(1, "by hand", 2000).value(), v1::RUN_STATE_STOPPED);
 }
 
 }  // namespace

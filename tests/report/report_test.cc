@@ -8,6 +8,7 @@
 #include <set>
 #include <sstream>
 
+#include "common/number_format.h"
 #include "fitter/fit_json.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
@@ -335,7 +336,8 @@ TEST(ReportTest, AStudysRoundsShowWhatEachTrainedAndWhy) {
                        0.4,
                        3e-3,
                        {2e-3, 4e-3},
-                       {{"p1m/almr0.1/lr0.001/seed0", 10, 0, 0}}});
+                       {{"p1m/almr0.1/lr0.001/seed0", 10, 0, 0}},
+                       {}});
   st.rounds.push_back({2,
                        "st-r2",
                        "the runs that most narrow",
@@ -345,9 +347,17 @@ TEST(ReportTest, AStudysRoundsShowWhatEachTrainedAndWhy) {
                        2.9e-3,
                        {2.7e-3, 3.2e-3},
                        {{"p3m/almr0.25/lr0.003/seed1", 30, 0.0125, 0.15},
-                        {"p1m/almr0.5/lr0.003/seed0", 10, 0.004, 0.12}}});
+                        {"p1m/almr0.5/lr0.003/seed0", 10, 0.004, 0.12}},
+                       {}});
+  input.study = st;
+  EXPECT_EQ(Html(input).find("study-stopped"), std::string::npos) << "no run was stopped";
+  st.rounds[1].stopped.push_back({"p1m/almr0.5/lr0.03/seed0", 0.4,
+                                  "predicted final loss 7.1 [7.0, 7.2] is above the group's best"});
   input.study = st;
   const std::string html = Html(input), md = Markdown(input);
+  EXPECT_EQ(FieldText(html, "study:trained_fraction"), FormatPercent(0.4));
+  const std::string stopped_row = LineStarting(md, "| p1m/almr0.5/lr0.03/seed0 ");
+  EXPECT_NE(stopped_row.find("is above the group's best"), std::string::npos) << md;
   EXPECT_NE(html.find("<section id=\"study\""), std::string::npos);
   EXPECT_NE(md.find("\n## Study\n"), std::string::npos);
   EXPECT_NE(html.find("32.0% of the whole grid"), std::string::npos);

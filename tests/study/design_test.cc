@@ -114,7 +114,7 @@ ObservationSet Train(const std::vector<CandidateRun>& runs, ObservationSet set,
     spec["points"].push_back(
         {{"almr", r.almr}, {"lr", r.lr}, {"models", {r.model}}, {"seeds", {r.seed}}});
   }
-  auto trained = planted.Run(spec, round);
+  auto trained = planted.Run(spec, round, nullptr);
   EXPECT_TRUE(trained.ok()) << trained.status();
   set.runs.insert(set.runs.end(), trained->observations.runs.begin(),
                   trained->observations.runs.end());

@@ -31,7 +31,7 @@ class PlantedRounds : public RoundRunner {
     return std::optional<nlohmann::json>(it->second);
   }
 
-  absl::StatusOr<RoundOutcome> Run(const nlohmann::json& spec, int round) override {
+  absl::StatusOr<RoundOutcome> Run(const nlohmann::json& spec, int round, RoundMonitor*) override {
     specs_[round] = spec;
     if (fail_at_round_ == round)
       return absl::UnavailableError("the round's orchestrator went away");

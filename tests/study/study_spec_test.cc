@@ -112,7 +112,34 @@ INSTANTIATE_TEST_SUITE_P(
         BadStudy{R"({"criterion": {"weight": 1, "forgetting_budget": 0.1}, "bootstrap": 3})",
                  {"s.json: criterion: gives weight and forgetting_budget: choose one",
                   "s.json: bootstrap: 3 is outside [20, 100000]"}},
-        BadStudy{R"({"target": {"params": -4}})", {"s.json: target.params: -4 must be > 0"}}));
+        BadStudy{R"({"target": {"params": -4}})", {"s.json: target.params: -4 must be > 0"}},
+        BadStudy{R"({"early_stop": {"min_fraction": 1, "min_evals": 2, "fit": "guess",
+                                   "after": 3}})",
+                 {"s.json: early_stop.after: unknown field",
+                  "s.json: early_stop.min_fraction: 1 must be < 1",
+                  "s.json: early_stop.min_evals: 2 is outside [4, 100000]",
+                  "s.json: early_stop.fit: 'guess' must be omit or predicted"}}));
+
+// Early stopping is off unless the spec has an early_stop object; its fields default.
+TEST(StudySpecTest, EarlyStoppingIsOnWithItsObjectAndItsDefaults) {
+  nlohmann::json j = nlohmann::json::parse(ReadExample("study-synthetic.json"));
+  auto off = ParseStudySpec(j.dump(), "s.json", ExamplesDir());
+  ASSERT_TRUE(off.ok()) << off.status();
+  EXPECT_FALSE(off->early_stop.enabled);
+  j["early_stop"] = nlohmann::json::object();
+  auto on = ParseStudySpec(j.dump(), "s.json", ExamplesDir());
+  ASSERT_TRUE(on.ok()) << on.status();
+  EXPECT_TRUE(on->early_stop.enabled);
+  EXPECT_DOUBLE_EQ(on->early_stop.min_fraction, 0.25);
+  EXPECT_EQ(on->early_stop.min_evals, 5);
+  EXPECT_EQ(on->early_stop.fit, StoppedRunFit::kOmit);
+  j["early_stop"] = {{"enabled", false}, {"fit", "predicted"}, {"check_every_s", 0.5}};
+  auto given = ParseStudySpec(j.dump(), "s.json", ExamplesDir());
+  ASSERT_TRUE(given.ok()) << given.status();
+  EXPECT_FALSE(given->early_stop.enabled);
+  EXPECT_EQ(given->early_stop.fit, StoppedRunFit::kPredicted);
+  EXPECT_DOUBLE_EQ(given->early_stop.check_every_s, 0.5);
+}
 
 }  // namespace
 }  // namespace mixlaw

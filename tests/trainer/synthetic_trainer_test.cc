@@ -51,6 +51,46 @@ TEST(SyntheticTrainerTest, SameConfigSameLossesAndEndsAtTheLaw) {
   EXPECT_NE(a.str().find("\"artifact\":\"checkpoint\""), std::string::npos);
 }
 
+// The curve follows the LR schedule as the curve law says: from the initial loss (ln of the
+// vocabulary) down to the law's final loss; under warmup-stable-decay it falls faster once the LR
+// decays (the annealing term), and at a constant LR it has no annealing part.
+TEST(SyntheticTrainerTest, CurvesFollowTheSchedule) {
+  const auto eval_curve = [](RunConfig c) {
+    c.synthetic = {{"noise", 0.0}};
+    c.training.eval_every = 1;
+    std::ostringstream out, err;
+    EXPECT_EQ(RunSyntheticTrainer(c, out, err), kTrainerExitSuccess) << err.str();
+    std::vector<double> curve;
+    for (const MetricLine& m : Metrics(out.str())) {
+      if (m.split == "eval/additional") curve.push_back(m.loss);
+    }
+    return curve;
+  };
+  RunConfig wsd = Config(0.25, 3e-3);
+  wsd.model.vocab_size = 4096;
+  wsd.training.schedule.kind = ScheduleKind::kWarmupStableDecay;
+  wsd.training.schedule.decay_frac = 0.2;
+  const std::vector<double> curve = eval_curve(wsd);
+  ASSERT_EQ(curve.size(), 50u);
+  const double final_loss = DefaultSyntheticConfig().additional.FinalLoss(0.25, 3e-3, 1e6);
+  EXPECT_NEAR(curve.front(), std::log(4096.0), 0.05);
+  EXPECT_DOUBLE_EQ(curve.back(), final_loss);
+  for (size_t i = 1; i < curve.size(); ++i) EXPECT_LE(curve[i], curve[i - 1]) << "step " << i + 1;
+  // The stable phase's last five steps (35 to 40) against the decay's last five (45 to 50): the
+  // forward term alone would make the later drop the smaller.
+  const double stable_drop = curve[34] - curve[39];
+  const double decay_drop = curve[44] - curve[49];
+  EXPECT_GT(decay_drop, 1.5 * stable_drop) << "the decay anneals";
+
+  RunConfig constant = wsd;
+  constant.training.schedule.kind = ScheduleKind::kConstant;
+  const std::vector<double> flat = eval_curve(constant);
+  ASSERT_EQ(flat.size(), 50u);
+  EXPECT_DOUBLE_EQ(flat.back(), final_loss);
+  // Without annealing the tail follows S1^-1/2 alone: equal LR steps, shrinking drops.
+  EXPECT_GT(flat[40] - flat[44], flat[44] - flat[48]);
+}
+
 TEST(SyntheticTrainerTest, PastTheThresholdItDiverges) {
   RunConfig c = Config(0.25, 1.0);
   c.synthetic = {{"diverge_lr_factor", 8.0}};
