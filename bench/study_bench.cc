@@ -5,8 +5,8 @@
 // the recommended point over its planted optimum, minus 1).
 //
 // With --early-stop, each design also runs with early stopping, its stopped runs left out of the
-// fit ("omit") and taken at their predicted losses ("predicted"); every run then lasts
-// --step-delay-ms a step so that its curve can be read while it trains.
+// fit ("omit") and taken at their predicted losses ("predicted"); their runs then last
+// --step-delay-ms a step so that a curve can be read while it trains.
 //
 //   study_bench --spec examples/study-synthetic.json --seeds 0,1,2 --dir /tmp/sb > study.json
 #include <chrono>
@@ -44,12 +44,13 @@ int Main(int argc, char** argv) {
   std::vector<int> seeds = {0, 1, 2};
   int workers = 2;
   bool early_stop = false;
-  int step_delay_ms = 10;
+  int step_delay_ms = 20;
   app.add_option("--spec", spec_path, "A study spec on the synthetic trainer")->required();
   app.add_flag("--early-stop", early_stop,
                "Also run each design with early stopping (stopped runs omitted, then predicted)");
-  app.add_option("--step-delay-ms", step_delay_ms,
-                 "With --early-stop: the synthetic trainer's sleep a step, in every study")
+  app.add_option(
+         "--step-delay-ms", step_delay_ms,
+         "With --early-stop: the synthetic trainer's sleep a step, in the studies that stop")
       ->capture_default_str();
   app.add_option("--seeds", seeds,
                  "Studies: each shifts the proxies' seeds by itself times their count, one study "
@@ -94,13 +95,15 @@ int Main(int argc, char** argv) {
       spec["name"] = absl::StrFormat("bench-%s%s%s-s%d", design, *variant.early_stop ? "-" : "",
                                      variant.early_stop, seed);
       spec["design"] = design;
-      if (early_stop) {
+      const bool stops = *variant.early_stop != '\0';
+      // Early stopping reads a curve of a few evaluations at least; every variant evaluates as
+      // often, so that they differ in the stopping alone.
+      if (early_stop) spec["proxies"]["training"]["eval_every"] = 4;
+      if (stops) {
+        // Runs that last, and heartbeats every half second, so that a stop reaches its trainer
+        // before the run ends; the time does not change what a run that is not stopped reports.
         spec["proxies"]["trainer"]["synthetic"]["step_delay_ms"] = step_delay_ms;
-        // Early stopping reads a curve of a few evaluations at least.
-        spec["proxies"]["training"]["eval_every"] = 4;
-      }
-      if (*variant.early_stop != '\0') {
-        spec["early_stop"] = {{"fit", variant.early_stop}, {"check_every_s", 0.5}};
+        spec["early_stop"] = {{"fit", variant.early_stop}, {"check_every_s", 0.25}};
       }
       // The spec's seeds shifted: seed 0 keeps them, seed 1 takes the next as many, and so on.
       const nlohmann::json given = base["proxies"].value("seeds", nlohmann::json::array({0}));
@@ -120,6 +123,7 @@ int Main(int argc, char** argv) {
                       "--dir",     (work / "run").string(),
                       "--workers", std::to_string(workers),
                       "--seed",    std::to_string(seed + 1)};
+      if (stops) options.argv.insert(options.argv.end(), {"--lease-timeout", "2"});
       const auto start = std::chrono::steady_clock::now();
       auto child = ChildProcess::Spawn(options);
       if (!child.ok()) {
