@@ -39,6 +39,9 @@ done
 echo "== studies: adaptive beside the whole grid, synthetic trainer (planted law), 3 seeds =="
 "$build/bench/study_bench" --spec examples/study-synthetic.json --seeds 0,1,2 --workers 2 \
   --dir "${TMPDIR:-/tmp}/mixlaw-study-bench" > bench/results/study.json
+echo "== studies with early stopping (omitted and predicted stopped runs), 3 seeds =="
+"$build/bench/study_bench" --spec examples/study-synthetic.json --seeds 0,1,2 --workers 2 \
+  --early-stop --dir "${TMPDIR:-/tmp}/mixlaw-study-bench-stop" > bench/results/study_stop.json
 
 /usr/bin/python3 - "$stamp" <<'PY'
 import json, sys

@@ -199,10 +199,10 @@ absl::StatusOr<StudySpec> ParseStudySpec(const std::string& text, const std::str
     rule.check_every_s =
         reader.Number(e, "early_stop", "check_every_s", false, Bounds::Closed(0.1, 3600))
             .value_or(rule.check_every_s);
-    const std::string fit = reader.String(e, "early_stop", "fit", false).value_or("omit");
-    if (fit == "predicted") {
-      rule.fit = StoppedRunFit::kPredicted;
-    } else if (fit != "omit") {
+    const std::string fit = reader.String(e, "early_stop", "fit", false).value_or("predicted");
+    if (fit == "omit") {
+      rule.fit = StoppedRunFit::kOmit;
+    } else if (fit != "predicted") {
       reader.Problem("early_stop.fit", "'" + fit + "' must be omit or predicted");
     }
   }

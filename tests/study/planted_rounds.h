@@ -31,7 +31,8 @@ class PlantedRounds : public RoundRunner {
     return std::optional<nlohmann::json>(it->second);
   }
 
-  absl::StatusOr<RoundOutcome> Run(const nlohmann::json& spec, int round, RoundMonitor*) override {
+  absl::StatusOr<RoundOutcome> Run(const nlohmann::json& spec, int round,
+                                   RoundMonitor* monitor) override {
     specs_[round] = spec;
     if (fail_at_round_ == round)
       return absl::UnavailableError("the round's orchestrator went away");
@@ -64,10 +65,20 @@ class PlantedRounds : public RoundRunner {
           law.additional.FinalLoss(r.almr, r.peak_lr, r.params) * std::exp(normal(rng));
       o.final_loss[kSplitBase] =
           law.base.FinalLoss(r.almr, r.peak_lr, r.params) * std::exp(normal(rng));
+      if (monitor != nullptr && r.peak_lr >= stop_lr_from_) {
+        // Stopped halfway, its splits predicted at their planted ends.
+        o.final_loss[kSplitAdditional] = law.additional.FinalLoss(r.almr, r.peak_lr, r.params);
+        o.final_loss[kSplitBase] = law.base.FinalLoss(r.almr, r.peak_lr, r.params);
+        outcome.stopped.push_back({o, 0.5, "stopped by the planted rounds"});
+        continue;
+      }
       set.runs.push_back(o);
     }
     return outcome;
   }
+
+  // With early stopping on (a monitor given), every CPT run at `lr` or above is stopped halfway.
+  void StopRunsFrom(double lr) { stop_lr_from_ = lr; }
 
   void FailAtRound(int round) { fail_at_round_ = round; }
   int runs_trained() const { return runs_trained_; }
@@ -76,6 +87,7 @@ class PlantedRounds : public RoundRunner {
 
  private:
   uint64_t seed_;
+  double stop_lr_from_ = HUGE_VAL;
   int fail_at_round_ = 0;
   int runs_trained_ = 0;
   int pretrained_ = 0;

@@ -132,12 +132,12 @@ TEST(StudySpecTest, EarlyStoppingIsOnWithItsObjectAndItsDefaults) {
   EXPECT_TRUE(on->early_stop.enabled);
   EXPECT_DOUBLE_EQ(on->early_stop.min_fraction, 0.25);
   EXPECT_EQ(on->early_stop.min_evals, 5);
-  EXPECT_EQ(on->early_stop.fit, StoppedRunFit::kOmit);
-  j["early_stop"] = {{"enabled", false}, {"fit", "predicted"}, {"check_every_s", 0.5}};
+  EXPECT_EQ(on->early_stop.fit, StoppedRunFit::kPredicted);
+  j["early_stop"] = {{"enabled", false}, {"fit", "omit"}, {"check_every_s", 0.5}};
   auto given = ParseStudySpec(j.dump(), "s.json", ExamplesDir());
   ASSERT_TRUE(given.ok()) << given.status();
   EXPECT_FALSE(given->early_stop.enabled);
-  EXPECT_EQ(given->early_stop.fit, StoppedRunFit::kPredicted);
+  EXPECT_EQ(given->early_stop.fit, StoppedRunFit::kOmit);
   EXPECT_DOUBLE_EQ(given->early_stop.check_every_s, 0.5);
 }
 

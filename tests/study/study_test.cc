@@ -5,12 +5,14 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <fstream>
 #include <set>
 #include <sstream>
 
 #include "common/json_fields.h"
+#include "study/compute.h"
 #include "tests/study/planted_rounds.h"
 
 namespace mixlaw {
@@ -182,6 +184,40 @@ TEST(StudyTest, StudyJsonCarriesEveryRoundItsChoicesAndTheRecommendation) {
   EXPECT_DOUBLE_EQ(j["spent_flops"].get<double>(), result->spent_flops);
   EXPECT_EQ(j["recommendation"]["lr"], result->recommendation.lr);
   EXPECT_EQ(j["runs_trained"], planted.runs_trained());
+}
+
+// Stopped runs in the loop: each counts half its compute; "omit" fits without them, "predicted"
+// with them at their predicted losses; study.json lists them with their rounds.
+TEST(StudyTest, StoppedRunsCountToTheirStopAndTheFitOmitsOrTakesThem) {
+  const char* grid = R"({"design": "grid", "bootstrap": 20, "early_stop": {"fit": "omit"}})";
+  for (const char* fit : {"omit", "predicted"}) {
+    nlohmann::json patch = nlohmann::json::parse(grid);
+    patch["early_stop"]["fit"] = fit;
+    const StudySpec spec = Spec(patch.dump().c_str());
+    ASSERT_TRUE(spec.early_stop.enabled);
+    PlantedRounds planted;
+    planted.StopRunsFrom(spec.grid.lrs.back());  // the top LR: 24 of the 168 runs
+    auto result = RunStudy(spec, planted, {});
+    ASSERT_TRUE(result.ok()) << result.status();
+    ASSERT_EQ(result->stopped.size(), 24u) << fit;
+    EXPECT_EQ(result->observations.runs.size(), 144u);
+    double stopped_flops = 0;
+    for (const StoppedRun& s : result->stopped) {
+      stopped_flops += 0.5 * TrainingFlops(s.run.params, s.run.tokens);
+    }
+    EXPECT_DOUBLE_EQ(result->spent_flops, ObservedFlops(result->observations) + stopped_flops);
+    EXPECT_NEAR(result->spent_flops / result->grid_flops, 1 - stopped_flops / result->grid_flops,
+                1e-12);
+    size_t points = 0;
+    for (const ComponentFit& c : result->fit.components) points = std::max(points, c.points);
+    EXPECT_EQ(points, std::string(fit) == "omit" ? 144u : 168u) << fit;
+    const nlohmann::json j = StudyToJson(spec, *result);
+    EXPECT_EQ(j["runs_stopped"], 24);
+    EXPECT_EQ(j["early_stop"]["fit"], fit);
+    ASSERT_EQ(j["rounds"][0]["stopped"].size(), 24u);
+    EXPECT_EQ(j["rounds"][0]["stopped"][0]["trained_fraction"], 0.5);
+    EXPECT_TRUE(j["rounds"][0]["stopped"][0]["predicted_final_loss"].contains(kSplitBase));
+  }
 }
 
 }  // namespace
