@@ -189,18 +189,19 @@ TEST(StudyTest, StudyJsonCarriesEveryRoundItsChoicesAndTheRecommendation) {
 // Stopped runs in the loop: each counts half its compute; "omit" fits without them, "predicted"
 // with them at their predicted losses; study.json lists them with their rounds.
 TEST(StudyTest, StoppedRunsCountToTheirStopAndTheFitOmitsOrTakesThem) {
-  const char* grid = R"({"design": "grid", "bootstrap": 20, "early_stop": {"fit": "omit"}})";
+  // One seed: 3 sizes x 4 ALMRs x 7 LRs.
+  const char* grid = R"({"design": "grid", "bootstrap": 20, "proxies": {"seeds": [0]}})";
   for (const char* fit : {"omit", "predicted"}) {
     nlohmann::json patch = nlohmann::json::parse(grid);
-    patch["early_stop"]["fit"] = fit;
+    patch["early_stop"] = {{"fit", fit}};
     const StudySpec spec = Spec(patch.dump().c_str());
     ASSERT_TRUE(spec.early_stop.enabled);
     PlantedRounds planted;
-    planted.StopRunsFrom(spec.grid.lrs.back());  // the top LR: 24 of the 168 runs
+    planted.StopRunsFrom(spec.grid.lrs.back());  // the top LR: 12 of the 84 runs
     auto result = RunStudy(spec, planted, {});
     ASSERT_TRUE(result.ok()) << result.status();
-    ASSERT_EQ(result->stopped.size(), 24u) << fit;
-    EXPECT_EQ(result->observations.runs.size(), 144u);
+    ASSERT_EQ(result->stopped.size(), 12u) << fit;
+    EXPECT_EQ(result->observations.runs.size(), 72u);
     double stopped_flops = 0;
     for (const StoppedRun& s : result->stopped) {
       stopped_flops += 0.5 * TrainingFlops(s.run.params, s.run.tokens);
@@ -210,11 +211,11 @@ TEST(StudyTest, StoppedRunsCountToTheirStopAndTheFitOmitsOrTakesThem) {
                 1e-12);
     size_t points = 0;
     for (const ComponentFit& c : result->fit.components) points = std::max(points, c.points);
-    EXPECT_EQ(points, std::string(fit) == "omit" ? 144u : 168u) << fit;
+    EXPECT_EQ(points, std::string(fit) == "omit" ? 72u : 84u) << fit;
     const nlohmann::json j = StudyToJson(spec, *result);
-    EXPECT_EQ(j["runs_stopped"], 24);
+    EXPECT_EQ(j["runs_stopped"], 12);
     EXPECT_EQ(j["early_stop"]["fit"], fit);
-    ASSERT_EQ(j["rounds"][0]["stopped"].size(), 24u);
+    ASSERT_EQ(j["rounds"][0]["stopped"].size(), 12u);
     EXPECT_EQ(j["rounds"][0]["stopped"][0]["trained_fraction"], 0.5);
     EXPECT_TRUE(j["rounds"][0]["stopped"][0]["predicted_final_loss"].contains(kSplitBase));
   }
