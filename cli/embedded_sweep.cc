@@ -119,10 +119,9 @@ absl::StatusOr<EmbeddedSweepResult> RunEmbeddedSweep(const EmbeddedSweepOptions&
           v1::StopRunResponse response;
           grpc::Status stopped = stub->StopRun(MakeContext(client, std::chrono::seconds(30)).get(),
                                                request, &response);
+          // The orchestrator logs each stop with its reason.
           if (!stopped.ok()) {
             MIXLAW_LOG(Warning) << "stopping " << stop.run << ": " << DescribeRpcError(stopped);
-          } else {
-            MIXLAW_LOG(Info) << "stopping " << stop.run << ": " << stop.reason;
           }
         }
       }
