@@ -1,6 +1,5 @@
-// `mixlaw study run SPEC`: a study on this machine, each round a sweep of the embedded
-// orchestrator on DIR/study.db, each round's spec kept in DIR/rounds/ so that a study run again
-// picks up where it stopped.
+// `mixlaw study run SPEC`: a study on this machine (cli/embedded_study.h), each round a sweep of
+// the embedded orchestrator on DIR/study.db, then the target check when the spec has one.
 #include <unistd.h>
 
 #include <filesystem>
@@ -10,14 +9,11 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "cli/commands.h"
-#include "cli/embedded_sweep.h"
+#include "cli/embedded_study.h"
 #include "cli/output.h"
-#include "cli/sweep_source.h"
+#include "cli/target_output.h"
 #include "common/file_io.h"
-#include "common/json_fields.h"
 #include "common/number_format.h"
-#include "report/report.h"
-#include "study/study.h"
 
 namespace mixlaw {
 
@@ -32,128 +28,6 @@ struct StudyFlags {
   double lease_timeout_s = 60.0;
   bool json = false;
 };
-
-// Rounds as embedded sweeps on one store file.
-class EmbeddedRounds : public RoundRunner {
- public:
-  EmbeddedRounds(const StudyFlags& flags, const StudySpec& study, std::filesystem::path dir)
-      : flags_(flags), study_(study), name_(study.name), dir_(std::move(dir)) {}
-
-  absl::StatusOr<std::optional<nlohmann::json>> Planned(int round) override {
-    const std::filesystem::path path = RoundPath(round);
-    std::error_code ec;
-    if (!std::filesystem::exists(path, ec)) return std::optional<nlohmann::json>();
-    absl::StatusOr<std::string> text = ReadFileToString(path.string());
-    if (!text.ok()) return text.status();
-    absl::StatusOr<nlohmann::json> parsed = ParseJsonDocument(*text, path.string());
-    if (!parsed.ok()) return parsed.status();
-    return std::optional<nlohmann::json>(std::move(*parsed));
-  }
-
-  absl::StatusOr<RoundOutcome> Run(const nlohmann::json& spec, int round,
-                                   RoundMonitor* monitor) override {
-    const std::filesystem::path path = RoundPath(round);
-    std::error_code ec;
-    std::filesystem::create_directories(path.parent_path(), ec);
-    if (!std::filesystem::exists(path, ec)) {
-      absl::Status written = WriteFileAtomically(path.string(), spec.dump(2) + "\n");
-      if (!written.ok()) return written;
-    }
-    EmbeddedSweepOptions options;
-    options.spec_path = path.string();
-    options.db_path = (dir_ / "study.db").string();
-    options.workers = flags_.workers > 0
-                          ? flags_.workers
-                          : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
-    options.lease_timeout_s = flags_.lease_timeout_s;
-    options.json_progress = false;
-    options.terminal = isatty(STDERR_FILENO) != 0;
-    options.progress = &std::cerr;
-    if (monitor != nullptr) {
-      options.monitor = [monitor](const std::vector<v1::Run>& runs, const PointsByRun& points) {
-        return monitor->Check(runs, points);
-      };
-      options.monitor_interval_s = study_.early_stop.check_every_s;
-    }
-    absl::StatusOr<EmbeddedSweepResult> result = RunEmbeddedSweep(options);
-    if (!result.ok()) return result.status();
-    if (result->interrupted) {
-      return absl::CancelledError(absl::StrCat("interrupted in round ", round,
-                                               ": running again with the same --dir resumes it"));
-    }
-    failures_ = failures_ || HasFailures(result->sweep);
-    RoundOutcome outcome;
-    absl::StatusOr<ObservationSet> observations =
-        SweepObservations(SweepData{result->sweep, result->runs, {}});
-    if (!observations.ok()) return observations.status();
-    outcome.observations = std::move(*observations);
-    outcome.stopped = StoppedRuns(study_, result->runs, result->stopped_points);
-    for (const v1::Run& r : result->runs) {
-      const auto checkpoint = r.artifacts().find("checkpoint");
-      if (r.stage() == "pretrain" && r.state() == v1::RUN_STATE_SUCCEEDED &&
-          checkpoint != r.artifacts().end()) {
-        outcome.checkpoints[r.model()] = checkpoint->second;
-      }
-    }
-    return outcome;
-  }
-
-  bool failures() const { return failures_; }
-
- private:
-  std::filesystem::path RoundPath(int round) const {
-    return dir_ / "rounds" / absl::StrCat(name_, "-r", round, ".json");
-  }
-
-  const StudyFlags& flags_;
-  const StudySpec& study_;
-  std::string name_;
-  std::filesystem::path dir_;
-  bool failures_ = false;
-};
-
-void PrintRounds(const StudyResult& result, std::ostream& out) {
-  out << absl::StrFormat("%-6s %5s %10s %10s  %-32s %s\n", "round", "runs", "spent", "of grid",
-                         "LR at the target [95%]", "ALMR");
-  for (const StudyRound& r : result.rounds) {
-    out << absl::StrFormat("%-6d %5d %10.3g %10s  %-32s %s\n", r.round,
-                           static_cast<int>(r.choices.size()), r.spent_flops,
-                           FormatPercent(r.spent_flops / result.grid_flops),
-                           absl::StrCat(FormatLr(r.lr), " [", FormatLr(r.lr_lower), ", ",
-                                        FormatLr(r.lr_upper), "] ", FormatFactor(r.LrFactor())),
-                           FormatAlmr(r.almr));
-  }
-}
-
-// The study as the report shows it.
-StudySummary SummaryOf(const StudySpec& spec, const StudyResult& result) {
-  StudySummary st;
-  st.name = spec.name;
-  st.design = DesignKindName(spec.design);
-  st.stop_reason = result.stop_reason;
-  st.grid_flops = result.grid_flops;
-  st.budget_flops = result.budget_flops;
-  st.spent_flops = result.spent_flops;
-  for (const StudyRound& r : result.rounds) {
-    StudySummary::Round round;
-    round.round = r.round;
-    round.sweep = r.sweep;
-    round.reason = r.reason;
-    round.sd_before = r.sd_before;
-    round.spent_flops = r.spent_flops;
-    round.almr = r.almr;
-    round.lr = r.lr;
-    round.lr_interval = {r.lr_lower, r.lr_upper};
-    for (const DesignChoice& c : r.choices) {
-      round.choices.push_back({c.run.RunName(), c.run.Flops(), c.gain, c.sd_after});
-    }
-    for (const StoppedRun& x : r.stopped) {
-      round.stopped.push_back({x.run.name, x.trained_fraction, x.reason});
-    }
-    st.rounds.push_back(std::move(round));
-  }
-  return st;
-}
 
 int RunStudyCommand(const StudyFlags& f) {
   InstallStopSignals();
@@ -175,57 +49,44 @@ int RunStudyCommand(const StudyFlags& f) {
     std::cerr << "mixlaw study run: cannot create " << dir.string() << ": " << ec.message() << "\n";
     return kExitError;
   }
-  EmbeddedRounds rounds(f, *spec, dir);
-  StudyOptions options;
-  options.threads = f.threads > 0
-                        ? f.threads
-                        : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+  EmbeddedStudyOptions options;
+  options.dir = dir;
+  options.workers = f.workers;
+  options.threads = f.threads;
   options.seed = f.seed;
+  options.lease_timeout_s = f.lease_timeout_s;
   options.progress = &std::cerr;
-  absl::StatusOr<StudyResult> result = RunStudy(*spec, rounds, options);
-  if (!result.ok()) {
+  options.sweeps = &std::cerr;
+  absl::StatusOr<EmbeddedStudy> study = RunEmbeddedStudy(*spec, options);
+  if (!study.ok()) {
     // The spec was accepted: whatever fails now fails while working.
-    std::cerr << "mixlaw study run: " << result.status().message() << "\n";
-    return kExitError;
+    std::cerr << "mixlaw study run: " << study.status().message() << "\n";
+    return absl::IsFailedPrecondition(study.status()) ? kExitRunsFailed : kExitError;
   }
-  const nlohmann::json j = StudyToJson(*spec, *result);
-  const std::string out_path = (dir / "study.json").string();
-  absl::Status written = WriteFileAtomically(out_path, j.dump(2) + "\n");
-  if (!written.ok()) {
-    std::cerr << "mixlaw study run: " << written.message() << "\n";
-    return kExitError;
-  }
-  ReportInput report;
-  report.fit_path = absl::StrCat("study ", spec->name);
-  report.fit = result->fit;
-  report.options = spec->criterion;
-  report.recommendation = result->recommendation;
-  report.study = SummaryOf(*spec, *result);
-  absl::StatusOr<ReportFiles> files = WriteReport(report, (dir / "report").string());
-  if (!files.ok()) {
-    std::cerr << "mixlaw study run: " << files.status().message() << "\n";
-    return kExitError;
-  }
+  const StudyResult& result = study->study;
   if (f.json) {
-    std::cout << j.dump(2) << "\n";
+    std::cout << study->json.dump(2) << "\n";
   } else {
-    PrintRounds(*result, std::cout);
-    const Recommendation& rec = result->recommendation;
+    PrintRounds(result, std::cout);
+    const Recommendation& rec = result.recommendation;
     std::cout << "study " << spec->name << " (" << DesignKindName(spec->design)
-              << "): " << result->stop_reason << "\n"
+              << "): " << result.stop_reason << "\n"
               << "recommended at " << FormatParams(rec.target_params) << ": ALMR "
               << FormatAlmr(rec.almr) << ", LR " << FormatLr(rec.lr) << " ["
               << FormatLr(rec.lr_interval.lower) << ", " << FormatLr(rec.lr_interval.upper)
               << "], for " << rec.criterion << "\n"
-              << "spent " << FormatFlops(result->spent_flops) << " FLOPs ("
-              << FormatPercent(result->spent_flops / result->grid_flops) << " of the grid's "
-              << FormatFlops(result->grid_flops) << ") in "
-              << result->observations.runs.size() + result->observations.diverged.size() +
-                     result->stopped.size()
-              << " runs (" << result->stopped.size() << " stopped early); wrote " << out_path
-              << " and " << files->html << "\n";
+              << "spent " << FormatFlops(result.spent_flops) << " FLOPs ("
+              << FormatPercent(result.spent_flops / result.grid_flops) << " of the grid's "
+              << FormatFlops(result.grid_flops) << ") in "
+              << result.observations.runs.size() + result.observations.diverged.size() +
+                     result.stopped.size()
+              << " runs (" << result.stopped.size() << " stopped early)\n";
+    if (study->target.has_value()) {
+      PrintCheck(study->target->plan, study->target->check, study->target->model);
+    }
+    std::cout << "wrote " << study->study_path << " and " << study->report.html << "\n";
   }
-  return rounds.failures() ? kExitRunsFailed : kExitOk;
+  return study->failures ? kExitRunsFailed : kExitOk;
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
 #include "study/study_spec.h"
 
 #include <algorithm>
+#include <cmath>
 #include <filesystem>
 #include <map>
 
@@ -8,6 +9,7 @@
 #include "absl/strings/str_split.h"
 #include "common/file_io.h"
 #include "common/json_fields.h"
+#include "common/number_format.h"
 
 namespace mixlaw {
 
@@ -21,29 +23,30 @@ double StudySpec::BudgetFlops() const {
 
 namespace {
 
-// The proxies' sweep: the object itself, or the file a string names. Empty on a problem.
-std::optional<nlohmann::json> ProxiesJson(const nlohmann::json& value, const std::string& spec_dir,
-                                          FieldReader& reader, std::string* source,
-                                          std::string* dir) {
+// A sweep spec at `field` ("proxies", "target.sweep"): the object itself, or the file a string
+// names. Empty on a problem.
+std::optional<nlohmann::json> SweepJson(const nlohmann::json& value, const std::string& field,
+                                        const std::string& spec_dir, FieldReader& reader,
+                                        std::string* source, std::string* dir) {
   if (value.is_object()) {
-    *source = "proxies";
+    *source = field;
     *dir = spec_dir;
     return value;
   }
   if (!value.is_string()) {
-    reader.Problem("proxies", "must be a sweep spec object or the path of one");
+    reader.Problem(field, "must be a sweep spec object or the path of one");
     return std::nullopt;
   }
   std::filesystem::path path(value.get<std::string>());
   if (path.is_relative()) path = std::filesystem::path(spec_dir) / path;
   absl::StatusOr<std::string> text = ReadFileToString(path.string());
   if (!text.ok()) {
-    reader.Problem("proxies", std::string(text.status().message()));
+    reader.Problem(field, std::string(text.status().message()));
     return std::nullopt;
   }
   absl::StatusOr<nlohmann::json> parsed = ParseJsonDocument(*text, path.string());
   if (!parsed.ok()) {
-    reader.Problem("proxies", std::string(parsed.status().message()));
+    reader.Problem(field, std::string(parsed.status().message()));
     return std::nullopt;
   }
   *source = path.string();
@@ -67,6 +70,42 @@ CandidateGrid GridOf(const SweepSpec& sweep) {
   std::sort(grid.lrs.begin(), grid.lrs.end());
   grid.seeds = sweep.seeds;
   return grid;
+}
+
+// target.sweep: the target model's sweep spec, one model, its paths made absolute; its model's
+// size is the target's (target.params, when given too, must agree).
+void ReadTargetSweep(const nlohmann::json& target, const std::string& spec_dir, FieldReader& reader,
+                     StudySpec* spec) {
+  std::string source, dir;
+  std::optional<nlohmann::json> sweep =
+      SweepJson(target["sweep"], "target.sweep", spec_dir, reader, &source, &dir);
+  if (!sweep.has_value()) return;
+  absl::StatusOr<SweepSpec> parsed = ParseSweepSpec(sweep->dump(), source, dir);
+  if (!parsed.ok()) {
+    for (const absl::string_view line : absl::StrSplit(parsed.status().message(), '\n')) {
+      reader.Problem("", std::string(line));
+    }
+    return;
+  }
+  if (parsed->models.size() != 1) {
+    reader.Problem("target.sweep.models", "must be exactly one model: the target");
+    return;
+  }
+  const double params = parsed->models.front().FitParams();
+  if (target.contains("params") && target["params"].is_number() &&
+      std::fabs(target["params"].get<double>() / params - 1) > 1e-6) {
+    reader.Problem("target.params",
+                   absl::StrCat("differs from target.sweep's model (", FormatParams(params),
+                                " non-embedding parameters)"));
+    return;
+  }
+  spec->criterion.target_params = params;
+  if (!parsed->data_base.empty() || !parsed->data_additional.empty()) {
+    (*sweep)["data"] = {{"base", parsed->data_base}, {"additional", parsed->data_additional}};
+  }
+  if (!parsed->output_root.empty()) (*sweep)["output_root"] = parsed->output_root;
+  spec->target_check.sweep = std::move(*sweep);
+  spec->target_check.model = parsed->models.front().name;
 }
 
 }  // namespace
@@ -95,7 +134,7 @@ absl::StatusOr<StudySpec> ParseStudySpec(const std::string& text, const std::str
   } else {
     std::string proxies_source, proxies_dir;
     std::optional<nlohmann::json> proxies =
-        ProxiesJson(j["proxies"], spec_dir, reader, &proxies_source, &proxies_dir);
+        SweepJson(j["proxies"], "proxies", spec_dir, reader, &proxies_source, &proxies_dir);
     if (proxies.has_value()) {
       spec.proxies = *proxies;
       absl::StatusOr<SweepSpec> sweep =
@@ -120,12 +159,29 @@ absl::StatusOr<StudySpec> ParseStudySpec(const std::string& text, const std::str
     }
   }
 
-  if (j.contains("target") && reader.CheckObject(j["target"], "target", {"params", "tokens"})) {
-    if (auto n = reader.Number(j["target"], "target", "params", false, Bounds::Positive())) {
+  if (j.contains("target") &&
+      reader.CheckObject(j["target"], "target", {"params", "tokens", "sweep", "goals"})) {
+    const nlohmann::json& t = j["target"];
+    if (auto n = reader.Number(t, "target", "params", false, Bounds::Positive())) {
       spec.criterion.target_params = *n;
     }
-    if (auto d = reader.Number(j["target"], "target", "tokens", false, Bounds::Positive())) {
+    if (auto d = reader.Number(t, "target", "tokens", false, Bounds::Positive())) {
       spec.criterion.target_tokens = *d;
+    }
+    if (t.contains("sweep")) ReadTargetSweep(t, spec_dir, reader, &spec);
+    if (t.contains("goals") &&
+        reader.CheckObject(t["goals"], "target.goals", {"regret", "lr_factor", "loss_error"})) {
+      TargetGoals& g = spec.target_check.goals;
+      const nlohmann::json& goals = t["goals"];
+      g.regret = reader.Number(goals, "target.goals", "regret", false, Bounds::Positive())
+                     .value_or(g.regret);
+      g.lr_factor = reader
+                        .Number(goals, "target.goals", "lr_factor", false,
+                                Bounds{1.0, std::nullopt, true, false})
+                        .value_or(g.lr_factor);
+      g.loss_error = reader.Number(goals, "target.goals", "loss_error", false, Bounds::Positive())
+                         .value_or(g.loss_error);
+      if (!t.contains("sweep")) reader.Problem("target.goals", "needs target.sweep: the check's");
     }
   }
   if (spec.criterion.target_params <= 0 && reader.ok()) {
@@ -180,7 +236,12 @@ absl::StatusOr<StudySpec> ParseStudySpec(const std::string& text, const std::str
         reader.Integer(s, "stop", "max_rounds", false, Bounds::Closed(1, 1000)).value_or(12));
   }
   spec.bootstrap = static_cast<int>(
-      reader.Integer(j, "", "bootstrap", false, Bounds::Closed(20, 100000)).value_or(200));
+      reader.Integer(j, "", "bootstrap", false, Bounds::Closed(0, 100000)).value_or(200));
+  if (spec.bootstrap < 20 && spec.design == DesignKind::kAdaptive) {
+    reader.Problem("bootstrap",
+                   "must be at least 20 in an adaptive study: its rounds are planned "
+                   "from the resamples (0 leaves a grid study without intervals)");
+  }
   if (j.contains("early_stop") && reader.CheckObject(j["early_stop"], "early_stop",
                                                      {"enabled", "min_fraction", "min_evals",
                                                       "bootstrap", "check_every_s", "fit"})) {

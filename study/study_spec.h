@@ -48,6 +48,21 @@ struct EarlyStopRule {
   StoppedRunFit fit = StoppedRunFit::kPredicted;
 };
 
+// The goals a study's target check is held to.
+struct TargetGoals {
+  double regret = 0.001;     // the law's regret at most this (0.1%)
+  double lr_factor = 1.25;   // the law's LR within this factor of the measured optimum's
+  double loss_error = 0.01;  // the predicted loss within this fraction of the measured optimum's
+};
+
+// The target check after the proxy rounds (study/target.h): the target model's sweep spec, whose
+// grid the check sets from the fit. Null sweep: no check.
+struct TargetCheckSpec {
+  nlohmann::json sweep;  // paths made absolute
+  std::string model;     // its one model's name
+  TargetGoals goals;
+};
+
 struct StudySpec {
   std::string name;
   nlohmann::json proxies;  // the proxies' sweep spec as given: every round's template
@@ -59,6 +74,7 @@ struct StudySpec {
   StopRule stop;
   EarlyStopRule early_stop;
   RecommendOptions criterion;  // target_params, and the weight or the forgetting budget
+  TargetCheckSpec target_check;
   int bootstrap = 200;
   nlohmann::json canonical;  // the spec as given
 

@@ -303,9 +303,14 @@ TEST(CliE2ETest, SyntheticDemoChecksItsPredictionAtAHeldOutSizeAndResumes) {
   ASSERT_EQ(first.status.code, 0) << first.err;
   const std::string out = first.Out();
   // The last JSON document is the study's outcome, as in DIR/study.json.
-  auto study = nlohmann::json::parse(out.substr(out.rfind("\n{\n") + 1));
+  auto document = nlohmann::json::parse(out.substr(out.rfind("\n{\n") + 1));
   std::ifstream study_file(dir / "d" / "study.json");
-  EXPECT_EQ(study, nlohmann::json::parse(study_file));
+  EXPECT_EQ(document, nlohmann::json::parse(study_file));
+  // The demo is a study of the whole grid, with its target check.
+  EXPECT_EQ(document["design"], "grid");
+  EXPECT_EQ(document["spent_fraction"], 1.0);
+  EXPECT_EQ(document["rounds"].size(), 1u);
+  const nlohmann::json& study = document["target_check"];
   EXPECT_EQ(study["target"]["params"], 4e7);
   EXPECT_EQ(study["seeds"].size(), 3u);
   EXPECT_GT(study["resamples"].get<int>(), 1000) << "three seeds: intervals from resamples";
@@ -321,12 +326,12 @@ TEST(CliE2ETest, SyntheticDemoChecksItsPredictionAtAHeldOutSizeAndResumes) {
   EXPECT_LE(regret["interval"][0].get<double>(), regret["value"].get<double>());
   EXPECT_GE(regret["interval"][1].get<double>(), regret["value"].get<double>());
   EXPECT_EQ(study["law"]["regret_by_seed"].size(), 3u);
-  EXPECT_NE(out.find("sweep 1 (demo-synthetic): 87 succeeded"), std::string::npos) << out;
+  EXPECT_NE(out.find("sweep 1 (demo-synthetic-r1): 87 succeeded"), std::string::npos) << out;
   EXPECT_NE(out.find("(40M parameters, 4.0x the largest proxy)"), std::string::npos) << out;
   EXPECT_NE(out.find("direct transfer"), std::string::npos) << out;
   EXPECT_NE(out.find("the law's regret at most 0.1%: met"), std::string::npos) << out;
 
-  std::ifstream target_file(dir / "d" / "target.json");
+  std::ifstream target_file(dir / "d" / "rounds" / "demo-synthetic-target.json");
   auto target = nlohmann::json::parse(target_file);
   ASSERT_EQ(target["grid"]["almr"].size(), 1u);
   std::vector<double> lrs = target["grid"]["lr"];
@@ -341,7 +346,7 @@ TEST(CliE2ETest, SyntheticDemoChecksItsPredictionAtAHeldOutSizeAndResumes) {
     EXPECT_NE(p["almr"], study["almr"]);
   }
   ASSERT_EQ(study["almr_check"]["neighbours"].size(), 2u) << study.dump(2);
-  EXPECT_EQ(study["target_sweeps"].size(), 1u) << "one base model, one sweep";
+  EXPECT_EQ(study["sweeps"].size(), 1u) << "one base model, one sweep";
   // 3 seeds per LR and per ALMR point plus the pretraining run, all succeeded.
   const std::string expected =
       "sweep 2 (demo-synthetic-target): " + std::to_string(3 * (lrs.size() + 2) + 1) + " succeeded";
@@ -376,11 +381,36 @@ TEST(CliE2ETest, DemoWidensTheLadderUntilTheTargetsOptimumIsBracketed) {
   ASSERT_EQ(r.status.code, 0) << r.err;
   const std::string out = r.Out();
   EXPECT_NE(out.find("widening the ladder upward (round 2)"), std::string::npos) << out;
-  auto study = nlohmann::json::parse(out.substr(out.rfind("\n{\n") + 1));
-  EXPECT_GE(study["target_sweeps"].size(), 2u);
+  auto study = nlohmann::json::parse(out.substr(out.rfind("\n{\n") + 1))["target_check"];
+  EXPECT_GE(study["sweeps"].size(), 2u);
   EXPECT_TRUE(study["measured"]["bracketed"]) << study.dump(2);
   EXPECT_LT(study["law"]["lr_over_measured"]["value"].get<double>(), 1 / 1.5) << study.dump(2);
   EXPECT_EQ(study["goals"]["lr_factor"]["verdict"], "not met") << study.dump(2);
+}
+
+// The demo's adaptive design: rounds of the proxy grid up to 40% of its compute, then the same
+// target check, on the law's recommendation from those rounds.
+TEST(CliE2ETest, AdaptiveDemoSpendsAtMostTwoFifthsOfTheGridAndChecksItsRecommendation) {
+  auto dir = TestDir();
+  Result r = Mixlaw({"demo", "--preset", "synthetic", "--design", "adaptive", "--dir",
+                     (dir / "d").string(), "--bootstrap", "50", "--json"});
+  ASSERT_EQ(r.status.code, 0) << r.err;
+  const std::string out = r.Out();
+  auto study = nlohmann::json::parse(out.substr(out.rfind("\n{\n") + 1));
+  EXPECT_EQ(study["design"], "adaptive");
+  EXPECT_LE(study["spent_fraction"].get<double>(), 0.4 + 1e-9) << study.dump(2);
+  EXPECT_GE(study["rounds"].size(), 2u);
+  EXPECT_LT(study["runs_trained"].get<int>(), 84);
+  const nlohmann::json& check = study["target_check"];
+  EXPECT_EQ(check["target"]["params"], 4e7);
+  EXPECT_TRUE(check["measured"]["bracketed"]) << check.dump(2);
+  EXPECT_NEAR(check["law"]["lr_over_measured"]["value"].get<double>(), 1.0, 0.25) << check.dump(2);
+  EXPECT_EQ(check["goals"]["lr_factor"]["verdict"], "met") << check.dump(2);
+  EXPECT_EQ(check["goals"]["below_direct_transfer"]["verdict"], "met") << check.dump(2);
+  EXPECT_LE(check["law"]["regret"]["value"].get<double>(), 0.001) << check.dump(2);
+  EXPECT_NE(out.find("sweep 2 (demo-synthetic-r2)"), std::string::npos) << out;
+  EXPECT_NE(out.find("At the held-out target p40m"), std::string::npos) << out;
+  EXPECT_TRUE(std::filesystem::exists(dir / "d" / "report" / "report.html"));
 }
 
 // A plain LR sweep from another tool (params, lr, loss: no ALMR, no second split) is fitted by

@@ -111,7 +111,14 @@ INSTANTIATE_TEST_SUITE_P(
                   "train"}},
         BadStudy{R"({"criterion": {"weight": 1, "forgetting_budget": 0.1}, "bootstrap": 3})",
                  {"s.json: criterion: gives weight and forgetting_budget: choose one",
-                  "s.json: bootstrap: 3 is outside [20, 100000]"}},
+                  "s.json: bootstrap: must be at least 20 in an adaptive study"}},
+        BadStudy{R"({"target": {"params": 5e7, "sweep": "demo-synthetic-target.json"}})",
+                 {"s.json: target.params: differs from target.sweep's model (40M"}},
+        BadStudy{R"({"target": {"sweep": "demo-synthetic.json", "goals": {"lr_factor": 1}}})",
+                 {"s.json: target.sweep.models: must be exactly one model",
+                  "s.json: target.goals.lr_factor: 1 must be > 1"}},
+        BadStudy{R"({"target": {"goals": {"regret": 0.01}}})",
+                 {"s.json: target.goals: needs target.sweep"}},
         BadStudy{R"({"target": {"params": -4}})", {"s.json: target.params: -4 must be > 0"}},
         BadStudy{R"({"early_stop": {"min_fraction": 1, "min_evals": 2, "fit": "guess",
                                    "after": 3}})",
@@ -119,6 +126,24 @@ INSTANTIATE_TEST_SUITE_P(
                   "s.json: early_stop.min_fraction: 1 must be < 1",
                   "s.json: early_stop.min_evals: 2 is outside [4, 100000]",
                   "s.json: early_stop.fit: 'guess' must be omit or predicted"}}));
+
+// A target check: the target model's sweep spec by path, its size the target's, its data paths
+// made absolute; the goals default and can be set.
+TEST(StudySpecTest, ATargetSweepGivesTheTargetSizeAndTheCheck) {
+  nlohmann::json j = nlohmann::json::parse(ReadExample("study-synthetic.json"));
+  j["target"] = {{"sweep", "demo-target.json"}, {"goals", {{"regret", 0.003}}}};
+  auto spec = ParseStudySpec(j.dump(), "s.json", ExamplesDir());
+  ASSERT_TRUE(spec.ok()) << spec.status();
+  EXPECT_EQ(spec->target_check.model, "d96");
+  EXPECT_NEAR(spec->criterion.target_params, 415392, 1) << "d96's non-embedding parameters";
+  EXPECT_DOUBLE_EQ(spec->target_check.goals.regret, 0.003);
+  EXPECT_DOUBLE_EQ(spec->target_check.goals.lr_factor, 1.25);
+  const std::string base = spec->target_check.sweep["data"]["base"];
+  EXPECT_EQ(base, ExamplesDir() + "/data/base");
+  EXPECT_TRUE(ParseStudySpec(ReadExample("study-synthetic.json"), "s.json", ExamplesDir())
+                  ->target_check.sweep.is_null())
+      << "no sweep: no check";
+}
 
 // Early stopping is off unless the spec has an early_stop object; its fields default.
 TEST(StudySpecTest, EarlyStoppingIsOnWithItsObjectAndItsDefaults) {

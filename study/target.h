@@ -1,9 +1,12 @@
-// The proxy-to-target study of `mixlaw demo`, between its two sweeps: the coupling law fitted to
-// the proxy sizes, the recommendation at the target size, the LRs to train there; and, after the
-// target sweep, what the measurements say against the law and the direct-transfer baseline.
-#ifndef MIXLAW_CLI_DEMO_STUDY_H_
-#define MIXLAW_CLI_DEMO_STUDY_H_
+// A study's target check (docs/study.md): after the proxy rounds, the law's recommendation is
+// trained for real at the target size. PlanTarget reads the last round's fit and plans the LRs to
+// train there; RunTargetCheck trains them as sweeps (widening the ladder while the lowest loss
+// sits at an end of it) and CheckTarget sets the law and the direct-transfer baseline against
+// what the target measured, with intervals over its seeds.
+#ifndef MIXLAW_STUDY_TARGET_H_
+#define MIXLAW_STUDY_TARGET_H_
 
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -14,6 +17,7 @@
 #include "fitter/target_check.h"
 #include "nlohmann/json.hpp"
 #include "orchestrator/sweep_spec.h"
+#include "study/study_spec.h"
 
 namespace mixlaw {
 
@@ -27,7 +31,10 @@ struct TargetPlan {
   double almr = 0;            // the swept ALMR nearest the recommended one: checked at the target
   double predicted_lr = 0;    // the criterion's LR at (almr, target) by the law
   double predicted_loss = 0;  // the criterion's value there
-  double transfer_lr = 0;     // the largest proxy's observed criterion optimum at `almr`
+  double transfer_lr = 0;     // the largest proxy's observed criterion optimum at transfer_almr
+  // `almr`, or where a study did not train the largest proxy at two LRs there, the swept ALMR
+  // nearest it at which it did
+  double transfer_almr = 0;
   bool transfer_interior = true;  // false: at the edge of that proxy's LR grid
   double largest_proxy = 0;
   std::vector<double> lrs;  // to train at the target: spaced by kCheckSpacing (CheckLrs)
@@ -41,10 +48,10 @@ struct TargetPlan {
 
 inline constexpr double kCheckSpacing = 1.4;
 
-// Fits the coupling law to the proxies' runs (bootstrap resamples for the intervals, `threads`)
-// and plans the check at `target_params`.
-absl::StatusOr<TargetPlan> PlanTarget(const ObservationSet& proxies, double target_params,
-                                      int bootstrap, int threads);
+// Plans the check at criterion.target_params from `fit`, the coupling law fitted to `proxies`
+// (the study's last round); `threads` for leave-one-size-out's refits.
+absl::StatusOr<TargetPlan> PlanTarget(const ObservationSet& proxies, LawFit fit,
+                                      const RecommendOptions& criterion, int threads);
 
 // The target sweep's spec: `target_template` (a sweep spec of the target model) with its grid
 // set to `almrs` x `lrs` and, when given, `points` (the ALMR check's) beside it; a non-empty
@@ -53,13 +60,6 @@ nlohmann::json TargetSpec(const nlohmann::json& target_template, const TargetPla
                           const std::vector<double>& almrs, const std::vector<double>& lrs,
                           const std::string& suffix = "",
                           const std::vector<SweepPoint>& points = {});
-
-// The goals a study's target check is held to.
-struct TargetGoals {
-  double regret = 0.001;     // the law's regret at most this (0.1%)
-  double lr_factor = 1.25;   // the law's LR within this factor of the measured optimum's
-  double loss_error = 0.01;  // the predicted loss within this fraction of the measured optimum's
-};
 
 // One neighbouring ALMR against the recommended one at the target, both at plan.check_lr.
 struct AlmrCheck {
@@ -92,6 +92,48 @@ Verdict AlmrVerdict(const std::vector<AlmrCheck>& checks);
 absl::StatusOr<TargetCheck> CheckTarget(const TargetPlan& plan, const ObservationSet& target,
                                         const TargetGoals& goals);
 
+// What one target sweep trained.
+struct TargetSweep {
+  std::string name;
+  ObservationSet observations;  // its CPT runs as the fitter reads them
+  int succeeded = 0;            // its runs that succeeded, pretraining included
+  std::string counts;           // its runs by state, in words
+};
+
+// Trains a target sweep to its end; `round` 1 is the first ladder, 2 and 3 its widenings. Called
+// again with the same spec after a restart, it resumes that sweep.
+class TargetRunner {
+ public:
+  virtual ~TargetRunner() = default;
+  virtual absl::StatusOr<TargetSweep> Train(const nlohmann::json& spec, int round) = 0;
+};
+
+// The target check's outcome.
+struct TargetStudy {
+  TargetPlan plan;  // plan.lrs: every LR trained, the widenings' included
+  TargetCheck check;
+  ObservationSet runs;              // the target's runs at plan.almr
+  std::vector<std::string> sweeps;  // the target sweeps' names, in order
+  std::string model;                // the target model's name
+};
+
+inline constexpr int kMaxTargetRounds = 3;
+
+// Trains the ladder plan.lrs at plan.almr (and the ALMR check's points beside it) from
+// `target_template`; while the lowest loss sits at an end of what was trained, a later sweep adds
+// two rungs beyond it, up to kMaxTargetRounds sweeps. A line per widening to `progress` (may be
+// null). FailedPrecondition when a sweep ends with fewer than 2 succeeded runs.
+absl::StatusOr<TargetStudy> RunTargetCheck(TargetPlan plan, const nlohmann::json& target_template,
+                                           const TargetGoals& goals, TargetRunner& runner,
+                                           std::ostream* progress);
+
+// study.json's "target_check" (docs/study.md): the plan, the measured optimum, the law and the
+// transfer with their intervals, the ALMR check, each goal's verdict, leave-one-size-out.
+nlohmann::json TargetCheckJson(const TargetStudy& target);
+
+// {"value": v, "interval": [lower, upper]}, NaN as null.
+nlohmann::json EstimateJson(const Estimate& e);
+
 }  // namespace mixlaw
 
-#endif  // MIXLAW_CLI_DEMO_STUDY_H_
+#endif  // MIXLAW_STUDY_TARGET_H_
