@@ -51,7 +51,7 @@ export ASAN_OPTIONS="detect_leaks=0" TSAN_OPTIONS="report_bugs=0"  # while build
 # races its curve fits against 3 s runs: under ASan the fits lose and the runs end unstopped (its
 # StopRun, monitor and loop pieces run here in their own tests).
 heavy='^StudyTest\.(AnAdaptive|AGridStudy|AStudyStopped)|^DesignTest\.APlanned|^EarlyStopTest\.'
-heavy+='|^StudyE2ETest\.(AnAdaptive|EarlyStopping)|^CliE2ETest\.AdaptiveDemo'
+heavy+='|^StudyE2ETest\.(AnAdaptive|EarlyStopping)|^CliE2ETest\.AdaptiveDemo|^TargetTest\.'
 skipped="^python\.|^TorchSweepE2ETest\.|^format_check$|^thread_safety_check$|$heavy"
 
 if [ "$which" = all ] || [ "$which" = asan ]; then
