@@ -116,8 +116,8 @@ class EmbeddedRunner : public RoundRunner, public TargetRunner {
     absl::StatusOr<EmbeddedSweepResult> result = RunEmbeddedSweep(options);
     if (!result.ok()) return result.status();
     if (result->interrupted) {
-      return absl::CancelledError(
-          absl::StrCat("interrupted in sweep ", name, ": running again with the same --dir resumes it"));
+      return absl::CancelledError(absl::StrCat("interrupted in sweep ", name,
+                                               ": running again with the same --dir resumes it"));
     }
     failures_ = failures_ || HasFailures(result->sweep);
     if (options_.sweeps != nullptr) {
@@ -209,13 +209,12 @@ absl::StatusOr<EmbeddedStudy> RunEmbeddedStudy(const StudySpec& spec,
   if (!fit_written.ok()) return fit_written;
 
   if (!spec.target_check.sweep.is_null()) {
-    absl::StatusOr<TargetPlan> plan = PlanTarget(out.study.observations, out.study.fit,
-                                                 spec.criterion, study_options.threads);
+    absl::StatusOr<TargetPlan> plan =
+        PlanTarget(out.study.observations, out.study.fit, spec.criterion, study_options.threads);
     if (!plan.ok()) return plan.status();
     if (options.on_plan) options.on_plan(out.study, *plan);
-    absl::StatusOr<TargetStudy> target =
-        RunTargetCheck(*std::move(plan), spec.target_check.sweep, spec.target_check.goals, runner,
-                       options.sweeps);
+    absl::StatusOr<TargetStudy> target = RunTargetCheck(
+        *std::move(plan), spec.target_check.sweep, spec.target_check.goals, runner, options.sweeps);
     if (!target.ok()) return target.status();
     out.target = std::move(*target);
     out.json["target_check"] = TargetCheckJson(*out.target);

@@ -36,7 +36,7 @@ struct EmbeddedStudyOptions {
 
 struct EmbeddedStudy {
   StudyResult study;
-  std::optional<TargetStudy> target;  // with a target check in the spec
+  std::optional<TargetStudy> target;                 // with a target check in the spec
   std::vector<int64_t> proxy_sweeps, target_sweeps;  // the store's sweep ids
   nlohmann::json json;                               // what DIR/study.json holds
   std::string study_path, fit_path;

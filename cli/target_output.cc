@@ -84,8 +84,12 @@ void PrintPlan(const TargetPlan& plan) {
                 h.check.interior ? "" : " (its lowest loss at an end of its grid)");
   }
   const RegretSummary loso = SummarizeRegrets(plan.held_out);
-  std::printf("    median regret %s, worst %s (%d sizes)\n", Percent(loso.median, 3).c_str(),
-              Percent(loso.worst, 3).c_str(), loso.sizes);
+  if (loso.sizes == 0) {
+    std::printf("    no size could be held out: none has three LRs measured at this ALMR\n");
+  } else {
+    std::printf("    median regret %s, worst %s (%d sizes)\n", Percent(loso.median, 3).c_str(),
+                Percent(loso.worst, 3).c_str(), loso.sizes);
+  }
   std::string lrs;
   for (double lr : plan.lrs) lrs += (lrs.empty() ? "" : ", ") + FormatLr(lr);
   std::printf("  training the target at LR %s\n", lrs.c_str());
