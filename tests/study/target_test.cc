@@ -89,8 +89,8 @@ TEST_F(TargetTest, TheCheckTrainsTheLadderAroundTheLawsLrAndFindsThePlantedOptim
   EXPECT_EQ(plan->held_out.size(), 3u);
 
   PlantedTargets targets;
-  auto study = RunTargetCheck(*plan, spec_->target_check.sweep, spec_->target_check.goals, targets,
-                              nullptr);
+  auto study =
+      RunTargetCheck(*plan, spec_->target_check.sweep, spec_->target_check.goals, targets, nullptr);
   ASSERT_TRUE(study.ok()) << study.status();
   ASSERT_EQ(targets.specs.size(), 1u) << "bracketed by the first ladder";
   const nlohmann::json& sweep = targets.specs[0];
@@ -149,8 +149,8 @@ TEST_F(TargetTest, ATargetSweepWithTooFewSucceededRunsEndsTheCheckByName) {
   ASSERT_TRUE(plan.ok()) << plan.status();
   PlantedTargets targets;
   targets.succeeded = 1;
-  auto study = RunTargetCheck(*plan, spec_->target_check.sweep, spec_->target_check.goals, targets,
-                              nullptr);
+  auto study =
+      RunTargetCheck(*plan, spec_->target_check.sweep, spec_->target_check.goals, targets, nullptr);
   ASSERT_FALSE(study.ok());
   EXPECT_EQ(study.status().code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_NE(study.status().message().find("demo-synthetic-target ended with too few"),
