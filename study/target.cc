@@ -214,12 +214,13 @@ absl::StatusOr<TargetStudy> RunTargetCheck(TargetPlan plan, const nlohmann::json
   return study;
 }
 
+namespace {
+
+// {"value": v, "interval": [lower, upper]}, NaN as null.
 nlohmann::json EstimateJson(const Estimate& e) {
   return {{"value", JsonNumber(e.value)},
           {"interval", {JsonNumber(e.interval.lower), JsonNumber(e.interval.upper)}}};
 }
-
-namespace {
 
 nlohmann::json LrCheckJson(const LrCheck& c) {
   nlohmann::json by_seed = nlohmann::json::array();

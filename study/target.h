@@ -131,9 +131,6 @@ absl::StatusOr<TargetStudy> RunTargetCheck(TargetPlan plan, const nlohmann::json
 // transfer with their intervals, the ALMR check, each goal's verdict, leave-one-size-out.
 nlohmann::json TargetCheckJson(const TargetStudy& target);
 
-// {"value": v, "interval": [lower, upper]}, NaN as null.
-nlohmann::json EstimateJson(const Estimate& e);
-
 }  // namespace mixlaw
 
 #endif  // MIXLAW_STUDY_TARGET_H_
