@@ -5,7 +5,8 @@
 // the recommended point over its planted optimum, minus 1).
 //
 // With --early-stop, each design also runs with early stopping, its stopped runs left out of the
-// fit ("omit") and taken at their predicted losses ("predicted"); their runs then last
+// fit ("omit"), taken at their predicted losses ("predicted"), and taken there at the weight of
+// each prediction's certainty ("weighted"); their runs then last
 // --step-delay-ms a step so that a curve can be read while it trains.
 //
 //   study_bench --spec examples/study-synthetic.json --seeds 0,1,2 --dir /tmp/sb > study.json
@@ -45,13 +46,22 @@ int Main(int argc, char** argv) {
   int workers = 2;
   bool early_stop = false;
   int step_delay_ms = 20;
+  std::vector<std::string> designs = {"grid", "adaptive"};
+  std::vector<std::string> fits = {"omit", "predicted", "weighted"};
   app.add_option("--spec", spec_path, "A study spec on the synthetic trainer")->required();
-  app.add_flag("--early-stop", early_stop,
-               "Also run each design with early stopping (stopped runs omitted, then predicted)");
+  app.add_flag(
+      "--early-stop", early_stop,
+      "Also run each design with early stopping (stopped runs omitted, predicted, weighted)");
   app.add_option(
          "--step-delay-ms", step_delay_ms,
          "With --early-stop: the synthetic trainer's sleep a step, in the studies that stop")
       ->capture_default_str();
+  app.add_option("--designs", designs, "The designs to run, each per seed")
+      ->delimiter(',')
+      ->check(CLI::IsMember({"grid", "adaptive"}));
+  app.add_option("--fits", fits, "With --early-stop: the early_stop.fit of the studies that stop")
+      ->delimiter(',')
+      ->check(CLI::IsMember({"omit", "predicted", "weighted"}));
   app.add_option("--seeds", seeds,
                  "Studies: each shifts the proxies' seeds by itself times their count, one study "
                  "per design")
@@ -73,17 +83,18 @@ int Main(int argc, char** argv) {
   const double target = base["target"]["params"].get<double>();
 
   nlohmann::json results = nlohmann::json::array();
-  std::cerr << absl::StrFormat("%-18s %4s %7s %5s %7s %8s %10s %10s %8s  %s\n", "study", "seed",
+  std::cerr << absl::StrFormat("%-24s %4s %7s %5s %7s %8s %10s %10s %8s  %s\n", "study", "seed",
                                "rounds", "runs", "stopped", "of grid", "LR factor", "regret",
                                "wall s", "why it ended");
   struct Variant {
     const char* design;
     const char* early_stop;  // "": off, else the early_stop.fit
   };
-  std::vector<Variant> variants = {{"grid", ""}, {"adaptive", ""}};
-  if (early_stop) {
-    variants = {{"grid", ""},     {"grid", "omit"},     {"grid", "predicted"},
-                {"adaptive", ""}, {"adaptive", "omit"}, {"adaptive", "predicted"}};
+  std::vector<Variant> variants;  // each design without stopping, then with each fit
+  for (const std::string& d : designs) {
+    variants.push_back({d.c_str(), ""});
+    if (!early_stop) continue;
+    for (const std::string& f : fits) variants.push_back({d.c_str(), f.c_str()});
   }
   for (int seed : seeds) {
     for (const Variant& variant : variants) {
@@ -166,7 +177,7 @@ int Main(int argc, char** argv) {
                          {"lr_factor", factor},
                          {"regret", regret},
                          {"wall_s", wall}});
-      std::cerr << absl::StrFormat("%-18s %4d %7d %5d %7d %7.1f%% %10.3f %9.4f%% %8.1f  %s\n",
+      std::cerr << absl::StrFormat("%-24s %4d %7d %5d %7d %7.1f%% %10.3f %9.4f%% %8.1f  %s\n",
                                    label, seed, static_cast<int>(study["rounds"].size()),
                                    study["runs_trained"].get<int>(),
                                    study["runs_stopped"].get<int>(), 100 * fraction, factor,

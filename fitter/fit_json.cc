@@ -126,13 +126,11 @@ json FitToJson(const LawFit& fit) {
   for (const Observation& o : fit.runs) {
     json losses = json::object();
     for (const auto& [split, loss] : o.final_loss) losses[split] = JsonNumber(loss);
-    runs.push_back({{"name", o.name},
-                    {"params", o.params},
-                    {"tokens", o.tokens},
-                    {"almr", o.almr},
-                    {"peak_lr", o.peak_lr},
-                    {"seed", o.seed},
-                    {"final_loss", losses}});
+    json run = {{"name", o.name},      {"params", o.params},   {"tokens", o.tokens},
+                {"almr", o.almr},      {"peak_lr", o.peak_lr}, {"seed", o.seed},
+                {"final_loss", losses}};
+    if (!o.weight.empty()) run["weight"] = o.weight;  // only a stopped run's predictions
+    runs.push_back(std::move(run));
   }
   return {{"format", kFitFormat},
           {"law", fit.law},
@@ -192,6 +190,13 @@ absl::StatusOr<LawFit> FitFromJson(const json& j, const std::string& source) {
     if (o.contains("final_loss") && o["final_loss"].is_object()) {
       for (const auto& [split, loss] : o["final_loss"].items()) {
         run.final_loss[split] = loss.is_number() ? loss.get<double>() : kNaN;
+      }
+    }
+    if (o.contains("weight") && o["weight"].is_object()) {  // a weight outside (0, 1] reads as 1
+      for (const auto& [split, w] : o["weight"].items()) {
+        if (w.is_number() && w.get<double>() > 0 && w.get<double>() <= 1) {
+          run.weight[split] = w.get<double>();
+        }
       }
     }
     fit.runs.push_back(std::move(run));

@@ -11,10 +11,11 @@
 //   s_i = sign(r_i) sqrt(2 delta |r_i| - delta^2)   otherwise
 //
 // so that Ceres' cost 1/2 sum s_i^2 is exactly sum huber_delta(r_i), the objective of the
-// per-point formulation (HuberLoss on each block). The Jacobian is the exact derivative of s_i,
-// ds_i/dr_i = 1 inside and delta / |s_i| outside (continuous at |r_i| = delta), so the gradient
-// J_s^T s = sum huber'(r_i) dr_i/dtheta is the per-point formulation's too: the same objective,
-// the same stationary points, the same optimum.
+// per-point formulation (HuberLoss on each block). A point of weight w_i < 1 (Point::weight) has
+// s_i and its Jacobian row scaled by sqrt(w_i): its term of the cost becomes w_i huber_delta(r_i).
+// The Jacobian is the exact derivative of s_i, ds_i/dr_i = 1 inside and delta / |s_i| outside
+// (continuous at |r_i| = delta), so the gradient J_s^T s = sum huber'(r_i) dr_i/dtheta is the
+// per-point formulation's too: the same objective, the same stationary points, the same optimum.
 #ifndef MIXLAW_FITTER_HUBER_BLOCK_H_
 #define MIXLAW_FITTER_HUBER_BLOCK_H_
 
@@ -31,11 +32,23 @@
 namespace mixlaw {
 
 // The Huber-rooted log residuals of a law over one block of kNumParameters: a subclass fills the
-// plain log residuals and their Jacobian (EvaluateLaw), this class roots them and caches them.
+// plain log residuals and their Jacobian (EvaluateLaw) of the points `rows` of `points`, this
+// class roots and weights them and caches them.
 template <int kNumParameters>
 class HuberBlock : public ceres::CostFunction {
  public:
-  HuberBlock(size_t num_points, double delta) : delta_(delta) {
+  HuberBlock(const std::vector<Point>& points, const std::vector<int>& rows, double delta)
+      : delta_(delta) {
+    const size_t num_points = rows.size();
+    for (int row : rows) {
+      const double w = points[static_cast<size_t>(row)].weight;
+      if (w != 1.0) root_weights_.resize(num_points, 1.0);
+    }
+    if (!root_weights_.empty()) {
+      for (size_t i = 0; i < num_points; ++i) {
+        root_weights_[i] = std::sqrt(points[static_cast<size_t>(rows[i])].weight);
+      }
+    }
     residuals_at_.resize(num_points);
     jacobian_at_.resize(num_points * kNumParameters);
     set_num_residuals(static_cast<int>(num_points));
@@ -70,9 +83,15 @@ class HuberBlock : public ceres::CostFunction {
   void Root() const {
     HuberRoots(delta_, residuals_at_.size(), kNumParameters, residuals_at_.data(),
                jacobian_at_.data());
+    for (size_t i = 0; i < root_weights_.size(); ++i) {
+      residuals_at_[i] *= root_weights_[i];
+      for (int k = 0; k < kNumParameters; ++k)
+        jacobian_at_[i * kNumParameters + k] *= root_weights_[i];
+    }
   }
 
   double delta_;
+  std::vector<double> root_weights_;  // sqrt of each point's weight; empty when all are 1
   mutable std::array<double, kNumParameters> theta_{};  // where the cache was filled
   mutable bool valid_ = false;
   mutable std::vector<double> residuals_at_;  // (points)
@@ -86,7 +105,7 @@ class HuberLogResidualBlock : public HuberBlock<kNumParameters> {
  public:
   HuberLogResidualBlock(const std::vector<Point>& points, const std::vector<int>& rows,
                         double delta)
-      : HuberBlock<kNumParameters>(rows.size(), delta) {
+      : HuberBlock<kNumParameters>(points, rows, delta) {
     residuals_.reserve(rows.size());
     for (int row : rows) residuals_.emplace_back(points[static_cast<size_t>(row)]);
   }

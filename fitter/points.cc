@@ -64,7 +64,9 @@ std::vector<Point> LossPoints(const ObservationSet& set, const std::string& spli
     const Observation& o = set.runs[i];
     auto it = o.final_loss.find(split);
     if (it == o.final_loss.end()) continue;
-    points.push_back({o.params, o.tokens, o.almr, o.peak_lr, it->second, static_cast<int>(i)});
+    auto weight = o.weight.find(split);
+    points.push_back({o.params, o.tokens, o.almr, o.peak_lr, it->second, static_cast<int>(i),
+                      weight == o.weight.end() ? 1.0 : weight->second});
   }
   return points;
 }

@@ -17,6 +17,9 @@ struct Point {
   double lr = 0;      // eta, the peak learning rate
   double value = 0;   // observed: a final loss (nats per token) or an optimal LR
   int unit = 0;       // the run (or group of runs) it came from; the bootstrap resamples units
+  // What the point counts for in a fit, in (0, 1]: its Huber loss is multiplied by it (a stopped
+  // run's predicted loss counts less than a measured one, study/early_stop.h).
+  double weight = 1;
 };
 
 // The spread of a data set: what multi-start grids are scaled by and what decides which
@@ -33,7 +36,8 @@ struct DataRange {
 
 DataRange RangeOf(const std::vector<Point>& points);
 
-// One point a run with a final loss on `split`; unit = the run's index in `set.runs`.
+// One point a run with a final loss on `split`; unit = the run's index in `set.runs`, weight its
+// weight on the split (1 where it has none).
 std::vector<Point> LossPoints(const ObservationSet& set, const std::string& split);
 
 // The best learning rate of one (N, D, r) group of loss points.

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <memory>
 #include <mutex>
 #include <numeric>
 
@@ -13,11 +14,46 @@
 #include "fitter/parallel.h"
 
 namespace mixlaw {
+namespace {
+
+// A residual scaled by sqrt(weight), with its Jacobian: its square counts `weight` times.
+class WeightedResidual : public ceres::CostFunction {
+ public:
+  WeightedResidual(ceres::CostFunction* inner, double weight)
+      : inner_(inner), root_weight_(std::sqrt(weight)) {
+    set_num_residuals(inner->num_residuals());
+    *mutable_parameter_block_sizes() = inner->parameter_block_sizes();
+  }
+
+  bool Evaluate(double const* const* parameters, double* residuals,
+                double** jacobians) const override {
+    if (!inner_->Evaluate(parameters, residuals, jacobians)) return false;
+    const int n = num_residuals();
+    for (int i = 0; i < n; ++i) residuals[i] *= root_weight_;
+    if (jacobians == nullptr) return true;
+    for (size_t b = 0; b < parameter_block_sizes().size(); ++b) {
+      if (jacobians[b] == nullptr) continue;
+      const int size = n * parameter_block_sizes()[b];
+      for (int k = 0; k < size; ++k) jacobians[b][k] *= root_weight_;
+    }
+    return true;
+  }
+
+ private:
+  std::unique_ptr<ceres::CostFunction> inner_;
+  double root_weight_;
+};
+
+}  // namespace
 
 ResidualSet::ResidualSet(const Law& law, const std::vector<Point>& points)
     : law_(law), points_(points) {
   residuals_.reserve(points.size());
-  for (const Point& p : points) residuals_.emplace_back(law.NewResidual(p));
+  for (const Point& p : points) {
+    ceres::CostFunction* residual = law.NewResidual(p);
+    if (p.weight != 1.0) residual = new WeightedResidual(residual, p.weight);
+    residuals_.emplace_back(residual);
+  }
 }
 
 namespace {

@@ -46,7 +46,8 @@ struct StartOutcome {
   bool usable() const { return termination == "CONVERGENCE" || termination == "NO_CONVERGENCE"; }
 };
 
-// A law's residuals on a set of points, built once and shared read-only by every solve.
+// A law's residuals on a set of points (each scaled by the root of its weight), built once and
+// shared read-only by every solve.
 class ResidualSet {
  public:
   ResidualSet(const Law& law, const std::vector<Point>& points);

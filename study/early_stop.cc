@@ -157,11 +157,19 @@ std::vector<StoppedRun> StoppedRuns(const StudySpec& spec, const std::vector<v1:
                found->second, AreasOf(spec.proxy_sweep.training.schedule, total, r.peak_lr()),
                spec.early_stop)) {
         s.run.final_loss[split] = p.loss;
+        s.run.weight[split] = PredictionWeight(p);
       }
     }
     stopped.push_back(std::move(s));
   }
   return stopped;
+}
+
+double PredictionWeight(const CurvePrediction& p) {
+  const double z = 1.959963984540054;  // the 95% interval's half width in sds
+  const double sd = std::log(p.interval.upper / p.interval.lower) / (2 * z);
+  if (!(sd > 0) || !std::isfinite(sd) || !(p.rmse_log > 0)) return 1.0;
+  return std::clamp((p.rmse_log * p.rmse_log) / (sd * sd), kMinPredictionWeight, 1.0);
 }
 
 std::map<std::string, CurvePrediction> PredictSplits(const std::vector<v1::MetricPoint>& points,

@@ -81,7 +81,7 @@ class RoundMonitor {
 // A run its round's early stopping ended.
 struct StoppedRun {
   // Its coordinates, N and D (its whole budget); final_loss: each split's predicted final loss,
-  // where its curve could be read.
+  // where its curve could be read, and weight its PredictionWeight.
   Observation run;
   double trained_fraction = 0;  // of its steps, when it stopped
   std::string reason;
@@ -91,6 +91,14 @@ struct StoppedRun {
 // (PredictSplits on its points); points: at least those of the stopped runs.
 std::vector<StoppedRun> StoppedRuns(const StudySpec& spec, const std::vector<v1::Run>& runs,
                                     const PointsByRun& points);
+
+// What a stopped run's predicted final loss counts for in a fit (Point::weight), against a
+// finished run's last evaluation: (rmse / sd)^2, the fit's residual noise of one evaluation (in
+// log space) over the prediction's sd there (from its 95% interval, which holds both that noise
+// and the extrapolation's uncertainty), clamped to [kMinPredictionWeight, 1]. A prediction as sure
+// as a measurement counts 1; one twice as wide, 1/4. 1 where either is not finite or positive.
+inline constexpr double kMinPredictionWeight = 0.01;
+double PredictionWeight(const CurvePrediction& p);
 
 // The predicted final loss of each split of a stopped run, from its points (each split's own
 // curve law fit); a split whose curve cannot be read is left out.

@@ -90,13 +90,15 @@ double StoppedFlops(const std::vector<StoppedRun>& stopped) {
 }
 
 // The runs a round's fit reads: those trained to their end, and with early_stop.fit "predicted"
-// the stopped runs whose splits could both be predicted.
+// or "weighted" the stopped runs whose splits could both be predicted (weighted: each split at
+// its prediction's weight, predicted: at 1).
 ObservationSet FitSet(const StudySpec& spec, const StudyResult& result) {
   ObservationSet set = result.observations;
-  if (spec.early_stop.fit != StoppedRunFit::kPredicted) return set;
+  if (spec.early_stop.fit == StoppedRunFit::kOmit) return set;
   for (const StoppedRun& s : result.stopped) {
     if (s.run.final_loss.count(kSplitAdditional) == 1 && s.run.final_loss.count(kSplitBase) == 1) {
       set.runs.push_back(s.run);
+      if (spec.early_stop.fit == StoppedRunFit::kPredicted) set.runs.back().weight.clear();
     }
   }
   return set;
@@ -293,9 +295,12 @@ nlohmann::json StudyToJson(const StudySpec& spec, const StudyResult& result) {
     for (const StoppedRun& st : r.stopped) {
       nlohmann::json predicted = nlohmann::json::object();
       for (const auto& [split, loss] : st.run.final_loss) predicted[split] = JsonNumber(loss);
+      nlohmann::json weights = nlohmann::json::object();
+      for (const auto& [split, w] : st.run.weight) weights[split] = JsonNumber(w);
       stopped.push_back({{"run", st.run.name},
                          {"trained_fraction", st.trained_fraction},
                          {"predicted_final_loss", predicted},
+                         {"prediction_weight", weights},
                          {"reason", st.reason}});
     }
     rounds.push_back({{"round", r.round},
@@ -327,7 +332,7 @@ nlohmann::json StudyToJson(const StudySpec& spec, const StudyResult& result) {
            {{"enabled", spec.early_stop.enabled},
             {"min_fraction", spec.early_stop.min_fraction},
             {"min_evals", spec.early_stop.min_evals},
-            {"fit", spec.early_stop.fit == StoppedRunFit::kPredicted ? "predicted" : "omit"}}},
+            {"fit", StoppedRunFitName(spec.early_stop.fit)}}},
           {"converged", result.converged},
           {"stop_reason", result.stop_reason},
           {"rounds", rounds},

@@ -13,6 +13,18 @@
 
 namespace mixlaw {
 
+const char* StoppedRunFitName(StoppedRunFit fit) {
+  switch (fit) {
+    case StoppedRunFit::kOmit:
+      return "omit";
+    case StoppedRunFit::kWeighted:
+      return "weighted";
+    case StoppedRunFit::kPredicted:
+      break;
+  }
+  return "predicted";
+}
+
 const char* DesignKindName(DesignKind kind) {
   return kind == DesignKind::kGrid ? "grid" : "adaptive";
 }
@@ -263,8 +275,10 @@ absl::StatusOr<StudySpec> ParseStudySpec(const std::string& text, const std::str
     const std::string fit = reader.String(e, "early_stop", "fit", false).value_or("predicted");
     if (fit == "omit") {
       rule.fit = StoppedRunFit::kOmit;
+    } else if (fit == "weighted") {
+      rule.fit = StoppedRunFit::kWeighted;
     } else if (fit != "predicted") {
-      reader.Problem("early_stop.fit", "'" + fit + "' must be omit or predicted");
+      reader.Problem("early_stop.fit", "'" + fit + "' must be omit, predicted or weighted");
     }
   }
 

@@ -36,7 +36,11 @@ struct StopRule {
 enum class StoppedRunFit {
   kOmit,       // the fit leaves stopped runs out
   kPredicted,  // the fit takes a stopped run at its predicted final losses
+  kWeighted,   // the same, each loss weighted by its prediction's certainty (PredictionWeight)
 };
+
+// The spec's word for `fit`: "omit", "predicted" or "weighted".
+const char* StoppedRunFitName(StoppedRunFit fit);
 
 struct EarlyStopRule {
   bool enabled = false;

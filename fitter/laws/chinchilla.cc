@@ -10,7 +10,7 @@ namespace {
 class ChinchillaHuberBlock : public HuberBlock<5> {
  public:
   ChinchillaHuberBlock(const std::vector<Point>& points, const std::vector<int>& rows, double delta)
-      : HuberBlock<5>(rows.size(), delta), scratch_(3 * rows.size()) {
+      : HuberBlock<5>(points, rows, delta), scratch_(3 * rows.size()) {
     for (int row : rows) {
       const Point& p = points[static_cast<size_t>(row)];
       ln_n_.push_back(std::log(p.params));

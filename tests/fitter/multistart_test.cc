@@ -93,6 +93,79 @@ TEST(MultiStartTest, OneBlockObjectiveIsTheSumOfPerPointHuberLosses) {
   }
 }
 
+// A point of weight w counts w times its Huber loss in the one block, and w times its square in
+// the per-point problem the standard errors are computed on; a weight of 1 changes nothing.
+TEST(MultiStartTest, AWeightedPointCountsItsWeightTimesInTheObjective) {
+  std::mt19937_64 rng(11);
+  std::uniform_real_distribution<double> unit(0.0, 1.0);
+  ChinchillaLaw chinchilla;
+  CouplingAdditionalLaw coupling;
+  for (int trial = 0; trial < 10; ++trial) {
+    SCOPED_TRACE(trial);
+    std::vector<Point> points;
+    for (int i = 0; i < 60; ++i) {
+      points.push_back({std::exp(16 + 8 * unit(rng)), std::exp(20 + 6 * unit(rng)), unit(rng),
+                        std::exp(-9 + 5 * unit(rng)), 1.8 + 2 * unit(rng), i,
+                        i % 3 == 0 ? 1.0 : 0.01 + 0.99 * unit(rng)});
+    }
+    std::vector<int> rows;
+    for (int i = 0; i < 60; ++i) rows.push_back(static_cast<int>(unit(rng) * 60));
+    const double delta = std::pow(10.0, -4 + 4 * unit(rng));
+    for (const Law* law :
+         {static_cast<const Law*>(&chinchilla), static_cast<const Law*>(&coupling)}) {
+      std::vector<double> theta;
+      for (const ParameterSpec& spec : law->parameters()) {
+        const double lower = std::max(spec.lower, -2.0), upper = std::min(spec.upper, 8.0);
+        theta.push_back(lower + (upper - lower) * unit(rng));
+      }
+      double huber_sum = 0, square_sum = 0;
+      for (int row : rows) {
+        const Point& p = points[static_cast<size_t>(row)];
+        const double r = std::log(law->Predict(theta.data(), p)) - std::log(p.value);
+        huber_sum +=
+            p.weight * (std::fabs(r) <= delta ? 0.5 * r * r : delta * (std::fabs(r) - 0.5 * delta));
+        square_sum += p.weight * 0.5 * r * r;
+      }
+      ceres::Problem one_block;
+      one_block.AddResidualBlock(law->NewHuberBlock(points, rows, delta), nullptr, theta.data());
+      double blocked = 0;
+      one_block.Evaluate(ceres::Problem::EvaluateOptions(), &blocked, nullptr, nullptr, nullptr);
+      EXPECT_NEAR(blocked, huber_sum, 1e-12 * huber_sum);
+      ResidualSet set(*law, points);
+      double per_point = 0;
+      BuildProblem(set, rows, {}, nullptr, theta.data())
+          ->Evaluate(ceres::Problem::EvaluateOptions(), &per_point, nullptr, nullptr, nullptr);
+      EXPECT_NEAR(per_point, square_sum, 1e-12 * square_sum);
+    }
+  }
+}
+
+// An outlier at a small weight pulls the fit less: its parameters lie nearer the fit without it
+// than the fit that counts it fully.
+TEST(MultiStartTest, AnOutlierAtASmallWeightPullsTheFitLess) {
+  ChinchillaLaw law;
+  std::vector<Point> points = Points();
+  FitOptions options;
+  options.max_starts = 16;
+  options.cross_validate = false;
+  options.solve.huber_delta = 1.0;  // least squares: an outlier pulls in proportion
+  auto without = FitComponent(law, points, static_cast<int>(points.size()), options);
+  points.push_back(points.front());
+  points.back().value *= 1.3;
+  points.back().unit = static_cast<int>(points.size()) - 1;
+  auto full = FitComponent(law, points, static_cast<int>(points.size()), options);
+  points.back().weight = 0.05;
+  auto light = FitComponent(law, points, static_cast<int>(points.size()), options);
+  ASSERT_TRUE(without.ok() && full.ok() && light.ok());
+  double full_shift = 0, light_shift = 0;
+  for (size_t i = 0; i < kPlanted.size(); ++i) {
+    full_shift += std::fabs(full->parameters[i].value - without->parameters[i].value);
+    light_shift += std::fabs(light->parameters[i].value - without->parameters[i].value);
+  }
+  EXPECT_GT(full_shift, 0);
+  EXPECT_LT(light_shift, 0.2 * full_shift);
+}
+
 TEST(MultiStartTest, FindsTheGlobalOptimumWhereASingleStartDoesNot) {
   ChinchillaLaw law;
   const std::vector<Point> points = Points();

@@ -211,6 +211,24 @@ TEST(RecommendTest, FitJsonFieldsOfAnotherTypeReadAsAbsentAndNeverThrow) {
   EXPECT_EQ(c.cross_validation.at(0).points, 0u);
 }
 
+// A run's weights by split survive FIT.json; a weight outside (0, 1] reads as absent (1).
+TEST(RecommendTest, FitJsonKeepsEachRunsWeights) {
+  LawFit fit = PlantedFit(kSizes);
+  fit.runs = CouplingRuns(PlantedAdditional(), PlantedBase(), kSizes, kAlmrs, 2, 0.003, 3).runs;
+  ASSERT_GE(fit.runs.size(), 2u);
+  fit.runs[0].weight = {{kSplitBase, 0.25}, {kSplitAdditional, 0.5}};
+  nlohmann::json j = FitToJson(fit);
+  EXPECT_FALSE(j["runs"][1].contains("weight"));
+  absl::StatusOr<LawFit> read = FitFromJson(j, "FIT.json");
+  ASSERT_TRUE(read.ok()) << read.status();
+  EXPECT_EQ(read->runs[0].weight, fit.runs[0].weight);
+  EXPECT_TRUE(read->runs[1].weight.empty());
+  j["runs"][0]["weight"] = {{kSplitBase, 1.5}, {kSplitAdditional, "half"}};
+  read = FitFromJson(j, "FIT.json");
+  ASSERT_TRUE(read.ok()) << read.status();
+  EXPECT_TRUE(read->runs[0].weight.empty());
+}
+
 TEST(RecommendTest, TheTargetTokensAreReadWhereTheTokenTermsWereFitted) {
   LawFit fit = PlantedFit(kSizes);
   RecommendOptions options;

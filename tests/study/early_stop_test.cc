@@ -280,6 +280,22 @@ TEST(RoundMonitorTest, StopsFarRunsOnceTheyHaveTrainedEnoughAndNeverTheBest) {
   EXPECT_TRUE(RoundMonitor(spec, earlier).Check({alone.run}, {{9, alone.points}}).empty());
 }
 
+// A prediction's weight: the fit's residual variance over the prediction's, from its interval.
+TEST(RoundMonitorTest, APredictionWeighsTheFitsNoiseOverItsOwnSpread) {
+  CurvePrediction p;
+  p.loss = 3.0;
+  p.rmse_log = 0.01;
+  const double z = 1.959963984540054;
+  p.interval = {3.0 * std::exp(-z * 0.02), 3.0 * std::exp(z * 0.02)};  // sd 0.02 in log
+  EXPECT_NEAR(PredictionWeight(p), 0.25, 1e-12);
+  p.interval = {3.0 * std::exp(-z * 0.005), 3.0 * std::exp(z * 0.005)};  // surer than a run
+  EXPECT_DOUBLE_EQ(PredictionWeight(p), 1.0);
+  p.interval = {3.0 * std::exp(-z * 0.5), 3.0 * std::exp(z * 0.5)};  // (0.01 / 0.5)^2 = 0.0004
+  EXPECT_DOUBLE_EQ(PredictionWeight(p), kMinPredictionWeight);
+  p.interval = {kNaN, kNaN};  // nothing to weigh by
+  EXPECT_DOUBLE_EQ(PredictionWeight(p), 1.0);
+}
+
 // A stopped run as the study reads it after its round: each split predicted from its own curve,
 // its trained share, and the reason the store kept.
 TEST(RoundMonitorTest, AStoppedRunIsReadAtItsPredictedFinalLosses) {
@@ -300,6 +316,11 @@ TEST(RoundMonitorTest, AStoppedRunIsReadAtItsPredictedFinalLosses) {
   const double planted = 2.5 + 0.05 * std::pow(std::log(4.0), 2);
   EXPECT_NEAR(stopped[0].run.final_loss.at(kSplitAdditional), planted, 0.03 * planted);
   EXPECT_NEAR(stopped[0].run.final_loss.at(kSplitBase), 2.0, 0.03 * 2.0);
+  ASSERT_EQ(stopped[0].run.weight.size(), 2u);
+  for (const auto& [split, w] : stopped[0].run.weight) {
+    EXPECT_GE(w, kMinPredictionWeight) << split;
+    EXPECT_LE(w, 1.0) << split;
+  }
 
   // The criterion's curve: L_additional + 1 x L_base where a step has both.
   std::vector<v1::MetricPoint> points = s.points;

@@ -125,7 +125,7 @@ INSTANTIATE_TEST_SUITE_P(
                  {"s.json: early_stop.after: unknown field",
                   "s.json: early_stop.min_fraction: 1 must be < 1",
                   "s.json: early_stop.min_evals: 2 is outside [4, 100000]",
-                  "s.json: early_stop.fit: 'guess' must be omit or predicted"}}));
+                  "s.json: early_stop.fit: 'guess' must be omit, predicted or weighted"}}));
 
 // A target check: the target model's sweep spec by path, its size the target's, its data paths
 // made absolute; the goals default and can be set.
@@ -164,6 +164,11 @@ TEST(StudySpecTest, EarlyStoppingIsOnWithItsObjectAndItsDefaults) {
   EXPECT_FALSE(given->early_stop.enabled);
   EXPECT_EQ(given->early_stop.fit, StoppedRunFit::kOmit);
   EXPECT_DOUBLE_EQ(given->early_stop.check_every_s, 0.5);
+  j["early_stop"] = {{"fit", "weighted"}};
+  auto weighted = ParseStudySpec(j.dump(), "s.json", ExamplesDir());
+  ASSERT_TRUE(weighted.ok()) << weighted.status();
+  EXPECT_EQ(weighted->early_stop.fit, StoppedRunFit::kWeighted);
+  EXPECT_STREQ(StoppedRunFitName(weighted->early_stop.fit), "weighted");
 }
 
 }  // namespace

@@ -187,11 +187,12 @@ TEST(StudyTest, StudyJsonCarriesEveryRoundItsChoicesAndTheRecommendation) {
 }
 
 // Stopped runs in the loop: each counts half its compute; "omit" fits without them, "predicted"
-// with them at their predicted losses; study.json lists them with their rounds.
+// with them at their predicted losses, "weighted" at those losses with their weights;
+// study.json lists them with their rounds.
 TEST(StudyTest, StoppedRunsCountToTheirStopAndTheFitOmitsOrTakesThem) {
   // One seed: 3 sizes x 4 ALMRs x 7 LRs.
   const char* grid = R"({"design": "grid", "bootstrap": 20, "proxies": {"seeds": [0]}})";
-  for (const char* fit : {"omit", "predicted"}) {
+  for (const char* fit : {"omit", "predicted", "weighted"}) {
     nlohmann::json patch = nlohmann::json::parse(grid);
     patch["early_stop"] = {{"fit", fit}};
     const StudySpec spec = Spec(patch.dump().c_str());
@@ -218,6 +219,13 @@ TEST(StudyTest, StoppedRunsCountToTheirStopAndTheFitOmitsOrTakesThem) {
     ASSERT_EQ(j["rounds"][0]["stopped"].size(), 12u);
     EXPECT_EQ(j["rounds"][0]["stopped"][0]["trained_fraction"], 0.5);
     EXPECT_TRUE(j["rounds"][0]["stopped"][0]["predicted_final_loss"].contains(kSplitBase));
+    // Every stopped run carries its prediction's weight; only "weighted" fits with it.
+    const double w = j["rounds"][0]["stopped"][0]["prediction_weight"][kSplitBase].get<double>();
+    EXPECT_GE(w, kMinPredictionWeight);
+    EXPECT_LE(w, 1.0);
+    size_t weighted = 0;
+    for (const Observation& o : result->fit.runs) weighted += o.weight.empty() ? 0 : 1;
+    EXPECT_EQ(weighted, std::string(fit) == "weighted" ? 12u : 0u) << fit;
   }
 }
 
