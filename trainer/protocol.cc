@@ -28,7 +28,14 @@ TrainerLine ParseTrainerLine(const std::string& line) {
     } else {
       m.loss = std::nan("");
     }
-    if (j.contains("tokens") && j["tokens"].is_number()) m.tokens = j["tokens"].get<int64_t>();
+    if (j.contains("tokens") && j["tokens"].is_number()) {
+      // A whole number printed as a float (1024.0) is read; one no int64 holds is refused.
+      const double tokens = j["tokens"].get<double>();
+      if (!(tokens >= 0 && tokens < 9.2e18))
+        return OtherLine{"tokens must be a number in [0, 9.2e18)"};
+      m.tokens = j["tokens"].is_number_integer() ? j["tokens"].get<int64_t>()
+                                                 : static_cast<int64_t>(std::llround(tokens));
+    }
     if (j.contains("lr") && j["lr"].is_number()) m.lr = j["lr"].get<double>();
     return m;
   }

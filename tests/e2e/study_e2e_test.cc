@@ -195,7 +195,14 @@ TEST(StudyE2ETest, EarlyStoppingStopsFarRunsThroughTheOrchestratorAndSpendsLess)
                            law.base.FinalLoss(o.almr(), o.peak_lr(), o.params());
       if (value < best) best = value, best_lr = o.peak_lr();
     }
-    EXPECT_NE(r.peak_lr(), best_lr) << name << " is its group's planted best";
+    if (r.peak_lr() == best_lr) {
+      std::string curve;
+      for (const v1::MetricPoint& p : (*store)->RunPoints(r.id()).value()) {
+        curve += absl::StrCat(" ", p.split(), "@", p.step(), "=", p.loss());
+      }
+      ADD_FAILURE() << name << " is its group's planted best, stopped at " << fraction << ": "
+                    << r.failure_reason() << "; its points:" << curve;
+    }
   }
   EXPECT_NEAR(study["spent_flops"].get<double>(), grid - saved, 1e-9 * grid)
       << "stopped runs count to their stopping step";

@@ -66,9 +66,11 @@ class PlantedRounds : public RoundRunner {
       o.final_loss[kSplitBase] =
           law.base.FinalLoss(r.almr, r.peak_lr, r.params) * std::exp(normal(rng));
       if (monitor != nullptr && r.peak_lr >= stop_lr_from_) {
-        // Stopped halfway, its splits predicted at their planted ends.
+        // Stopped halfway, its splits predicted at their planted ends, each prediction counted a
+        // quarter of a measurement (as one twice as wide would be, study/early_stop.h).
         o.final_loss[kSplitAdditional] = law.additional.FinalLoss(r.almr, r.peak_lr, r.params);
         o.final_loss[kSplitBase] = law.base.FinalLoss(r.almr, r.peak_lr, r.params);
+        o.weight = {{kSplitAdditional, 0.25}, {kSplitBase, 0.25}};
         outcome.stopped.push_back({o, 0.5, "stopped by the planted rounds"});
         continue;
       }

@@ -38,5 +38,20 @@ TEST(ProtocolTest, OtherLinesAreRecognisedOrExplained) {
   EXPECT_EQ(std::get<OtherLine>(ParseTrainerLine("{broken")).error, "not a JSON object");
 }
 
+// A token count printed as a float is rounded; one no int64 holds, or a negative one, is refused
+// (it once converted out of range: undefined behaviour the fuzzer found).
+TEST(ProtocolTest, TokensAreAWholeCountThatFitsAnInteger) {
+  auto whole = ParseTrainerLine(R"({"split": "train", "step": 1, "loss": 2, "tokens": 1024.0})");
+  ASSERT_TRUE(std::holds_alternative<MetricLine>(whole));
+  EXPECT_EQ(std::get<MetricLine>(whole).tokens, 1024);
+  for (const char* tokens : {"8.19778e+22", "-5", "1e300"}) {
+    const std::string line =
+        std::string(R"({"split": "train", "step": 1, "loss": 2, "tokens": )") + tokens + "}";
+    auto parsed = ParseTrainerLine(line);
+    ASSERT_TRUE(std::holds_alternative<OtherLine>(parsed)) << tokens;
+    EXPECT_EQ(std::get<OtherLine>(parsed).error, "tokens must be a number in [0, 9.2e18)");
+  }
+}
+
 }  // namespace
 }  // namespace mixlaw
