@@ -64,6 +64,22 @@ void ExpectSameObjective(const Law& law, const std::vector<Point>& points,
   }
 }
 
+// n points spread over the coordinates both laws read, and a bootstrap-like draw of n rows
+// (repeats, some points left out); weighted: every point but each third at a weight in (0, 1].
+std::vector<Point> RandomPoints(std::mt19937_64& rng, int n, bool weighted,
+                                std::vector<int>* rows) {
+  std::uniform_real_distribution<double> unit(0.0, 1.0);
+  std::vector<Point> points;
+  for (int i = 0; i < n; ++i) {
+    points.push_back({std::exp(16 + 8 * unit(rng)), std::exp(20 + 6 * unit(rng)), unit(rng),
+                      std::exp(-9 + 5 * unit(rng)), 1.8 + 2 * unit(rng), i});
+    if (weighted && i % 3 != 0) points.back().weight = 0.01 + 0.99 * unit(rng);
+  }
+  rows->clear();
+  for (int i = 0; i < n; ++i) rows->push_back(static_cast<int>(unit(rng) * n));
+  return points;
+}
+
 TEST(MultiStartTest, OneBlockObjectiveIsTheSumOfPerPointHuberLosses) {
   std::mt19937_64 rng(5);
   std::uniform_real_distribution<double> unit(0.0, 1.0);
@@ -71,13 +87,8 @@ TEST(MultiStartTest, OneBlockObjectiveIsTheSumOfPerPointHuberLosses) {
   CouplingAdditionalLaw coupling;
   for (int trial = 0; trial < 20; ++trial) {
     SCOPED_TRACE(trial);
-    std::vector<Point> points;
-    for (int i = 0; i < 100; ++i) {
-      points.push_back({std::exp(16 + 8 * unit(rng)), std::exp(20 + 6 * unit(rng)), unit(rng),
-                        std::exp(-9 + 5 * unit(rng)), 1.8 + 2 * unit(rng), i});
-    }
-    std::vector<int> rows;  // a bootstrap-like draw: repeats, some points left out
-    for (int i = 0; i < 100; ++i) rows.push_back(static_cast<int>(unit(rng) * 100));
+    std::vector<int> rows;
+    const std::vector<Point> points = RandomPoints(rng, 100, false, &rows);
     // Small deltas put most points on Huber's linear part, large ones most on its square.
     const double delta = std::pow(10.0, -4 + 4 * unit(rng));
     for (const Law* law :
@@ -102,14 +113,8 @@ TEST(MultiStartTest, AWeightedPointCountsItsWeightTimesInTheObjective) {
   CouplingAdditionalLaw coupling;
   for (int trial = 0; trial < 10; ++trial) {
     SCOPED_TRACE(trial);
-    std::vector<Point> points;
-    for (int i = 0; i < 60; ++i) {
-      points.push_back({std::exp(16 + 8 * unit(rng)), std::exp(20 + 6 * unit(rng)), unit(rng),
-                        std::exp(-9 + 5 * unit(rng)), 1.8 + 2 * unit(rng), i,
-                        i % 3 == 0 ? 1.0 : 0.01 + 0.99 * unit(rng)});
-    }
     std::vector<int> rows;
-    for (int i = 0; i < 60; ++i) rows.push_back(static_cast<int>(unit(rng) * 60));
+    const std::vector<Point> points = RandomPoints(rng, 60, true, &rows);
     const double delta = std::pow(10.0, -4 + 4 * unit(rng));
     for (const Law* law :
          {static_cast<const Law*>(&chinchilla), static_cast<const Law*>(&coupling)}) {
