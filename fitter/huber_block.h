@@ -40,14 +40,9 @@ class HuberBlock : public ceres::CostFunction {
   HuberBlock(const std::vector<Point>& points, const std::vector<int>& rows, double delta)
       : delta_(delta) {
     const size_t num_points = rows.size();
-    for (int row : rows) {
-      const double w = points[static_cast<size_t>(row)].weight;
-      if (w != 1.0) root_weights_.resize(num_points, 1.0);
-    }
-    if (!root_weights_.empty()) {
-      for (size_t i = 0; i < num_points; ++i) {
-        root_weights_[i] = std::sqrt(points[static_cast<size_t>(rows[i])].weight);
-      }
+    const auto weight = [&](int row) { return points[static_cast<size_t>(row)].weight; };
+    if (std::any_of(rows.begin(), rows.end(), [&](int row) { return weight(row) != 1.0; })) {
+      for (int row : rows) root_weights_.push_back(std::sqrt(weight(row)));
     }
     residuals_at_.resize(num_points);
     jacobian_at_.resize(num_points * kNumParameters);

@@ -30,8 +30,8 @@ struct Observation {
   double batch_size = 0;  // sequences per step; 0 when unknown (read, not fitted)
   int64_t seed = 0;
   std::map<std::string, double> final_loss;  // nats per token, by split ("eval/base", ...)
-  // By split, in (0, 1]: what the loss counts for in a fit (Point::weight); absent: 1. Never read
-  // from a file: only a study's stopped runs carry one.
+  // By split, in (0, 1]: what the loss counts for in a fit (Point::weight); absent: 1. Only a
+  // study's stopped runs carry one, and FIT.json keeps it; no CSV form has it.
   std::map<std::string, double> weight;
 };
 
