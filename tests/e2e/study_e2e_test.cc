@@ -197,7 +197,8 @@ TEST(StudyE2ETest, EarlyStoppingStopsFarRunsThroughTheOrchestratorAndSpendsLess)
     }
     if (r.peak_lr() == best_lr) {
       std::string curve;
-      for (const v1::MetricPoint& p : (*store)->RunPoints(r.id()).value()) {
+      const std::vector<v1::MetricPoint> points = (*store)->RunPoints(r.id()).value();
+      for (const v1::MetricPoint& p : points) {
         curve += absl::StrCat(" ", p.split(), "@", p.step(), "=", p.loss());
       }
       ADD_FAILURE() << name << " is its group's planted best, stopped at " << fraction << ": "
