@@ -18,6 +18,8 @@ double CurveParameters::LossAt(const ScheduleAreas& areas, int64_t step) const {
 
 namespace {
 
+constexpr double kCurveParameters = 4;  // L0, A, alpha, C
+
 // ln L(s) - ln y for one sample; theta = (ln L0, ln A, alpha, C).
 struct CurveResidual {
   CurveResidual(double s1, double s2, double y) : s1_(s1), s2_(s2), ln_y_(std::log(y)) {}
@@ -111,8 +113,13 @@ absl::StatusOr<CurvePrediction> PredictFinalLoss(const ScheduleAreas& areas,
     squares += r * r;
   }
   p.rmse_log = std::sqrt(squares / static_cast<double>(samples.size()));
-  // Residual bootstrap: the fitted curve times resampled residuals, refitted; each prediction
-  // then carries one resampled residual of its own, as one evaluation at the end would.
+  // Fitted residuals are smaller than the noise by the four parameters they were fitted with:
+  // resampled at their own size, the interval would hold the truth less often than it says.
+  const double n = static_cast<double>(samples.size());
+  const double rescale = std::sqrt(n / std::max(1.0, n - kCurveParameters));
+  for (double& r : residuals) r *= rescale;
+  // Residual bootstrap: the fitted curve times resampled (rescaled) residuals, refitted; each
+  // prediction then carries one resampled residual of its own, as one evaluation at the end would.
   std::mt19937_64 rng(options.seed);
   std::uniform_int_distribution<size_t> pick(0, residuals.size() - 1);
   std::vector<double> predictions;

@@ -30,8 +30,9 @@ struct CurveParameters {
 struct CurvePrediction {
   CurveParameters parameters;
   double loss = 0;  // at the schedule's last step
-  // 95% predictive interval of one evaluation there: the fit's bootstrap (residuals resampled)
-  // with a resampled residual on each prediction.
+  // 95% predictive interval of one evaluation there: the fit's bootstrap (residuals, rescaled by
+  // sqrt(n / (n - 4)) for the four parameters fitted, resampled) with a resampled residual on each
+  // prediction.
   Interval interval;
   double rmse_log = 0;  // of the fit, in log space
   int samples = 0;      // evaluations fitted

@@ -8,6 +8,16 @@
 #include "trainer/schedule.h"
 
 namespace mixlaw {
+namespace {
+
+constexpr double kZ95 = 1.959963984540054;  // a 95% interval's half width in sds
+
+}  // namespace
+
+double StopBound(const CurvePrediction& p) {
+  if (!std::isfinite(p.interval.lower) || !std::isfinite(p.loss)) return kNaN;
+  return p.loss - kStopSds / kZ95 * std::max(0.0, p.loss - p.interval.lower);
+}
 
 std::vector<StopDecision> RunsToStop(const std::vector<GroupRun>& group) {
   double best = HUGE_VAL;
@@ -26,13 +36,15 @@ std::vector<StopDecision> RunsToStop(const std::vector<GroupRun>& group) {
   for (const GroupRun& r : group) {
     if (r.finished || !r.prediction.has_value() || r.name == best_run) continue;
     const CurvePrediction& p = *r.prediction;
-    if (!std::isfinite(p.interval.lower) || !(p.interval.lower > best)) continue;
+    const double bound = StopBound(p);
+    if (!(bound > best)) continue;
     stop.push_back(
         {r.name, p, best, best_run,
          absl::StrCat("predicted final loss ", FormatLoss(p.loss), " [",
                       FormatLoss(p.interval.lower), ", ", FormatLoss(p.interval.upper), "] from ",
-                      p.samples, " evaluations is above the group's best ", FormatLoss(best), " (",
-                      best_run, best_finished ? "" : ", so far", ")")});
+                      p.samples, " evaluations, ", FormatLoss(bound), " at ", kStopSds,
+                      " sd below, is above the group's best ", FormatLoss(best), " (", best_run,
+                      best_finished ? "" : ", so far", ")")});
   }
   return stop;
 }
@@ -166,8 +178,7 @@ std::vector<StoppedRun> StoppedRuns(const StudySpec& spec, const std::vector<v1:
 }
 
 double PredictionWeight(const CurvePrediction& p) {
-  const double z = 1.959963984540054;  // the 95% interval's half width in sds
-  const double sd = std::log(p.interval.upper / p.interval.lower) / (2 * z);
+  const double sd = std::log(p.interval.upper / p.interval.lower) / (2 * kZ95);
   if (!(sd > 0) || !std::isfinite(sd) || !(p.rmse_log > 0)) return 1.0;
   return std::clamp((p.rmse_log * p.rmse_log) / (sd * sd), kMinPredictionWeight, 1.0);
 }

@@ -8,9 +8,14 @@
 #include <cmath>
 #include <fstream>
 #include <random>
+#include <sstream>
+#include <tuple>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "orchestrator/sweep_spec.h"
+#include "trainer/protocol.h"
+#include "trainer/synthetic_trainer.h"
 
 namespace mixlaw {
 namespace {
@@ -329,6 +334,98 @@ TEST(RoundMonitorTest, AStoppedRunIsReadAtItsPredictedFinalLosses) {
   ASSERT_EQ(curve.size(), 13u);
   EXPECT_EQ(curve.back().step, 52);
   EXPECT_NEAR(curve.front().loss, points[0].loss() + points[14].loss(), 1e-12);
+}
+
+// The criterion's curve of one run of the synthetic trainer, as it prints it.
+std::vector<CurveSample> TrainedCurve(const RunConfig& config, const RecommendOptions& criterion) {
+  std::stringstream out, err;
+  EXPECT_EQ(RunSyntheticTrainer(config, out, err), kTrainerExitSuccess) << err.str();
+  std::vector<v1::MetricPoint> points;
+  std::string line;
+  while (std::getline(out, line)) {
+    const TrainerLine parsed = ParseTrainerLine(line);
+    const auto* m = std::get_if<MetricLine>(&parsed);
+    if (m == nullptr) continue;
+    v1::MetricPoint p;
+    p.set_split(m->split);
+    p.set_step(m->step);
+    p.set_loss(m->loss);
+    points.push_back(p);
+  }
+  return CriterionCurve(points, criterion);
+}
+
+// The end-to-end early-stopping study's runs (tests/e2e/study_e2e_test.cc: three sizes, ALMRs 0.1
+// and 0.5, five LRs, 1% noise on every evaluation, one every 4 of 100 steps) for two noise draws,
+// each judged at every look from 30% of its steps against the harshest best its group can show,
+// the other runs' noisy final losses. The run whose noiseless end is its group's best is never
+// stopped; the 95% interval holds the noiseless end at nine looks in ten or more; far runs are
+// still stopped.
+TEST(EarlyStopTest, NoLookAtTheSyntheticStudysCurvesStopsAGroupsBest) {
+  std::ifstream in(std::string(MIXLAW_SOURCE_DIR) + "/examples/study-synthetic.json");
+  nlohmann::json j = nlohmann::json::parse(in);
+  j["proxies"]["grid"] = {{"almr", {0.1, 0.5}}, {"lr", {{"min", 1e-3}, {"max", 3e-2}, {"num", 5}}}};
+  j["proxies"]["seeds"] = {0, 1};
+  j["proxies"]["training"]["eval_every"] = 4;
+  j["design"] = "grid";
+  j["early_stop"] = {{"min_fraction", 0.3}, {"min_evals", 6}, {"bootstrap", 50}};
+  auto spec = ParseStudySpec(j.dump(), "study-synthetic.json",
+                             std::string(MIXLAW_SOURCE_DIR) + "/examples");
+  ASSERT_TRUE(spec.ok()) << spec.status();
+  struct Trained {
+    std::string name;
+    double lr = 0;
+    int64_t total = 0;
+    std::vector<CurveSample> curve;
+    double end = 0;  // noiseless
+  };
+  std::map<std::tuple<double, double, int64_t>, std::vector<Trained>> groups;
+  for (const PlannedRun& r : ExpandSweep(spec->proxy_sweep)) {
+    if (r.stage != "cpt") continue;
+    Trained t{r.name, r.peak_lr, r.total_steps, TrainedCurve(r.config, spec->criterion), 0};
+    if (t.curve.empty() || t.curve.back().step < r.total_steps) continue;  // diverged
+    RunConfig quiet = r.config;
+    quiet.synthetic["noise"] = 0.0;
+    t.end = TrainedCurve(quiet, spec->criterion).back().loss;
+    groups[{r.params, r.almr, r.seed}].push_back(std::move(t));
+  }
+  ASSERT_EQ(groups.size(), 12u);
+  int looks = 0, covered = 0, far_stopped = 0;
+  for (const auto& [key, runs] : groups) {
+    size_t best = 0;
+    for (size_t i = 1; i < runs.size(); ++i) {
+      if (runs[i].end < runs[best].end) best = i;
+    }
+    for (size_t i = 0; i < runs.size(); ++i) {
+      const Trained& r = runs[i];
+      std::vector<GroupRun> group;
+      for (size_t k = 0; k < runs.size(); ++k) {
+        if (k != i) group.push_back({runs[k].name, true, runs[k].curve.back().loss, kNaN, {}});
+      }
+      group.push_back({r.name, false, kNaN, kNaN, {}});
+      bool stopped = false;
+      for (size_t n = 6; n < r.curve.size() && !stopped; ++n) {
+        const std::vector<CurveSample> part(r.curve.begin(), r.curve.begin() + n);
+        if (part.back().step < 0.3 * r.total) continue;
+        CurveFitOptions options;
+        options.min_samples = 6;
+        options.bootstrap = 50;
+        auto p = PredictFinalLoss(AreasOf(spec->proxy_sweep.training.schedule, r.total, r.lr), part,
+                                  options);
+        if (!p.ok()) continue;
+        ++looks;
+        covered += p->interval.lower <= r.end && r.end <= p->interval.upper;
+        group.back().prediction = *p;
+        stopped = !RunsToStop(group).empty();
+        EXPECT_FALSE(stopped && i == best)
+            << r.name << " ends its group's best (" << r.end << ") and is stopped from " << n
+            << " evaluations: " << RunsToStop(group)[0].reason;
+      }
+      far_stopped += stopped && r.end > 1.05 * runs[best].end;
+    }
+  }
+  EXPECT_GE(covered, 0.9 * looks) << covered << " of " << looks;
+  EXPECT_GE(far_stopped, 10) << "runs ending 5% or more above their group's best";
 }
 
 }  // namespace
