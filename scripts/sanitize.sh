@@ -20,7 +20,8 @@ which=${1:-all}
 configure() {  # DIR SANITIZERS FUZZ
   if [ ! -f "$1/build.ninja" ]; then
     CC=clang CXX=clang++ cmake -S . -B "$1" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-      -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -gline-tables-only" -DMIXLAW_WERROR=ON \
+      -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -gline-tables-only" -DMIXLAW_DRIVER_OPT=-O0 \
+      -DMIXLAW_WERROR=ON \
       -DMIXLAW_SANITIZE="$2" -DMIXLAW_FUZZ="$3" -DMIXLAW_WITH_CUDA=OFF -DMIXLAW_BENCH=OFF
   fi
 }
