@@ -3,6 +3,7 @@
 // language, a killed run resumes bit-identically, and a run past its stable LR diverges.
 #include <gtest/gtest.h>
 
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 
@@ -19,15 +20,30 @@ std::filesystem::path& Dir() {
   return dir;
 }
 
+// The prepared demo corpora the runs read.
+std::filesystem::path& Data() {
+  static std::filesystem::path dir;
+  return dir;
+}
+
 class LlamaTrainerTest : public testing::Test {
  protected:
+  // Under CTest the data come from MIXLAW_TRAINER_TEST_DATA, prepared once for every test by the
+  // fixture `llama_trainer_data` (`mixlaw data prepare` with these options); a binary run by hand
+  // prepares its own.
   static void SetUpTestSuite() {
     Dir() = std::filesystem::temp_directory_path() / ("mixlaw-trainer-" + std::to_string(getpid()));
     std::filesystem::create_directories(Dir());
+    if (const char* prepared = std::getenv("MIXLAW_TRAINER_TEST_DATA")) {
+      Data() = prepared;
+      ASSERT_TRUE(std::filesystem::exists(Data() / "tokenizer.model")) << Data();
+      return;
+    }
+    Data() = Dir() / "data";
     PrepareOptions options;
     options.base_inputs = {"demo"};
     options.additional_inputs = {"demo"};
-    options.out_dir = (Dir() / "data").string();
+    options.out_dir = Data().string();
     options.vocab_size = 1536;
     options.val_fraction = 0.01;  // whole-split evaluation stays quick
     auto summary = PrepareData(options);
@@ -53,8 +69,8 @@ class LlamaTrainerTest : public testing::Test {
               {"vocab_size", 1536},
               {"max_seq_len", 64}}},
             {"data",
-             {{"base", (Dir() / "data" / "base").string()},
-              {"additional", (Dir() / "data" / "additional").string()}}},
+             {{"base", (Data() / "base").string()},
+              {"additional", (Data() / "additional").string()}}},
             {"training",
              {{"tokens", 16 * 64 * steps}, {"batch_size", 16}, {"seq_len", 64}, {"eval_every", 0}}},
             {"output_dir", (Dir() / name).string()}};
