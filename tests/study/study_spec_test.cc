@@ -9,10 +9,12 @@
 #include <fstream>
 #include <sstream>
 
+#include "absl/strings/str_cat.h"
+
 namespace mixlaw {
 namespace {
 
-std::string ExamplesDir() { return std::string(MIXLAW_SOURCE_DIR) + "/examples"; }
+std::string ExamplesDir() { return absl::StrCat(MIXLAW_SOURCE_DIR, "/examples"); }
 
 std::string ReadExample(const std::string& name) {
   std::ifstream in(ExamplesDir() + "/" + name);

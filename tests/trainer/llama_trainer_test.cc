@@ -53,27 +53,27 @@ class LlamaTrainerTest : public testing::Test {
 
   static nlohmann::json Config(const std::string& name, const std::string& stage, double almr,
                                double lr, int steps) {
-    return {{"protocol", 1},
-            {"run_name", name},
-            {"stage", stage},
-            {"almr", almr},
-            {"peak_lr", lr},
-            {"seed", 1},
-            {"model",
-             {{"name", "t"},
-              {"dim", 48},
-              {"n_layers", 2},
-              {"n_heads", 4},
-              {"n_kv_heads", 2},
-              {"ffn_dim", 128},
-              {"vocab_size", 1536},
-              {"max_seq_len", 64}}},
-            {"data",
-             {{"base", (Data() / "base").string()},
-              {"additional", (Data() / "additional").string()}}},
-            {"training",
-             {{"tokens", 16 * 64 * steps}, {"batch_size", 16}, {"seq_len", 64}, {"eval_every", 0}}},
-            {"output_dir", (Dir() / name).string()}};
+    return {
+        {"protocol", 1},
+        {"run_name", name},
+        {"stage", stage},
+        {"almr", almr},
+        {"peak_lr", lr},
+        {"seed", 1},
+        {"model",
+         {{"name", "t"},
+          {"dim", 48},
+          {"n_layers", 2},
+          {"n_heads", 4},
+          {"n_kv_heads", 2},
+          {"ffn_dim", 128},
+          {"vocab_size", 1536},
+          {"max_seq_len", 64}}},
+        {"data",
+         {{"base", (Data() / "base").string()}, {"additional", (Data() / "additional").string()}}},
+        {"training",
+         {{"tokens", 16 * 64 * steps}, {"batch_size", 16}, {"seq_len", 64}, {"eval_every", 0}}},
+        {"output_dir", (Dir() / name).string()}};
   }
 
   struct Outcome {
