@@ -9,6 +9,7 @@
 
 #include "common/child_process.h"
 #include "nlohmann/json.hpp"
+#include "tests/trainer/trainer_test_data.h"
 #include "trainer/data/prepare.h"
 #include "trainer/protocol.h"
 
@@ -29,8 +30,7 @@ std::filesystem::path& Data() {
 class LlamaTrainerTest : public testing::Test {
  protected:
   // Under CTest the data come from MIXLAW_TRAINER_TEST_DATA, prepared once for every test by the
-  // fixture `llama_trainer_data` (`mixlaw data prepare` with these options); a binary run by hand
-  // prepares its own.
+  // fixture `llama_trainer_data` (prepare_trainer_data); a binary run by hand prepares its own.
   static void SetUpTestSuite() {
     Dir() = std::filesystem::temp_directory_path() / ("mixlaw-trainer-" + std::to_string(getpid()));
     std::filesystem::create_directories(Dir());
@@ -40,13 +40,7 @@ class LlamaTrainerTest : public testing::Test {
       return;
     }
     Data() = Dir() / "data";
-    PrepareOptions options;
-    options.base_inputs = {"demo"};
-    options.additional_inputs = {"demo"};
-    options.out_dir = Data().string();
-    options.vocab_size = 1536;
-    options.val_fraction = 0.01;  // whole-split evaluation stays quick
-    auto summary = PrepareData(options);
+    auto summary = PrepareData(TrainerTestData(Data().string()));
     ASSERT_TRUE(summary.ok()) << summary.status();
   }
   static void TearDownTestSuite() { std::filesystem::remove_all(Dir()); }
