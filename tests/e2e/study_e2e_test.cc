@@ -12,6 +12,7 @@
 
 #include "orchestrator/store.h"
 #include "tests/e2e/cluster.h"
+#include "tests/study/early_stop_study.h"
 #include "trainer/synthetic_trainer.h"
 
 namespace mixlaw {
@@ -135,19 +136,7 @@ TEST(StudyE2ETest, AnAdaptiveStudySurvivesSigkillAndFindsThePlantedLrForAThirdOf
 // costs only what it trained, and the study, its JSON and its report say so.
 TEST(StudyE2ETest, EarlyStoppingStopsFarRunsThroughTheOrchestratorAndSpendsLess) {
   const auto dir = TestDir();
-  std::ifstream example(std::string(MIXLAW_SOURCE_DIR) + "/examples/study-synthetic.json");
-  nlohmann::json spec = nlohmann::json::parse(example);
-  nlohmann::json& proxies = spec["proxies"];
-  proxies["grid"] = {{"almr", {0.1, 0.5}}, {"lr", {{"min", 1e-3}, {"max", 3e-2}, {"num", 5}}}};
-  proxies["seeds"] = {0};
-  proxies["training"]["eval_every"] = 4;
-  proxies["pretrain"]["training"]["tokens"] = 204800;
-  proxies["trainer"]["synthetic"]["step_delay_ms"] = 30;  // 100 steps: 3 s a run
-  spec["design"] = "grid";
-  spec["bootstrap"] = 30;
-  spec["early_stop"] = {
-      {"min_fraction", 0.3}, {"min_evals", 6}, {"check_every_s", 0.3}, {"bootstrap", 50}};
-  const std::string file = WriteFile(dir / "es.json", spec.dump());
+  const std::string file = WriteFile(dir / "es.json", EarlyStopStudy().dump());
   const std::string work = (dir / "es").string();
   // Heartbeats every half second (a quarter of the lease timeout): a stop reaches its trainer
   // well before the run's end.

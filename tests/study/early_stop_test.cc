@@ -14,6 +14,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "orchestrator/sweep_spec.h"
+#include "tests/study/early_stop_study.h"
 #include "trainer/protocol.h"
 #include "trainer/synthetic_trainer.h"
 
@@ -355,20 +356,15 @@ std::vector<CurveSample> TrainedCurve(const RunConfig& config, const RecommendOp
   return CriterionCurve(points, criterion);
 }
 
-// The end-to-end early-stopping study's runs (tests/e2e/study_e2e_test.cc: three sizes, ALMRs 0.1
-// and 0.5, five LRs, 1% noise on every evaluation, one every 4 of 100 steps) for two noise draws,
-// each judged at every look from 30% of its steps against the harshest best its group can show,
-// the other runs' noisy final losses. The run whose noiseless end is its group's best is never
-// stopped; the 95% interval holds the noiseless end at nine looks in ten or more; far runs are
-// still stopped.
+// The end-to-end early-stopping study's runs (early_stop_study.h) for two noise draws, trained in
+// process without the trainer's sleep, each judged at every look from 30% of its steps against the
+// harshest best its group can show, the other runs' noisy final losses. The run whose noiseless end
+// is its group's best is never stopped; the 95% interval holds the noiseless end at nine looks in
+// ten or more; far runs are still stopped.
 TEST(EarlyStopTest, NoLookAtTheSyntheticStudysCurvesStopsAGroupsBest) {
-  std::ifstream in(std::string(MIXLAW_SOURCE_DIR) + "/examples/study-synthetic.json");
-  nlohmann::json j = nlohmann::json::parse(in);
-  j["proxies"]["grid"] = {{"almr", {0.1, 0.5}}, {"lr", {{"min", 1e-3}, {"max", 3e-2}, {"num", 5}}}};
+  nlohmann::json j = EarlyStopStudy();
   j["proxies"]["seeds"] = {0, 1};
-  j["proxies"]["training"]["eval_every"] = 4;
-  j["design"] = "grid";
-  j["early_stop"] = {{"min_fraction", 0.3}, {"min_evals", 6}, {"bootstrap", 50}};
+  j["proxies"]["trainer"]["synthetic"]["step_delay_ms"] = 0;
   auto spec = ParseStudySpec(j.dump(), "study-synthetic.json",
                              std::string(MIXLAW_SOURCE_DIR) + "/examples");
   ASSERT_TRUE(spec.ok()) << spec.status();
@@ -404,12 +400,13 @@ TEST(EarlyStopTest, NoLookAtTheSyntheticStudysCurvesStopsAGroupsBest) {
       }
       group.push_back({r.name, false, kNaN, kNaN, {}});
       bool stopped = false;
-      for (size_t n = 6; n < r.curve.size() && !stopped; ++n) {
+      for (auto n = static_cast<size_t>(spec->early_stop.min_evals); n < r.curve.size() && !stopped;
+           ++n) {
         const std::vector<CurveSample> part(r.curve.begin(), r.curve.begin() + n);
-        if (part.back().step < 0.3 * r.total) continue;
+        if (part.back().step < spec->early_stop.min_fraction * r.total) continue;
         CurveFitOptions options;
-        options.min_samples = 6;
-        options.bootstrap = 50;
+        options.min_samples = spec->early_stop.min_evals;
+        options.bootstrap = spec->early_stop.bootstrap;
         auto p = PredictFinalLoss(AreasOf(spec->proxy_sweep.training.schedule, r.total, r.lr), part,
                                   options);
         if (!p.ok()) continue;
