@@ -10,8 +10,8 @@ target's CPT runs at the LRs and seeds given, in variants of the recipe:
 For each variant and LR it reports the spread over the seeds (sample standard deviation of
 L_additional + L_base, nats) at each evaluation, of the mean of the last 2, 4 and 6 evaluations,
 and the wall time of the runs; as JSON on stdout and a table on stderr. --runs-csv writes the
-`final` runs as rows of `mixlaw sweep export`'s runs CSV, so that more seeds can join the target's
-own runs (bench/law_bends --target-csv reads them).
+`final` runs as rows of `mixlaw sweep export`'s runs CSV, under the same header line, so that
+more seeds can join the target's own exported runs (bench/law_bends --target-csv reads them).
 
     bench/target_spread.py --demo-dir mixlaw-demo --lrs 0.0118,0.0166 --seeds 1,2,3,4 > spread.json
     bench/target_spread.py --demo-dir mixlaw-demo --lrs 0.0097 --seeds 4,5 --every 0 --longer 0 \
@@ -46,7 +46,10 @@ def template_run(demo_dir: str) -> dict[str, Any]:
     if not paths:
         sys.exit(f"target_spread: {demo_dir}: no target runs under runs/demo-target "
                  "(run `mixlaw demo --dir DIR` to the end first)")
-    runs = [json.load(open(p)) for p in paths]
+    runs = []
+    for path in paths:
+        with open(path) as f:
+            runs.append(json.load(f))
     return min(runs, key=lambda r: abs(r["almr"] - 0.5))
 
 
@@ -54,7 +57,7 @@ def train(config: dict[str, Any], out_dir: str, mixlaw: str) -> tuple[Curve, Los
     """Trains `config` into out_dir and returns its evaluation curve and its last evaluation's
     losses by split; exits on a failed run."""
     os.makedirs(out_dir, exist_ok=True)
-    config = dict(config, output_dir=out_dir, resume_checkpoint="")
+    config = dict(config, output_dir=out_dir, resume_checkpoint="")  # a copy: the caller's stays
     path = os.path.join(out_dir, "RUN.json")
     with open(path, "w") as f:
         json.dump(config, f)
