@@ -68,9 +68,7 @@ absl::StatusOr<LawFit> FitSweep(const RecommendFlags& f, int* exit_code, double*
       f.source, f.sweep_id, f.recommendation.last_evals, false, &data, exit_code);
   if (!set.ok()) return set.status();
   *target_params = data.sweep.target_params();
-  FitOptions options = f.recommendation.fit_options;
-  options.cross_validate = false;  // `mixlaw fit` reports it; the recommendation needs the fit
-  return FitObservations(*FindLaw("coupling"), *set, kSplitAdditional, options);
+  return FitForRecommendation(*set, f.recommendation.fit_options);
 }
 
 int RunRecommend(const RecommendFlags& f) {

@@ -14,6 +14,7 @@
 #include "cli/commands.h"
 #include "fitter/observations.h"
 #include "mixlaw/v1/mixlaw.pb.h"
+#include "study/sweep_fit.h"
 
 namespace mixlaw {
 
@@ -25,24 +26,12 @@ struct SweepSourceFlags {
 // Adds --db and the client flags (--orchestrator, --token-file, --tls-ca; --json with `json`).
 void AddSweepSourceFlags(CLI::App* command, SweepSourceFlags* flags, bool json = true);
 
-struct SweepData {
-  v1::Sweep sweep;
-  std::vector<v1::Run> runs;
-  std::map<int64_t, std::vector<v1::MetricPoint>> points;  // by run id, with_points only
-};
-
 // The sweep's runs (and, with `with_points`, every metric point of each). Errors: NotFound for
 // an unknown sweep, Unavailable (and the like) when the orchestrator cannot be reached,
 // FailedPrecondition for a store file in use by a running orchestrator; ExitCodeForCode maps
 // them to exit codes.
 absl::StatusOr<SweepData> LoadSweep(const SweepSourceFlags& flags, int64_t sweep_id,
                                     bool with_points);
-
-// The sweep's runs as the fitter reads them: exactly what `sweep export --table runs --format
-// csv` writes, parsed by the same reader as `fit --csv` (pretraining rows skipped, diverged runs
-// listed). With `last_evals` > 1 each run's loss on a split is the mean of its last `last_evals`
-// evaluations of it (the data must hold the points) instead of the last one.
-absl::StatusOr<ObservationSet> SweepObservations(const SweepData& data, int last_evals = 1);
 
 // LoadSweep (with the points when `with_points` or `last_evals` > 1) into *data, then
 // SweepObservations of it. On failure *exit_code says how to exit: ExitCodeForCode of the load's

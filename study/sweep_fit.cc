@@ -1,0 +1,59 @@
+#include "study/sweep_fit.h"
+
+#include <algorithm>
+#include <sstream>
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "fitter/laws/registry.h"
+#include "orchestrator/export.h"
+
+namespace mixlaw {
+
+absl::StatusOr<SweepData> ReadSweep(Store& store, int64_t sweep_id, bool with_points) {
+  SweepData data;
+  absl::StatusOr<v1::Sweep> sweep = store.GetSweep(sweep_id);
+  if (!sweep.ok()) return sweep.status();
+  data.sweep = *sweep;
+  absl::StatusOr<std::vector<v1::Run>> runs = store.ListRuns(sweep_id);
+  if (!runs.ok()) return runs.status();
+  data.runs = *runs;
+  if (!with_points) return data;
+  for (const v1::Run& r : data.runs) {
+    absl::StatusOr<std::vector<v1::MetricPoint>> points = store.RunPoints(r.id());
+    if (!points.ok()) return points.status();
+    data.points[r.id()] = std::move(*points);
+  }
+  return data;
+}
+
+absl::StatusOr<ObservationSet> SweepObservations(const SweepData& data, int last_evals) {
+  std::vector<v1::Run> runs = data.runs;
+  if (last_evals > 1) {
+    for (v1::Run& run : runs) {
+      auto found = data.points.find(run.id());
+      if (found == data.points.end()) continue;
+      std::map<std::string, std::vector<double>> evals;  // split -> losses in step order
+      for (const v1::MetricPoint& p : found->second) {
+        if (p.split().rfind("eval/", 0) == 0) evals[p.split()].push_back(p.loss());
+      }
+      for (auto& [split, losses] : evals) {
+        if (run.final_loss().count(split) == 0) continue;  // unfinished: left as exported
+        const size_t k = std::min(losses.size(), static_cast<size_t>(last_evals));
+        double sum = 0;
+        for (size_t i = losses.size() - k; i < losses.size(); ++i) sum += losses[i];
+        (*run.mutable_final_loss())[split] = sum / static_cast<double>(k);
+      }
+    }
+  }
+  std::ostringstream csv;
+  WriteRunsCsv(runs, csv);
+  return ParseObservationsCsv(csv.str(), absl::StrCat("sweep ", data.sweep.id()));
+}
+
+absl::StatusOr<LawFit> FitForRecommendation(const ObservationSet& set, FitOptions options) {
+  options.cross_validate = false;
+  return FitObservations(*FindLaw("coupling"), set, kSplitAdditional, options);
+}
+
+}  // namespace mixlaw
