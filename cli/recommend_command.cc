@@ -103,9 +103,7 @@ int RunRecommend(const RecommendFlags& f) {
     return ExitCodeForCode(rec.status().code());
   }
   if (f.source.client.json) {
-    nlohmann::json j = RecommendationToJson(*rec);
-    j["fit"] = {{"source", fit->source}, {"law", fit->law}, {"runs", fit->data.runs}};
-    std::cout << j.dump(2) << "\n";
+    std::cout << RecommendationReplyJson(*fit, *rec).dump(2) << "\n";
   } else {
     std::printf("%s law fitted to %zu runs of %s\n\n", fit->law.c_str(), fit->data.runs,
                 fit->source.c_str());

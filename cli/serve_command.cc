@@ -4,6 +4,7 @@
 
 #include "cli/commands.h"
 #include "common/log.h"
+#include "dashboard/server.h"
 #include "orchestrator/server.h"
 
 namespace mixlaw {
@@ -19,6 +20,8 @@ struct ServeFlags {
   std::string tls_key;
   double lease_timeout_s = 30.0;
   double heartbeat_interval_s = 2.0;
+  std::string http;  // empty: no dashboard
+  int http_refresh_ms = 500;
 };
 
 int RunServe(const ServeFlags& flags) {
@@ -59,10 +62,30 @@ int RunServe(const ServeFlags& flags) {
                    << (*orchestrator)->port() << ", "
                    << (options.tokens.enabled() ? "tokens required" : "no tokens: loopback only")
                    << (flags.tls_cert.empty() ? "" : ", TLS") << ")";
+  std::unique_ptr<Dashboard> dashboard;
+  if (!flags.http.empty()) {
+    DashboardOptions dashboard_options;
+    dashboard_options.listen = flags.http;
+    dashboard_options.refresh_ms = flags.http_refresh_ms;
+    absl::StatusOr<std::unique_ptr<Dashboard>> started =
+        Dashboard::Start(dashboard_options, orchestrator->get());
+    if (!started.ok()) {
+      std::cerr << "mixlaw serve: " << started.status().message() << "\n";
+      (*orchestrator)->Shutdown();
+      return started.status().code() == absl::StatusCode::kUnavailable ? kExitError : kExitUsage;
+    }
+    dashboard = std::move(*started);
+    MIXLAW_LOG(Info) << "dashboard on " << (flags.tls_cert.empty() ? "http" : "https") << "://"
+                     << flags.http.substr(0, flags.http.rfind(':')) << ":" << dashboard->port()
+                     << "/ and /metrics";
+    // Before "listening": scripts read this line, then wait for that one.
+    std::cout << "http " << dashboard->port() << std::endl;
+  }
   // The bound port on stdout, for scripts that asked for port 0.
   std::cout << "listening " << (*orchestrator)->port() << std::endl;
   while (!StopRequested().load()) std::this_thread::sleep_for(std::chrono::milliseconds(100));
   MIXLAW_LOG(Info) << "shutting down";
+  if (dashboard != nullptr) dashboard->Shutdown();
   (*orchestrator)->Shutdown();
   return kExitOk;
 }
@@ -91,6 +114,16 @@ void AddServeCommand(CLI::App& app, int* exit_code) {
   serve
       ->add_option("--heartbeat-interval", flags.heartbeat_interval_s,
                    "Seconds between worker heartbeats")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  serve
+      ->add_option("--http", flags.http,
+                   "Serve the live dashboard and /metrics on this address (port 0 picks one); "
+                   "same tokens and TLS as the API")
+      ->type_name("ADDR");
+  serve
+      ->add_option("--http-refresh-ms", flags.http_refresh_ms,
+                   "The dashboard reads each view from the store at most this often")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
   serve->callback([exit_code] { *exit_code = RunServe(flags); });

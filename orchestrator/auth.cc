@@ -64,17 +64,12 @@ bool IsLoopbackAddress(const std::string& address) {
   return loopback;
 }
 
-namespace {
-
-// Compares in time independent of where the strings differ.
 bool SameToken(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
   unsigned char diff = 0;
   for (size_t i = 0; i < a.size(); ++i) diff |= static_cast<unsigned char>(a[i] ^ b[i]);
   return diff == 0;
 }
-
-}  // namespace
 
 grpc::Status Authorize(const grpc::ServerContext& context, const Tokens& tokens, Role role) {
   if (!tokens.enabled()) return grpc::Status::OK;

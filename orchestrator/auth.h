@@ -6,6 +6,7 @@
 #include <grpcpp/grpcpp.h>
 
 #include <string>
+#include <string_view>
 
 #include "absl/status/statusor.h"
 
@@ -26,6 +27,9 @@ absl::StatusOr<std::string> ReadTokenFile(const std::string& path);
 // reached from this machine: its host resolves, and to loopback addresses only. A name that does
 // not resolve is not loopback.
 bool IsLoopbackAddress(const std::string& address);
+
+// True when the tokens are equal, compared in time independent of where they differ.
+bool SameToken(std::string_view a, std::string_view b);
 
 // OK when the call carries "authorization: Bearer T" with the token of `role`;
 // UNAUTHENTICATED when no token is sent, PERMISSION_DENIED for a wrong one or the wrong role.

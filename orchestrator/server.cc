@@ -29,6 +29,7 @@ absl::StatusOr<std::unique_ptr<Orchestrator>> Orchestrator::Start(
   absl::StatusOr<std::unique_ptr<Store>> store = Store::Open(options.db_path);
   if (!store.ok()) return store.status();
   o->store_ = std::move(*store);
+  o->store_->SetTransactionHistogram(&o->metrics_.write_transaction);
   int64_t grace =
       options.restart_grace_ms >= 0 ? options.restart_grace_ms : options.policy.lease_timeout_ms;
   absl::Status extended = o->store_->ExtendLeases(UnixMillis(), grace);
@@ -38,8 +39,8 @@ absl::StatusOr<std::unique_ptr<Orchestrator>> Orchestrator::Start(
   std::filesystem::path store_dir = std::filesystem::absolute(options.db_path, ec).parent_path();
   o->sweep_service_ = std::make_unique<SweepServiceImpl>(o->store_.get(), options.tokens,
                                                          (store_dir / "runs").string());
-  o->worker_service_ =
-      std::make_unique<WorkerServiceImpl>(o->store_.get(), options.tokens, options.policy);
+  o->worker_service_ = std::make_unique<WorkerServiceImpl>(o->store_.get(), options.tokens,
+                                                           options.policy, &o->metrics_);
   std::shared_ptr<grpc::ServerCredentials> credentials = grpc::InsecureServerCredentials();
   if (!options.tls_cert_path.empty()) {
     absl::StatusOr<std::string> cert = ReadFileToString(options.tls_cert_path);
@@ -80,6 +81,7 @@ void Orchestrator::ReapLoop() {
     if (!expired.ok()) {
       MIXLAW_LOG(Error) << "expiring leases: " << expired.status().message();
     } else if (*expired > 0) {
+      metrics_.leases_expired.fetch_add(static_cast<uint64_t>(*expired), std::memory_order_relaxed);
       MIXLAW_LOG(Warning) << *expired << " lease(s) expired; their runs wait to be leased again";
     }
     lock.lock();

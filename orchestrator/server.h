@@ -42,6 +42,9 @@ class Orchestrator {
   // "127.0.0.1:PORT" for clients on this machine.
   std::string local_address() const;
   Store* store() { return store_.get(); }
+  // What it has done since it started (dashboard/ serves it as /metrics).
+  const ServerMetrics& metrics() const { return metrics_; }
+  const OrchestratorOptions& options() const { return options_; }
 
   // Stops accepting calls, finishes those in flight (up to a deadline) and stops the reaper.
   void Shutdown();
@@ -53,6 +56,7 @@ class Orchestrator {
   void ReapLoop();
 
   OrchestratorOptions options_;
+  ServerMetrics metrics_;  // before store_: the store records into it until it closes
   std::unique_ptr<Store> store_;
   std::unique_ptr<SweepServiceImpl> sweep_service_;
   std::unique_ptr<WorkerServiceImpl> worker_service_;

@@ -154,6 +154,7 @@ grpc::Status WorkerServiceImpl::RegisterWorker(grpc::ServerContext* context,
   absl::StatusOr<std::string> id =
       store_->RegisterWorker(request->hostname(), devices, UnixMillis());
   if (!id.ok()) return ToGrpcStatus(id.status());
+  metrics_->SawWorker(*id, UnixMillis());
   response->set_worker_id(*id);
   response->set_heartbeat_interval_ms(policy_.heartbeat_interval_ms);
   response->set_lease_timeout_ms(policy_.lease_timeout_ms);
@@ -167,10 +168,13 @@ grpc::Status WorkerServiceImpl::LeaseRun(grpc::ServerContext* context,
                                          v1::LeaseRunResponse* response) {
   MIXLAW_AUTHORIZE(Role::kWorker);
   std::vector<std::string> devices(request->devices().begin(), request->devices().end());
+  const int64_t now_ms = UnixMillis();
   absl::StatusOr<std::optional<v1::Lease>> lease =
-      store_->LeaseNextRun(request->worker_id(), devices, UnixMillis(), policy_.lease_timeout_ms);
+      store_->LeaseNextRun(request->worker_id(), devices, now_ms, policy_.lease_timeout_ms);
   if (!lease.ok()) return ToGrpcStatus(lease.status());
+  metrics_->SawWorker(request->worker_id(), now_ms);
   if (lease->has_value()) {
+    metrics_->leases_granted.fetch_add(1, std::memory_order_relaxed);
     *response->mutable_lease() = std::move(**lease);
     response->set_sweeps_active(true);
     MIXLAW_LOG(Debug) << "leased run " << response->lease().run_id() << " to "
@@ -187,9 +191,14 @@ grpc::Status WorkerServiceImpl::Heartbeat(grpc::ServerContext* context,
                                           const v1::HeartbeatRequest* request,
                                           v1::HeartbeatResponse* response) {
   MIXLAW_AUTHORIZE(Role::kWorker);
+  const int64_t now_ms = UnixMillis();
   absl::StatusOr<Store::HeartbeatResult> result =
-      store_->Heartbeat(*request, UnixMillis(), policy_.lease_timeout_ms);
+      store_->Heartbeat(*request, now_ms, policy_.lease_timeout_ms);
   if (!result.ok()) return ToGrpcStatus(result.status());
+  metrics_->SawWorker(request->worker_id(), now_ms);
+  metrics_->heartbeats.fetch_add(1, std::memory_order_relaxed);
+  metrics_->points_ingested.fetch_add(static_cast<uint64_t>(result->stored_points),
+                                      std::memory_order_relaxed);
   response->set_cancel(result->cancel);
   response->set_stored_points(result->stored_points);
   return grpc::Status::OK;
@@ -201,6 +210,9 @@ grpc::Status WorkerServiceImpl::CompleteRun(grpc::ServerContext* context,
   MIXLAW_AUTHORIZE(Role::kWorker);
   absl::Status status = store_->CompleteRun(*request, UnixMillis());
   if (status.ok()) {
+    // Points not yet sent by a heartbeat; a repeated completion may count its batch again.
+    metrics_->points_ingested.fetch_add(static_cast<uint64_t>(request->points_size()),
+                                        std::memory_order_relaxed);
     MIXLAW_LOG(Debug) << "run " << request->run_id() << " succeeded on " << request->worker_id();
   }
   return ToGrpcStatus(status);
@@ -212,6 +224,8 @@ grpc::Status WorkerServiceImpl::FailRun(grpc::ServerContext* context,
   MIXLAW_AUTHORIZE(Role::kWorker);
   absl::Status status = store_->FailRun(*request, UnixMillis());
   if (status.ok()) {
+    metrics_->points_ingested.fetch_add(static_cast<uint64_t>(request->points_size()),
+                                        std::memory_order_relaxed);
     MIXLAW_LOG(Info) << "run " << request->run_id() << " reported "
                      << v1::FailureKind_Name(request->kind()) << " by " << request->worker_id();
   }

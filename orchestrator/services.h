@@ -6,6 +6,7 @@
 
 #include "mixlaw/v1/mixlaw.grpc.pb.h"
 #include "orchestrator/auth.h"
+#include "orchestrator/metrics.h"
 #include "orchestrator/rpc_status.h"
 #include "orchestrator/store.h"
 
@@ -48,8 +49,9 @@ class SweepServiceImpl final : public v1::SweepService::Service {
 
 class WorkerServiceImpl final : public v1::WorkerService::Service {
  public:
-  WorkerServiceImpl(Store* store, Tokens tokens, LeasePolicy policy)
-      : store_(store), tokens_(std::move(tokens)), policy_(policy) {}
+  // `store` and `metrics`, where the service counts what it does, must outlive the service.
+  WorkerServiceImpl(Store* store, Tokens tokens, LeasePolicy policy, ServerMetrics* metrics)
+      : store_(store), tokens_(std::move(tokens)), policy_(policy), metrics_(metrics) {}
 
   grpc::Status RegisterWorker(grpc::ServerContext* context,
                               const v1::RegisterWorkerRequest* request,
@@ -67,6 +69,7 @@ class WorkerServiceImpl final : public v1::WorkerService::Service {
   Store* store_;
   Tokens tokens_;
   LeasePolicy policy_;
+  ServerMetrics* metrics_;
 };
 
 }  // namespace mixlaw

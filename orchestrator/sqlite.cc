@@ -169,6 +169,7 @@ Transaction::~Transaction() {
 }
 
 absl::Status Transaction::Begin() {
+  begun_ = std::chrono::steady_clock::now();
   absl::Status s = db_->Exec("BEGIN IMMEDIATE");
   open_ = s.ok();
   return s;
@@ -176,7 +177,11 @@ absl::Status Transaction::Begin() {
 
 absl::Status Transaction::Commit() {
   absl::Status s = db_->Exec("COMMIT");
-  if (s.ok()) open_ = false;
+  if (!s.ok()) return s;
+  open_ = false;
+  if (LatencyHistogram* h = db_->transaction_histogram()) {
+    h->Observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - begun_).count());
+  }
   return s;
 }
 

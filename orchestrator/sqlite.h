@@ -5,6 +5,7 @@
 
 #include <sqlite3.h>
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <initializer_list>
@@ -16,6 +17,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "orchestrator/metrics.h"
 
 namespace mixlaw {
 
@@ -83,6 +85,10 @@ class Database {
                                    std::initializer_list<int64_t> params = {});
 
   int64_t changes() const { return sqlite3_changes64(db_); }
+  // Where each committed transaction's time from BEGIN to COMMIT is recorded (none: null).
+  // `histogram` must outlive the database.
+  void set_transaction_histogram(LatencyHistogram* histogram) { histogram_ = histogram; }
+  LatencyHistogram* transaction_histogram() const { return histogram_; }
   size_t cached_statements() const { return statements_.size(); }
   sqlite3* handle() { return db_; }
 
@@ -97,6 +103,7 @@ class Database {
   explicit Database(sqlite3* db) : db_(db) {}
   sqlite3* db_;
   std::map<std::string, std::unique_ptr<Statement>> statements_;
+  LatencyHistogram* histogram_ = nullptr;
 };
 
 // BEGIN IMMEDIATE at Begin(), COMMIT at Commit(); destroyed after a Begin() without a successful
@@ -111,6 +118,7 @@ class Transaction {
  private:
   Database* db_;
   bool open_ = false;
+  std::chrono::steady_clock::time_point begun_;
 };
 
 }  // namespace mixlaw

@@ -97,6 +97,11 @@ void Store::Changed() {
   mutex_.NotifyAll();
 }
 
+void Store::SetTransactionHistogram(LatencyHistogram* histogram) {
+  MutexLock lock(&mutex_);
+  db_->set_transaction_histogram(histogram);
+}
+
 uint64_t Store::version() const {
   MutexLock lock(&mutex_);
   return version_;
@@ -283,6 +288,33 @@ absl::StatusOr<std::vector<v1::MetricPoint>> Store::RunPoints(int64_t run_id) {
   }
   s->Reset();
   return points;
+}
+
+absl::StatusOr<std::map<int64_t, std::map<std::string, v1::MetricPoint>>> Store::LatestPoints(
+    int64_t sweep_id) {
+  MutexLock lock(&mutex_);
+  // MAX(step) over the key's (run_id, split_id) prefix is one index seek a pair, so that the
+  // read does not scan every point of the sweep while leases wait on the lock.
+  MIXLAW_ASSIGN_OR_RETURN(
+      Statement * s,
+      db_->Prepare("SELECT r.id, sp.name, m.step, m.loss, m.tokens, m.lr FROM runs r CROSS JOIN "
+                   "splits sp JOIN metrics m ON m.run_id = r.id AND m.split_id = sp.id AND "
+                   "m.step = (SELECT MAX(step) FROM metrics WHERE run_id = r.id AND split_id = "
+                   "sp.id) WHERE r.sweep_id = ?1"));
+  s->Bind(1, sweep_id);
+  std::map<int64_t, std::map<std::string, v1::MetricPoint>> latest;
+  while (true) {
+    MIXLAW_ASSIGN_OR_RETURN(bool row, s->Step());
+    if (!row) break;
+    v1::MetricPoint& p = latest[s->Int(0)][s->Text(1)];
+    p.set_split(s->Text(1));
+    p.set_step(s->Int(2));
+    p.set_loss(s->IsNull(3) ? std::nan("") : s->Double(3));
+    p.set_tokens(s->Int(4));
+    p.set_lr(s->Double(5));
+  }
+  s->Reset();
+  return latest;
 }
 
 absl::StatusOr<int64_t> Store::CancelSweep(int64_t sweep_id, int64_t now_ms) {

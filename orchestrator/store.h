@@ -16,6 +16,7 @@
 #include "absl/status/statusor.h"
 #include "common/mutex.h"
 #include "mixlaw/v1/mixlaw.pb.h"
+#include "orchestrator/metrics.h"
 #include "orchestrator/run_state.h"
 #include "orchestrator/sqlite.h"
 #include "orchestrator/sweep_spec.h"
@@ -50,6 +51,9 @@ class Store {
   absl::StatusOr<std::vector<v1::Run>> ListRuns(int64_t sweep_id);
   // Every metric point of a run, ordered by split and step.
   absl::StatusOr<std::vector<v1::MetricPoint>> RunPoints(int64_t run_id);
+  // The latest point of each run of the sweep on each split: run id -> split -> point.
+  absl::StatusOr<std::map<int64_t, std::map<std::string, v1::MetricPoint>>> LatestPoints(
+      int64_t sweep_id);
   // Cancels pending runs now and asks the workers of leased ones to stop. Returns runs affected.
   absl::StatusOr<int64_t> CancelSweep(int64_t sweep_id, int64_t now_ms);
   // Ends run `run_id` early with `reason`, keeping its points: a leasable run is stopped now, a
@@ -91,6 +95,9 @@ class Store {
   absl::Status ExtendLeases(int64_t now_ms, int64_t grace_ms);
   // Hands every lease back at once (when the process that held the workers is gone).
   absl::Status ReleaseAllLeases(int64_t now_ms);
+
+  // Records each write transaction's time in `histogram` (outliving the store), or none (null).
+  void SetTransactionHistogram(LatencyHistogram* histogram);
 
   // Counts state changes; watchers compare it to see whether anything happened.
   uint64_t version() const;

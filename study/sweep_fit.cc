@@ -6,6 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "fitter/laws/registry.h"
+#include "fitter/recommend_json.h"
 #include "orchestrator/export.h"
 
 namespace mixlaw {
@@ -54,6 +55,12 @@ absl::StatusOr<ObservationSet> SweepObservations(const SweepData& data, int last
 absl::StatusOr<LawFit> FitForRecommendation(const ObservationSet& set, FitOptions options) {
   options.cross_validate = false;
   return FitObservations(*FindLaw("coupling"), set, kSplitAdditional, options);
+}
+
+nlohmann::json RecommendationReplyJson(const LawFit& fit, const Recommendation& recommendation) {
+  nlohmann::json j = RecommendationToJson(recommendation);
+  j["fit"] = {{"source", fit.source}, {"law", fit.law}, {"runs", fit.data.runs}};
+  return j;
 }
 
 }  // namespace mixlaw

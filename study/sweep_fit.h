@@ -11,7 +11,9 @@
 #include "absl/status/statusor.h"
 #include "fitter/fit.h"
 #include "fitter/observations.h"
+#include "fitter/recommend.h"
 #include "mixlaw/v1/mixlaw.pb.h"
+#include "nlohmann/json.hpp"
 #include "orchestrator/store.h"
 
 namespace mixlaw {
@@ -35,6 +37,10 @@ absl::StatusOr<ObservationSet> SweepObservations(const SweepData& data, int last
 // The coupling law fitted to `set` on the additional split as a recommendation needs it:
 // `options` as given, without cross-validation (`mixlaw fit` reports that).
 absl::StatusOr<LawFit> FitForRecommendation(const ObservationSet& set, FitOptions options);
+
+// What `recommend SWEEP --json` prints: the recommendation's JSON (fitter/recommend_json.h) with
+// "fit": {"source", "law", "runs"}.
+nlohmann::json RecommendationReplyJson(const LawFit& fit, const Recommendation& recommendation);
 
 }  // namespace mixlaw
 

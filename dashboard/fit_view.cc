@@ -1,0 +1,140 @@
+#include "dashboard/fit_view.h"
+
+#include <set>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "common/json_fields.h"
+#include "common/time.h"
+#include "fitter/recommend.h"
+#include "orchestrator/run_state.h"
+#include "study/sweep_fit.h"
+
+namespace mixlaw {
+
+namespace {
+
+// The model sizes (params) whose every run has ended, ascending.
+std::vector<double> FinishedSizes(const std::vector<v1::Run>& runs) {
+  std::set<double> sizes, open;
+  for (const v1::Run& r : runs) {
+    sizes.insert(r.params());
+    if (!IsTerminal(r.state())) open.insert(r.params());
+  }
+  std::vector<double> finished;
+  for (double s : sizes) {
+    if (open.count(s) == 0) finished.push_back(s);
+  }
+  return finished;
+}
+
+std::string Key(const std::vector<double>& sizes) {
+  return absl::StrJoin(sizes, ",", [](std::string* out, double s) { out->append(FormatNumber(s)); });
+}
+
+}  // namespace
+
+FitView::FitView(Store* store, FitOptions options) : store_(store), options_(options) {
+  worker_ = std::thread([this] { Work(); });
+}
+
+FitView::~FitView() {
+  {
+    MutexLock lock(&mutex_);
+    stopping_ = true;
+  }
+  mutex_.NotifyAll();
+  worker_.join();
+}
+
+absl::StatusOr<nlohmann::json> FitView::Get(int64_t sweep_id, bool refit) {
+  absl::StatusOr<std::vector<v1::Run>> runs = store_->ListRuns(sweep_id);
+  if (!runs.ok()) return runs.status();
+  if (runs->empty()) {
+    absl::StatusOr<v1::Sweep> sweep = store_->GetSweep(sweep_id);  // NotFound when unknown
+    if (!sweep.ok()) return sweep.status();
+  }
+  const std::vector<double> finished = FinishedSizes(*runs);
+  const std::string key = Key(finished);
+  MutexLock lock(&mutex_);
+  State& state = sweeps_[sweep_id];
+  const bool changed = !finished.empty() && key != state.finished;
+  if (changed || (refit && !finished.empty())) {
+    state.finished = key;
+    if (state.queued) {
+      state.requested = true;
+    } else {
+      state.queued = true;
+      queue_.push_back(sweep_id);
+      mutex_.NotifyAll();
+    }
+  }
+  nlohmann::json j = state.result.is_null() ? nlohmann::json::object() : state.result;
+  j["finished_sizes"] = finished;
+  if (finished.empty()) {
+    j["state"] = "waiting";
+  } else if (state.queued) {
+    j["state"] = "fitting";
+  }
+  return j;
+}
+
+void FitView::Work() {
+  while (true) {
+    int64_t sweep_id = 0;
+    {
+      MutexLock lock(&mutex_);
+      mutex_.AwaitWithTimeout([this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_) {
+        return stopping_ || !queue_.empty();
+      }, std::chrono::hours(24));
+      if (stopping_) return;
+      if (queue_.empty()) continue;
+      sweep_id = queue_.front();
+      queue_.pop_front();
+    }
+    nlohmann::json result = Fit(sweep_id);
+    MutexLock lock(&mutex_);
+    State& state = sweeps_[sweep_id];
+    state.result = std::move(result);
+    if (state.requested) {
+      state.requested = false;
+      queue_.push_back(sweep_id);
+    } else {
+      state.queued = false;
+    }
+  }
+}
+
+nlohmann::json FitView::Fit(int64_t sweep_id) {
+  nlohmann::json j;
+  absl::StatusOr<SweepData> data = ReadSweep(*store_, sweep_id, /*with_points=*/false);
+  const std::vector<double> fitted = data.ok() ? FinishedSizes(data->runs) : std::vector<double>{};
+  j["fitted_sizes"] = fitted;
+  j["fitted_unix_ms"] = UnixMillis();
+  auto failed = [&j](const absl::Status& status) {
+    j["state"] = "failed";
+    j["error"] = std::string(status.message());
+    return j;
+  };
+  if (!data.ok()) return failed(data.status());
+  absl::StatusOr<ObservationSet> set = SweepObservations(*data);
+  if (!set.ok()) return failed(set.status());
+  absl::StatusOr<LawFit> fit = FitForRecommendation(*set, options_);
+  if (!fit.ok()) return failed(fit.status());
+  RecommendOptions recommend;
+  recommend.target_params = data->sweep.target_params();
+  if (recommend.target_params <= 0) {
+    return failed(absl::FailedPreconditionError(absl::StrCat(
+        "sweep ", sweep_id,
+        "'s spec sets no fit.target_params: run `mixlaw recommend ", sweep_id,
+        " --target-params N` for a recommendation")));
+  }
+  absl::StatusOr<Recommendation> rec = Recommend(*fit, recommend);
+  if (!rec.ok()) return failed(rec.status());
+  j["state"] = "ready";
+  j["recommendation"] = RecommendationReplyJson(*fit, *rec);
+  return j;
+}
+
+}  // namespace mixlaw
