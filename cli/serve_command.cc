@@ -22,6 +22,7 @@ struct ServeFlags {
   double heartbeat_interval_s = 2.0;
   std::string http;  // empty: no dashboard
   int http_refresh_ms = 500;
+  int fit_bootstrap = 200;
 };
 
 int RunServe(const ServeFlags& flags) {
@@ -67,6 +68,7 @@ int RunServe(const ServeFlags& flags) {
     DashboardOptions dashboard_options;
     dashboard_options.listen = flags.http;
     dashboard_options.refresh_ms = flags.http_refresh_ms;
+    dashboard_options.bootstrap = flags.fit_bootstrap;
     absl::StatusOr<std::unique_ptr<Dashboard>> started =
         Dashboard::Start(dashboard_options, orchestrator->get());
     if (!started.ok()) {
@@ -126,6 +128,11 @@ void AddServeCommand(CLI::App& app, int* exit_code) {
                    "The dashboard reads each view from the store at most this often")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
+  serve
+      ->add_option("--fit-bootstrap", flags.fit_bootstrap,
+                   "Bootstrap resamples of the dashboard's fits (as `recommend --bootstrap`)")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
   serve->callback([exit_code] { *exit_code = RunServe(flags); });
 }
 

@@ -18,6 +18,9 @@ packages=(
   libceres-dev libeigen3-dev nlohmann-json3-dev libcli11-dev libsentencepiece-dev
   # the report: Chart.js is compiled into report.html (libjs-chart.js, read at build time)
   libjs-chart.js
+  # the dashboard of `serve --http` (cpp-httplib); its test parses /metrics with Prometheus'
+  # own Python parser
+  libcpp-httplib-dev python3-prometheus-client
   # tests and benchmarks; chromium opens the report headless in its test, zlib reads the screenshot
   libgtest-dev libgmock-dev libbenchmark-dev python3 python3-optuna python3-numpy python3-scipy python3-torch
   # the PyTorch trainer package (python/): its virtual environment and its tests

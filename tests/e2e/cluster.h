@@ -138,6 +138,7 @@ class Cluster {
     while (std::chrono::steady_clock::now() < deadline) {
       bool open = server_->Poll(200, &lines);
       for (const std::string& line : lines) {
+        if (line.rfind("http ", 0) == 0) http_port_ = std::stoi(line.substr(5));
         if (line.rfind("listening ", 0) == 0) {
           port_ = std::stoi(line.substr(10));
           return;
@@ -193,6 +194,8 @@ class Cluster {
   }
 
   std::string address() const { return "127.0.0.1:" + std::to_string(port_); }
+  // The dashboard's port, once a server started with --http has said it (0 before).
+  int http_port() const { return http_port_; }
 
   std::unique_ptr<v1::SweepService::Stub> SweepStub() {
     return v1::SweepService::NewStub(*MakeChannel({address(), "", ""}));
@@ -284,6 +287,7 @@ class Cluster {
   std::filesystem::path dir_;
   std::filesystem::path db_;
   int port_ = 0;
+  int http_port_ = 0;
   std::unique_ptr<ChildProcess> server_;
   std::vector<std::unique_ptr<ChildProcess>> workers_;
 };

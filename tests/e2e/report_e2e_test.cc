@@ -4,12 +4,11 @@
 // Chromium is Debian's `chromium` package (scripts/setup.sh); without it the test fails.
 #include <gtest/gtest.h>
 
-#include <cstdlib>
 #include <optional>
 #include <set>
 
-#include "absl/strings/str_split.h"
 #include "common/number_format.h"
+#include "tests/e2e/chromium.h"
 #include "tests/e2e/cluster.h"
 #include "tests/e2e/png_image.h"
 #include "tests/report/page_text.h"
@@ -17,29 +16,19 @@
 namespace mixlaw {
 namespace {
 
+using testing_support::BrowserArgs;
+using testing_support::ConsoleProblems;
 using testing_support::Count;
 using testing_support::DecodePng;
 using testing_support::FieldText;
+using testing_support::FindChromium;
 using testing_support::Image;
+using testing_support::kBrowserTimeoutMs;
 using testing_support::Mixlaw;
 using testing_support::ReadText;
 using testing_support::Result;
 using testing_support::RunFor;
 using testing_support::TestDir;
-
-constexpr int kBrowserTimeoutMs = 60000;  // Chromium takes a few seconds to start
-
-// Debian's chromium on PATH, or nothing.
-std::optional<std::string> FindChromium() {
-  const char* path = std::getenv("PATH");
-  for (absl::string_view dir : absl::StrSplit(path == nullptr ? "" : path, ':')) {
-    for (const char* name : {"chromium", "chromium-browser"}) {
-      std::filesystem::path candidate = std::filesystem::path(std::string(dir)) / name;
-      if (access(candidate.c_str(), X_OK) == 0) return candidate.string();
-    }
-  }
-  return std::nullopt;
-}
 
 TEST(ReportE2ETest, AFinishedSweepsReportDrawsEveryChartAndShowsTheFitsNumbers) {
   std::optional<std::string> chromium = FindChromium();
@@ -70,19 +59,8 @@ TEST(ReportE2ETest, AFinishedSweepsReportDrawsEveryChartAndShowsTheFitsNumbers) 
   EXPECT_DOUBLE_EQ(written["recommendation"]["lr"].get<double>(), rec["lr"].get<double>());
 
   const std::string url = "file://" + (out / "report.html").string();
-  const std::vector<std::string> browser = {
-      *chromium,
-      "--headless",
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-dev-shm-usage",  // a container's /dev/shm is small
-      "--hide-scrollbars",
-      "--no-first-run",
-      "--user-data-dir=" + (dir / "chromium-profile").string(),
-      "--window-size=1280,4000",
-      "--virtual-time-budget=5000",  // scripts run, timers fire, before the capture
-      "--enable-logging=stderr",
-      "--v=0"};
+  const std::vector<std::string> browser =
+      BrowserArgs(*chromium, dir / "chromium-profile", 1280, 4000, 5000);
 
   // The screenshot: a real picture, not a blank page.
   const std::filesystem::path shot = dir / "shot.png";
@@ -117,10 +95,7 @@ TEST(ReportE2ETest, AFinishedSweepsReportDrawsEveryChartAndShowsTheFitsNumbers) 
   ASSERT_FALSE(dom_run.timed_out) << "chromium took over 60 s:\n" << dom_run.err;
   ASSERT_EQ(dom_run.status.code, 0) << dom_run.err;
   for (const std::string& log : {screenshot.err, dom_run.err}) {
-    for (absl::string_view line : absl::StrSplit(log, '\n')) {
-      EXPECT_EQ(line.find("CONSOLE"), absl::string_view::npos) << "console output: " << line;
-      EXPECT_EQ(line.find("Uncaught"), absl::string_view::npos) << line;
-    }
+    EXPECT_TRUE(ConsoleProblems(log).empty()) << "console output: " << ConsoleProblems(log)[0];
   }
   const std::string dom = dom_run.Out();
   const std::string page = ReadText(out / "report.html");
