@@ -30,7 +30,8 @@ std::vector<double> FinishedSizes(const std::vector<v1::Run>& runs) {
 }
 
 std::string Key(const std::vector<double>& sizes) {
-  return absl::StrJoin(sizes, ",", [](std::string* out, double s) { out->append(FormatNumber(s)); });
+  return absl::StrJoin(sizes, ",",
+                       [](std::string* out, double s) { out->append(FormatNumber(s)); });
 }
 
 }  // namespace
@@ -85,9 +86,9 @@ void FitView::Work() {
     int64_t sweep_id = 0;
     {
       MutexLock lock(&mutex_);
-      mutex_.AwaitWithTimeout([this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_) {
-        return stopping_ || !queue_.empty();
-      }, std::chrono::hours(24));
+      mutex_.AwaitWithTimeout(
+          [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_) { return stopping_ || !queue_.empty(); },
+          std::chrono::hours(24));
       if (stopping_) return;
       if (queue_.empty()) continue;
       sweep_id = queue_.front();
@@ -126,8 +127,7 @@ nlohmann::json FitView::Fit(int64_t sweep_id) {
   recommend.target_params = data->sweep.target_params();
   if (recommend.target_params <= 0) {
     return failed(absl::FailedPreconditionError(absl::StrCat(
-        "sweep ", sweep_id,
-        "'s spec sets no fit.target_params: run `mixlaw recommend ", sweep_id,
+        "sweep ", sweep_id, "'s spec sets no fit.target_params: run `mixlaw recommend ", sweep_id,
         " --target-params N` for a recommendation")));
   }
   absl::StatusOr<Recommendation> rec = Recommend(*fit, recommend);

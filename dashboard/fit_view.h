@@ -38,10 +38,10 @@ class FitView {
 
  private:
   struct State {
-    std::string finished;   // the finished sizes the latest requested fit reads, "1e6,4e6"
-    bool queued = false;    // a fit of this sweep waits or runs
+    std::string finished;    // the finished sizes the latest requested fit reads, "1e6,4e6"
+    bool queued = false;     // a fit of this sweep waits or runs
     bool requested = false;  // asked again while one ran: fit again when it ends
-    nlohmann::json result;  // the latest fit's fields (state ready or failed), or null
+    nlohmann::json result;   // the latest fit's fields (state ready or failed), or null
   };
   void Work();
   // One fit of the sweep as it is now: the fields of a ready or failed result.

@@ -17,8 +17,8 @@ namespace mixlaw {
 struct StoreGauges {
   std::map<std::string, int64_t> runs_by_state;    // every run state, zeros included
   std::map<std::string, int64_t> sweeps_by_state;  // every sweep state, zeros included
-  int64_t workers_connected = 0;  // workers that called within the lease timeout
-  int64_t store_bytes = 0;        // the store file, its write-ahead log and its index
+  int64_t workers_connected = 0;                   // workers that called within the lease timeout
+  int64_t store_bytes = 0;  // the store file, its write-ahead log and its index
 };
 
 // The gauges now: `db_path` is the store's file, a worker is connected when it called within

@@ -32,10 +32,14 @@ bool SplitAddress(const std::string& address, std::string* host, int* port) {
 
 int HttpStatus(const absl::Status& status) {
   switch (status.code()) {
-    case absl::StatusCode::kNotFound: return 404;
-    case absl::StatusCode::kInvalidArgument: return 400;
-    case absl::StatusCode::kUnavailable: return 503;
-    default: return 500;
+    case absl::StatusCode::kNotFound:
+      return 404;
+    case absl::StatusCode::kInvalidArgument:
+      return 400;
+    case absl::StatusCode::kUnavailable:
+      return 503;
+    default:
+      return 500;
   }
 }
 
@@ -47,7 +51,8 @@ void Error(httplib::Response& response, int status, const std::string& message) 
 // Serves a view with its ETag: 304 when the browser holds that version already.
 void Serve(const httplib::Request& request, httplib::Response& response,
            const absl::StatusOr<Views::Body>& body) {
-  if (!body.ok()) return Error(response, HttpStatus(body.status()), std::string(body.status().message()));
+  if (!body.ok())
+    return Error(response, HttpStatus(body.status()), std::string(body.status().message()));
   response.set_header("ETag", body->etag);
   response.set_header("Cache-Control", "no-cache");
   if (request.get_header_value("If-None-Match") == body->etag) {
@@ -109,8 +114,8 @@ absl::StatusOr<std::unique_ptr<Dashboard>> Dashboard::Start(const DashboardOptio
     d->http_ = std::make_unique<httplib::Server>();
   }
   if (!d->http_->is_valid()) {
-    return absl::InvalidArgumentError(absl::StrCat("--tls-cert ", served.tls_cert_path, " / --tls-key ",
-                                                   served.tls_key_path,
+    return absl::InvalidArgumentError(absl::StrCat("--tls-cert ", served.tls_cert_path,
+                                                   " / --tls-key ", served.tls_key_path,
                                                    ": not a PEM certificate and its key"));
   }
   d->Route();
@@ -134,27 +139,27 @@ void Dashboard::Shutdown() {
 void Dashboard::Route() {
   const std::string token = orchestrator_->options().tokens.client;
   // Every path but the login form and the style it uses needs the client token when tokens are on.
-  http_->set_pre_routing_handler([token](const httplib::Request& request,
-                                         httplib::Response& response) {
-    if (request.path == "/login" || request.path == "/assets/dashboard.css") {
-      return httplib::Server::HandlerResponse::Unhandled;
-    }
-    const Access access = CheckAccess(request, token);
-    if (access == Access::kAllowed) return httplib::Server::HandlerResponse::Unhandled;
-    response.status = access == Access::kNoToken ? 401 : 403;
-    response.set_header("WWW-Authenticate", "Bearer realm=\"mixlaw\"");
-    if (request.path == "/") {
-      response.set_content(LoginPage(access == Access::kNoToken ? "" : "Wrong token."),
-                           "text/html; charset=utf-8");
-    } else {
-      response.set_content(access == Access::kNoToken
-                               ? "the client token is required: send 'Authorization: Bearer "
-                                 "TOKEN' or sign in at /login\n"
-                               : "wrong token\n",
-                           "text/plain; charset=utf-8");
-    }
-    return httplib::Server::HandlerResponse::Handled;
-  });
+  http_->set_pre_routing_handler(
+      [token](const httplib::Request& request, httplib::Response& response) {
+        if (request.path == "/login" || request.path == "/assets/dashboard.css") {
+          return httplib::Server::HandlerResponse::Unhandled;
+        }
+        const Access access = CheckAccess(request, token);
+        if (access == Access::kAllowed) return httplib::Server::HandlerResponse::Unhandled;
+        response.status = access == Access::kNoToken ? 401 : 403;
+        response.set_header("WWW-Authenticate", "Bearer realm=\"mixlaw\"");
+        if (request.path == "/") {
+          response.set_content(LoginPage(access == Access::kNoToken ? "" : "Wrong token."),
+                               "text/html; charset=utf-8");
+        } else {
+          response.set_content(access == Access::kNoToken
+                                   ? "the client token is required: send 'Authorization: Bearer "
+                                     "TOKEN' or sign in at /login\n"
+                                   : "wrong token\n",
+                               "text/plain; charset=utf-8");
+        }
+        return httplib::Server::HandlerResponse::Handled;
+      });
   http_->set_post_routing_handler([](const httplib::Request&, httplib::Response& response) {
     response.set_header("X-Content-Type-Options", "nosniff");
     response.set_header("Content-Security-Policy",
@@ -219,7 +224,8 @@ void Dashboard::Route() {
       int64_t id = 0;
       if (!PathId(request, response, &id)) return;
       absl::StatusOr<nlohmann::json> j = fits_.Get(id, refit);
-      if (!j.ok()) return Error(response, HttpStatus(j.status()), std::string(j.status().message()));
+      if (!j.ok())
+        return Error(response, HttpStatus(j.status()), std::string(j.status().message()));
       response.set_header("Cache-Control", "no-store");
       response.set_content(j->dump(), kJson);
     };

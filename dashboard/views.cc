@@ -57,28 +57,29 @@ absl::StatusOr<Views::Body> Views::Sweeps() {
 }
 
 absl::StatusOr<Views::Body> Views::Sweep(int64_t sweep_id) {
-  return Cached(absl::StrCat("sweep/", sweep_id), [this, sweep_id]() -> absl::StatusOr<nlohmann::json> {
-    absl::StatusOr<v1::Sweep> sweep = store_->GetSweep(sweep_id);
-    if (!sweep.ok()) return sweep.status();
-    absl::StatusOr<std::vector<v1::Run>> runs = store_->ListRuns(sweep_id);
-    if (!runs.ok()) return runs.status();
-    auto latest = store_->LatestPoints(sweep_id);
-    if (!latest.ok()) return latest.status();
-    nlohmann::json rows = nlohmann::json::array();
-    for (const v1::Run& run : *runs) {
-      nlohmann::json row = RunJson(run);
-      nlohmann::json last = nlohmann::json::object();
-      auto points = latest->find(run.id());
-      if (points != latest->end()) {
-        for (const auto& [split, p] : points->second) {
-          last[split] = {{"step", p.step()}, {"loss", Loss(p.loss())}};
-        }
-      }
-      row["latest"] = last;
-      rows.push_back(row);
-    }
-    return nlohmann::json{{"sweep", SweepJson(*sweep)}, {"runs", rows}};
-  });
+  return Cached(absl::StrCat("sweep/", sweep_id),
+                [this, sweep_id]() -> absl::StatusOr<nlohmann::json> {
+                  absl::StatusOr<v1::Sweep> sweep = store_->GetSweep(sweep_id);
+                  if (!sweep.ok()) return sweep.status();
+                  absl::StatusOr<std::vector<v1::Run>> runs = store_->ListRuns(sweep_id);
+                  if (!runs.ok()) return runs.status();
+                  auto latest = store_->LatestPoints(sweep_id);
+                  if (!latest.ok()) return latest.status();
+                  nlohmann::json rows = nlohmann::json::array();
+                  for (const v1::Run& run : *runs) {
+                    nlohmann::json row = RunJson(run);
+                    nlohmann::json last = nlohmann::json::object();
+                    auto points = latest->find(run.id());
+                    if (points != latest->end()) {
+                      for (const auto& [split, p] : points->second) {
+                        last[split] = {{"step", p.step()}, {"loss", Loss(p.loss())}};
+                      }
+                    }
+                    row["latest"] = last;
+                    rows.push_back(row);
+                  }
+                  return nlohmann::json{{"sweep", SweepJson(*sweep)}, {"runs", rows}};
+                });
 }
 
 absl::StatusOr<Views::Body> Views::RunPoints(int64_t run_id) {

@@ -39,9 +39,10 @@ std::optional<nlohmann::json> GetJson(int port, const std::string& path) {
 }
 
 // The page's DOM after its scripts ran for `budget_ms` of virtual time, and Chromium's console.
-Result DumpDom(const std::string& chromium, const std::filesystem::path& dir, const std::string& url,
-               int budget_ms) {
-  std::vector<std::string> argv = BrowserArgs(chromium, dir / "chromium-profile", 1280, 2000, budget_ms);
+Result DumpDom(const std::string& chromium, const std::filesystem::path& dir,
+               const std::string& url, int budget_ms) {
+  std::vector<std::string> argv =
+      BrowserArgs(chromium, dir / "chromium-profile", 1280, 2000, budget_ms);
   argv.insert(argv.end(), {"--dump-dom", url});
   return RunFor(argv, kBrowserTimeoutMs);
 }
@@ -99,8 +100,8 @@ TEST(DashboardE2ETest, ChromiumShowsACurveGrowWhileItTrainsAndAFinishedSweepsFit
   ASSERT_TRUE(chromium.has_value()) << "chromium is not on PATH: scripts/setup.sh installs it";
   auto dir = TestDir();
   Cluster cluster(dir);
-  cluster.StartServer({"--http", "127.0.0.1:0", "--heartbeat-interval", "0.2", "--fit-bootstrap",
-                       "40"});
+  cluster.StartServer(
+      {"--http", "127.0.0.1:0", "--heartbeat-interval", "0.2", "--fit-bootstrap", "10"});
   const int http = cluster.http_port();
   ASSERT_GT(http, 0) << "serve --http says its port on stdout";
   // One slow run (sweep 1, leased first) keeps a worker busy while the other trains sweep 2.
@@ -154,7 +155,7 @@ TEST(DashboardE2ETest, ChromiumShowsACurveGrowWhileItTrainsAndAFinishedSweepsFit
   ASSERT_EQ((*fit)["state"], "ready") << fit->dump();
   EXPECT_EQ((*fit)["fitted_sizes"], nlohmann::json({1e6, 3e6, 1e7}));
   Result recommend = Mixlaw({"recommend", std::to_string(sizes), "--orchestrator",
-                             cluster.address(), "--bootstrap", "40", "--json"});
+                             cluster.address(), "--bootstrap", "10", "--json"});
   ASSERT_EQ(recommend.status.code, 0) << recommend.err;
   const nlohmann::json rec = nlohmann::json::parse(recommend.Out());
   const nlohmann::json& shown = (*fit)["recommendation"];
@@ -164,8 +165,8 @@ TEST(DashboardE2ETest, ChromiumShowsACurveGrowWhileItTrainsAndAFinishedSweepsFit
   EXPECT_EQ(shown["fit"]["runs"], rec["fit"]["runs"]);
 
   Result dom = DumpDom(*chromium, dir,
-                       "http://127.0.0.1:" + std::to_string(http) + "/#sweep=" +
-                           std::to_string(sizes) + "&split=eval/additional",
+                       "http://127.0.0.1:" + std::to_string(http) +
+                           "/#sweep=" + std::to_string(sizes) + "&split=eval/additional",
                        4000);
   ASSERT_EQ(dom.status.code, 0) << dom.err;
   EXPECT_TRUE(ConsoleProblems(dom.err).empty()) << ConsoleProblems(dom.err)[0];
@@ -205,7 +206,9 @@ TEST(DashboardE2ETest, MetricsParseAsPrometheusTextAndMatchTheStore) {
   ASSERT_EQ(scrape->status, 200);
   EXPECT_EQ(scrape->get_header_value("Content-Type"), "text/plain; version=0.0.4; charset=utf-8");
   const std::string file = WriteFile(dir / "metrics.txt", scrape->body);
-  Result parsed = RunFor({MIXLAW_VENV_PYTHON, std::string(MIXLAW_SOURCE_DIR) + "/tests/e2e/parse_metrics.py", file}, 60000);
+  Result parsed = RunFor(
+      {MIXLAW_VENV_PYTHON, std::string(MIXLAW_SOURCE_DIR) + "/tests/e2e/parse_metrics.py", file},
+      60000);
   ASSERT_EQ(parsed.status.code, 0) << parsed.err << scrape->body;
   const nlohmann::json families = nlohmann::json::parse(parsed.Out());
   // Each family's samples as "name{labels}" -> value.
@@ -321,8 +324,8 @@ TEST(DashboardE2ETest, TokensGuardThePageAndMetricsOverTls) {
 
 TEST(DashboardE2ETest, WithoutTokensTheDashboardRefusesToListenOffLoopback) {
   auto dir = TestDir();
-  Result refused = Mixlaw({"serve", "--db", (dir / "s.db").string(), "--listen", "127.0.0.1:0",
-                           "--http", "0.0.0.0:0"});
+  Result refused = Mixlaw(
+      {"serve", "--db", (dir / "s.db").string(), "--listen", "127.0.0.1:0", "--http", "0.0.0.0:0"});
   EXPECT_EQ(refused.status.code, 2) << refused.err;
   EXPECT_NE(refused.err.find("refusing to serve the dashboard on 0.0.0.0:0 without tokens"),
             std::string::npos)
