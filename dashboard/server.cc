@@ -118,6 +118,10 @@ absl::StatusOr<std::unique_ptr<Dashboard>> Dashboard::Start(const DashboardOptio
                                                    " / --tls-key ", served.tls_key_path,
                                                    ": not a PEM certificate and its key"));
   }
+  d->http_->new_task_queue = [threads = options.http_threads] {
+    return new httplib::ThreadPool(static_cast<size_t>(threads));
+  };
+  d->http_->set_keep_alive_timeout(options.keep_alive_s);
   d->Route();
   d->port_ = port == 0 ? d->http_->bind_to_any_port(host) : port;
   if (d->port_ <= 0 || (port != 0 && !d->http_->bind_to_port(host, port))) {

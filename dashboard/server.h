@@ -25,6 +25,10 @@ struct DashboardOptions {
   int64_t refresh_ms = 500;               // a view is read from the store at most this often
   int bootstrap = 200;                    // the fit's resamples, as `recommend`'s default
   int fit_threads = 2;
+  // Threads that serve requests. A browser holds one for each open connection, until it closes
+  // or keep_alive_s pass idle.
+  int http_threads = 32;
+  int keep_alive_s = 2;
 };
 
 class Dashboard {

@@ -3,8 +3,8 @@
 #   asan  build-asan: clang with AddressSanitizer, UndefinedBehaviorSanitizer and libFuzzer's
 #         coverage; the unit and end-to-end tests, then every fuzz target for MIXLAW_FUZZ_SECONDS
 #         (default 20) from its corpus.
-#   tsan  build-tsan: clang with ThreadSanitizer; the store, orchestrator and worker tests and the
-#         sweeps end to end.
+#   tsan  build-tsan: clang with ThreadSanitizer; the store, orchestrator, worker and dashboard
+#         tests and the sweeps end to end.
 # Left out of both: the Python tests and the PyTorch sweeps (no C++ of ours runs there beyond what
 # the other tests run), the format and lock-contract checks (compiler-independent), and the GPU
 # tests. A report from any process, a test or a child it started, fails the run: each sanitizer
@@ -71,6 +71,6 @@ if [ "$which" = all ] || [ "$which" = tsan ]; then
   dir=${BUILD_TSAN:-build-tsan}
   configure "$dir" thread OFF -O1
   cmake --build "$dir" -j "$(nproc)" --target mixlaw store_test store_tools_test auth_test \
-    failure_backoff_test sweep_e2e_test
-  run_tests "$dir" -R '^(StoreTest|DatabaseTest|StoreToolsTest|AuthTest|FailureBackoffTest|SweepE2ETest)\.'
+    failure_backoff_test sweep_e2e_test views_test fit_view_test dashboard_e2e_test
+  run_tests "$dir" -R '^(StoreTest|DatabaseTest|StoreToolsTest|AuthTest|FailureBackoffTest|SweepE2ETest|ViewsTest|FitViewTest|DashboardE2ETest)\.'
 fi
