@@ -21,8 +21,8 @@
 #include <vector>
 
 #include "CLI/CLI.hpp"
-#include "httplib.h"
 #include "common/child_process.h"
+#include "httplib.h"
 #include "mixlaw/v1/mixlaw.grpc.pb.h"
 #include "nlohmann/json.hpp"
 #include "orchestrator/client.h"
@@ -64,7 +64,6 @@ double Percentile(std::vector<double> v, double q) {
   std::sort(v.begin(), v.end());
   return v[static_cast<size_t>(q * static_cast<double>(v.size() - 1))];
 }
-
 
 // What one lease phase measured.
 struct LeaseCycle {
@@ -328,8 +327,8 @@ int Main(int argc, char** argv) {
     for (int pair = 0; pair < pairs; ++pair) {
       for (bool with_browsers : {false, true}) {
         nlohmann::json phase_spec = spec;
-        phase_spec["name"] = "bench-" + std::string(with_browsers ? "watched-" : "quiet-") +
-                             std::to_string(pair);
+        phase_spec["name"] =
+            "bench-" + std::string(with_browsers ? "watched-" : "quiet-") + std::to_string(pair);
         submit.set_spec_json(phase_spec.dump());
         v1::SubmitSweepResponse phase_sweep;
         grpc::ClientContext phase_context;
@@ -367,8 +366,10 @@ int Main(int argc, char** argv) {
         (with_browsers ? watched : quiet).push_back(measured);
       }
     }
-    result["browser_phases"] = {{"browsers", browsers}, {"poll_ms", poll_ms},
-                                {"seconds", browser_seconds}, {"without", quiet},
+    result["browser_phases"] = {{"browsers", browsers},
+                                {"poll_ms", poll_ms},
+                                {"seconds", browser_seconds},
+                                {"without", quiet},
                                 {"with", watched}};
   }
 

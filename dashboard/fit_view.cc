@@ -36,7 +36,8 @@ std::string Key(const std::vector<double>& sizes) {
 
 }  // namespace
 
-FitView::FitView(Store* store, FitOptions options) : store_(store), options_(options) {
+FitView::FitView(Store* store, FitOptions options, int64_t refresh_ms)
+    : store_(store), options_(options), refresh_ms_(refresh_ms) {
   worker_ = std::thread([this] { Work(); });
 }
 
@@ -50,16 +51,34 @@ FitView::~FitView() {
 }
 
 absl::StatusOr<nlohmann::json> FitView::Get(int64_t sweep_id, bool refit) {
-  absl::StatusOr<std::vector<v1::Run>> runs = store_->ListRuns(sweep_id);
-  if (!runs.ok()) return runs.status();
-  if (runs->empty()) {
-    absl::StatusOr<v1::Sweep> sweep = store_->GetSweep(sweep_id);  // NotFound when unknown
-    if (!sweep.ok()) return sweep.status();
+  const uint64_t version = store_->version();
+  const auto now = std::chrono::steady_clock::now();
+  bool fresh = false;
+  {
+    MutexLock lock(&mutex_);
+    auto found = sweeps_.find(sweep_id);
+    fresh = found != sweeps_.end() && found->second.checked &&
+            (found->second.checked_version == version ||
+             now - found->second.checked_at < std::chrono::milliseconds(refresh_ms_));
   }
-  const std::vector<double> finished = FinishedSizes(*runs);
-  const std::string key = Key(finished);
+  if (!fresh) {
+    absl::StatusOr<std::vector<v1::Run>> runs = store_->ListRuns(sweep_id);
+    if (!runs.ok()) return runs.status();
+    if (runs->empty()) {
+      absl::StatusOr<v1::Sweep> sweep = store_->GetSweep(sweep_id);  // NotFound when unknown
+      if (!sweep.ok()) return sweep.status();
+    }
+    MutexLock lock(&mutex_);
+    State& checked = sweeps_[sweep_id];
+    checked.checked = true;
+    checked.checked_version = version;
+    checked.checked_at = now;
+    checked.finished_sizes = FinishedSizes(*runs);
+  }
   MutexLock lock(&mutex_);
   State& state = sweeps_[sweep_id];
+  const std::vector<double> finished = state.finished_sizes;
+  const std::string key = Key(finished);
   const bool changed = !finished.empty() && key != state.finished;
   if (changed || (refit && !finished.empty())) {
     state.finished = key;

@@ -5,11 +5,13 @@
 #ifndef MIXLAW_DASHBOARD_FIT_VIEW_H_
 #define MIXLAW_DASHBOARD_FIT_VIEW_H_
 
+#include <chrono>
 #include <cstdint>
 #include <deque>
 #include <map>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
@@ -23,8 +25,9 @@ namespace mixlaw {
 class FitView {
  public:
   // `store` must outlive the view. `options`: how every fit runs (recommend's defaults: 200
-  // bootstrap resamples).
-  FitView(Store* store, FitOptions options);
+  // bootstrap resamples). Which sizes have finished is read from the store again when it
+  // changed and the last read is at least `refresh_ms` old.
+  FitView(Store* store, FitOptions options, int64_t refresh_ms = 0);
   // Waits for a fit in progress.
   ~FitView();
   FitView(const FitView&) = delete;
@@ -38,6 +41,10 @@ class FitView {
 
  private:
   struct State {
+    bool checked = false;  // finished_sizes was read from the store
+    uint64_t checked_version = 0;
+    std::chrono::steady_clock::time_point checked_at;
+    std::vector<double> finished_sizes;  // as last read
     std::string finished;    // the finished sizes the latest requested fit reads, "1e6,4e6"
     bool queued = false;     // a fit of this sweep waits or runs
     bool requested = false;  // asked again while one ran: fit again when it ends
@@ -49,6 +56,7 @@ class FitView {
 
   Store* store_;
   const FitOptions options_;
+  const int64_t refresh_ms_;
   Mutex mutex_;
   std::map<int64_t, State> sweeps_ ABSL_GUARDED_BY(mutex_);
   std::deque<int64_t> queue_ ABSL_GUARDED_BY(mutex_);

@@ -29,8 +29,7 @@ TEST(AccessTest, TheClientTokenIsReadFromABearerHeaderOrTheSessionCookie) {
   EXPECT_EQ(CheckAccess(WithHeader("Cookie", "mixlaw_sessionx=s3cret-token"), token),
             Access::kNoToken)
       << "another cookie's name that starts the same is not the session";
-  EXPECT_EQ(CheckAccess(WithHeader("Cookie", "mixlaw_session=s3cret"), token),
-            Access::kWrongToken);
+  EXPECT_EQ(CheckAccess(WithHeader("Cookie", "mixlaw_session=s3cret"), token), Access::kWrongToken);
 }
 
 TEST(AccessTest, TheSessionCookieIsHttpOnlyStrictAndSecureOverTls) {

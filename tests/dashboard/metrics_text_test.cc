@@ -52,8 +52,9 @@ TEST(MetricsTextTest, EverySampleLineFollowsTheTextFormatAfterItsHelpAndType) {
     }
     ASSERT_TRUE(std::regex_match(line, sample)) << "not a sample line: " << line;
     const std::string name = line.substr(0, line.find_first_of("{ "));
-    const bool declared = typed.count(name) > 0 ||
-                          typed.count(std::regex_replace(name, std::regex("_(bucket|sum|count)$"), "")) > 0;
+    const bool declared =
+        typed.count(name) > 0 ||
+        typed.count(std::regex_replace(name, std::regex("_(bucket|sum|count)$"), "")) > 0;
     EXPECT_TRUE(declared) << name << " has no TYPE line before it";
   }
   EXPECT_EQ(typed.size(), 9u);

@@ -34,8 +34,7 @@ TEST_F(ViewsTest, ASweepsViewCarriesEachRunsLatestPointOnEachSplit) {
   auto points = views.RunPoints(trained);
   ASSERT_TRUE(points.ok()) << points.status();
   const nlohmann::json curve = nlohmann::json::parse(points->json);
-  EXPECT_EQ(curve["splits"]["train"],
-            nlohmann::json::parse("[[1, 3.75], [2, 3.5], [3, 3.25]]"));
+  EXPECT_EQ(curve["splits"]["train"], nlohmann::json::parse("[[1, 3.75], [2, 3.5], [3, 3.25]]"));
   EXPECT_EQ(views.Sweep(99).status().code(), absl::StatusCode::kNotFound);
 }
 
