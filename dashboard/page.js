@@ -346,6 +346,15 @@
     section.hidden = !state.sweep;
     if (state.sweep) {
       work.push(getJson('/api/sweeps/' + state.sweep).then(function (view) {
+        // Each run arrives as an array in the order of view.columns.
+        view.runs = view.runs.map(function (row) {
+          var run = {};
+          view.columns.forEach(function (name, i) { run[name] = row[i]; });
+          Object.keys(run.latest).forEach(function (split) {
+            run.latest[split] = { step: run.latest[split][0], loss: run.latest[split][1] };
+          });
+          return run;
+        });
         state.sweepData = view;
         document.getElementById('sweep-title').textContent =
           'Sweep ' + view.sweep.id + ': ' + view.sweep.name + ' (' + view.sweep.state + ')';

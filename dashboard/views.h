@@ -1,7 +1,8 @@
 // The dashboard's JSON views of the store (docs/dashboard.md): the sweeps, one sweep with its
 // runs and their latest losses, one run's points. However many browsers poll, each view is read
-// from the store at most once per refresh interval, so that readers cost the leases little; each
-// carries the store version it was read at, which is also its ETag.
+// from the store at most once per refresh interval, and a view that takes long to read (a sweep
+// of many thousand runs) at most a tenth of the time, so that readers cost the leases little.
+// Each carries the store version it was read at, which is also its ETag.
 #ifndef MIXLAW_DASHBOARD_VIEWS_H_
 #define MIXLAW_DASHBOARD_VIEWS_H_
 
@@ -22,7 +23,7 @@ namespace mixlaw {
 class Views {
  public:
   // `store` must outlive the views. A view is read again when the store changed and its last
-  // read is at least `refresh_ms` old.
+  // read is at least `refresh_ms` old, and ten times as old as that read took.
   Views(Store* store, int64_t refresh_ms) : store_(store), refresh_ms_(refresh_ms) {}
   Views(const Views&) = delete;
   Views& operator=(const Views&) = delete;
@@ -33,8 +34,9 @@ class Views {
   };
   // {"version", "sweeps": [sweep export JSON...]}
   absl::StatusOr<Body> Sweeps();
-  // {"version", "sweep", "runs": [run export JSON + "latest": {split: {"step", "loss"}}]}.
-  // NotFound for an unknown sweep.
+  // {"version", "sweep", "columns": [names], "runs": [[one value a column], ...]}: each run's
+  // coordinates, state and progress, and "latest": {split: [step, loss]}. NotFound for an
+  // unknown sweep.
   absl::StatusOr<Body> Sweep(int64_t sweep_id);
   // {"version", "run_id", "splits": {split: [[step, loss], ...]}} in step order; a NaN loss is
   // null.
@@ -47,6 +49,7 @@ class Views {
   struct Entry {
     uint64_t version = 0;
     std::chrono::steady_clock::time_point read;
+    std::chrono::steady_clock::duration cost{};  // how long the read took
     Body body;
   };
   Store* store_;

@@ -23,6 +23,7 @@ using v1::RunState;
 Store::Store(std::unique_ptr<Database> db, int lock_fd) : db_(std::move(db)), lock_fd_(lock_fd) {}
 
 Store::~Store() {
+  reader_.reset();
   db_.reset();
   if (lock_fd_ >= 0) close(lock_fd_);
 }
@@ -75,6 +76,13 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& path) {
   // NORMAL in WAL mode: a committed transaction survives a crash of this process.
   MIXLAW_RETURN_IF_ERROR(d.Exec("PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"));
   MIXLAW_RETURN_IF_ERROR(store->Migrate());
+  absl::StatusOr<std::unique_ptr<Database>> reader = Database::Open(path, /*existing_only=*/true);
+  if (!reader.ok()) return reader.status();
+  // A reader waits out the moments a checkpoint holds the index; it never writes.
+  sqlite3_busy_timeout((*reader)->handle(), 5000);
+  MIXLAW_RETURN_IF_ERROR((*reader)->Exec("PRAGMA query_only=ON;"));
+  MutexLock read_lock(&store->read_mutex_);
+  store->reader_ = std::move(*reader);
   return store;
 }
 
@@ -170,7 +178,7 @@ absl::StatusOr<Store::SubmitResult> Store::CreateSweep(const SweepSpec& spec,
   return SubmitResult{sweep_id, static_cast<int64_t>(runs.size()), false};
 }
 
-absl::StatusOr<v1::Sweep> Store::SweepSummary(Statement* row) {
+absl::StatusOr<v1::Sweep> Store::SweepSummary(Database& db, Statement* row) {
   v1::Sweep sweep;
   sweep.set_id(row->Int(0));
   sweep.set_name(row->Text(1));
@@ -180,7 +188,7 @@ absl::StatusOr<v1::Sweep> Store::SweepSummary(Statement* row) {
   if (!row->IsNull(5)) sweep.set_target_params(row->Double(5));
   MIXLAW_ASSIGN_OR_RETURN(
       Statement * counts,
-      db_->Prepare(absl::StrCat(
+      db.Prepare(absl::StrCat(
           "SELECT state, COUNT(*), SUM(CASE WHEN state IN ", kEnded,
           " THEN 1.0 WHEN total_steps > 0 THEN MIN(step, total_steps) * 1.0 / total_steps "
           "ELSE 0 END) FROM runs WHERE sweep_id = ?1 GROUP BY state ORDER BY state")));
@@ -203,28 +211,30 @@ absl::StatusOr<v1::Sweep> Store::SweepSummary(Statement* row) {
 }
 
 absl::StatusOr<v1::Sweep> Store::GetSweep(int64_t sweep_id) {
-  MutexLock lock(&mutex_);
+  MutexLock lock(&read_mutex_);
+  Database& db = *reader_;
   MIXLAW_ASSIGN_OR_RETURN(Statement * s,
-                          db_->Prepare("SELECT id, name, state, created_ms, spec_json, "
-                                       "target_params FROM sweeps WHERE id = ?1"));
+                          db.Prepare("SELECT id, name, state, created_ms, spec_json, "
+                                     "target_params FROM sweeps WHERE id = ?1"));
   s->Bind(1, sweep_id);
   MIXLAW_ASSIGN_OR_RETURN(bool found, s->Step());
   if (!found) return absl::NotFoundError(absl::StrCat("sweep ", sweep_id, " does not exist"));
-  absl::StatusOr<v1::Sweep> sweep = SweepSummary(s);
+  absl::StatusOr<v1::Sweep> sweep = SweepSummary(db, s);
   s->Reset();
   return sweep;
 }
 
 absl::StatusOr<std::vector<v1::Sweep>> Store::ListSweeps() {
-  MutexLock lock(&mutex_);
+  MutexLock lock(&read_mutex_);
+  Database& db = *reader_;
   MIXLAW_ASSIGN_OR_RETURN(Statement * s,
-                          db_->Prepare("SELECT id, name, state, created_ms, spec_json, "
-                                       "target_params FROM sweeps ORDER BY id"));
+                          db.Prepare("SELECT id, name, state, created_ms, spec_json, "
+                                     "target_params FROM sweeps ORDER BY id"));
   std::vector<v1::Sweep> sweeps;
   while (true) {
     MIXLAW_ASSIGN_OR_RETURN(bool row, s->Step());
     if (!row) break;
-    MIXLAW_ASSIGN_OR_RETURN(v1::Sweep sweep, SweepSummary(s));
+    MIXLAW_ASSIGN_OR_RETURN(v1::Sweep sweep, SweepSummary(db, s));
     sweep.clear_spec_json();
     sweeps.push_back(std::move(sweep));
   }
@@ -233,13 +243,14 @@ absl::StatusOr<std::vector<v1::Sweep>> Store::ListSweeps() {
 }
 
 absl::StatusOr<std::vector<v1::Run>> Store::ListRuns(int64_t sweep_id) {
-  MutexLock lock(&mutex_);
+  MutexLock lock(&read_mutex_);
+  Database& db = *reader_;
   MIXLAW_ASSIGN_OR_RETURN(int64_t exists,
-                          db_->QueryInt("SELECT COUNT(*) FROM sweeps WHERE id = ?1", {sweep_id}));
+                          db.QueryInt("SELECT COUNT(*) FROM sweeps WHERE id = ?1", {sweep_id}));
   if (exists == 0) return absl::NotFoundError(absl::StrCat("sweep ", sweep_id, " does not exist"));
   MIXLAW_ASSIGN_OR_RETURN(Statement * s,
-                          db_->Prepare(absl::StrCat("SELECT ", kRunColumns,
-                                                    " FROM runs WHERE sweep_id = ?1 ORDER BY id")));
+                          db.Prepare(absl::StrCat("SELECT ", kRunColumns,
+                                                  " FROM runs WHERE sweep_id = ?1 ORDER BY id")));
   s->Bind(1, sweep_id);
   std::vector<v1::Run> runs;
   while (true) {
@@ -248,13 +259,14 @@ absl::StatusOr<std::vector<v1::Run>> Store::ListRuns(int64_t sweep_id) {
     runs.push_back(RunFromRow(*s));
   }
   s->Reset();
-  // The final loss of each evaluation split: its value at its last step.
+  // The final loss of each evaluation split: its value at its last step, one index seek a run and
+  // split (not a scan of the sweep's points).
   MIXLAW_ASSIGN_OR_RETURN(
       Statement * finals,
-      db_->Prepare("SELECT m.run_id, sp.name, m.loss FROM metrics m JOIN splits sp ON sp.id = "
-                   "m.split_id JOIN runs r ON r.id = m.run_id WHERE r.sweep_id = ?1 AND sp.name "
-                   "LIKE 'eval/%' AND m.step = (SELECT MAX(step) FROM metrics WHERE run_id = "
-                   "m.run_id AND split_id = m.split_id)"));
+      db.Prepare("SELECT r.id, sp.name, m.loss FROM runs r CROSS JOIN splits sp JOIN metrics m "
+                 "ON m.run_id = r.id AND m.split_id = sp.id AND m.step = (SELECT MAX(step) FROM "
+                 "metrics WHERE run_id = r.id AND split_id = sp.id) WHERE r.sweep_id = ?1 AND "
+                 "sp.name LIKE 'eval/%'"));
   finals->Bind(1, sweep_id);
   std::map<int64_t, size_t> index;
   for (size_t i = 0; i < runs.size(); ++i) index[runs[i].id()] = i;
@@ -269,11 +281,12 @@ absl::StatusOr<std::vector<v1::Run>> Store::ListRuns(int64_t sweep_id) {
 }
 
 absl::StatusOr<std::vector<v1::MetricPoint>> Store::RunPoints(int64_t run_id) {
-  MutexLock lock(&mutex_);
+  MutexLock lock(&read_mutex_);
+  Database& db = *reader_;
   MIXLAW_ASSIGN_OR_RETURN(
       Statement * s,
-      db_->Prepare("SELECT sp.name, m.step, m.loss, m.tokens, m.lr FROM metrics m JOIN splits sp "
-                   "ON sp.id = m.split_id WHERE m.run_id = ?1 ORDER BY sp.name, m.step"));
+      db.Prepare("SELECT sp.name, m.step, m.loss, m.tokens, m.lr FROM metrics m JOIN splits sp "
+                 "ON sp.id = m.split_id WHERE m.run_id = ?1 ORDER BY sp.name, m.step"));
   s->Bind(1, run_id);
   std::vector<v1::MetricPoint> points;
   while (true) {
@@ -292,15 +305,16 @@ absl::StatusOr<std::vector<v1::MetricPoint>> Store::RunPoints(int64_t run_id) {
 
 absl::StatusOr<std::map<int64_t, std::map<std::string, v1::MetricPoint>>> Store::LatestPoints(
     int64_t sweep_id) {
-  MutexLock lock(&mutex_);
+  MutexLock lock(&read_mutex_);
+  Database& db = *reader_;
   // MAX(step) over the key's (run_id, split_id) prefix is one index seek a pair, so that the
   // read does not scan every point of the sweep while leases wait on the lock.
   MIXLAW_ASSIGN_OR_RETURN(
       Statement * s,
-      db_->Prepare("SELECT r.id, sp.name, m.step, m.loss, m.tokens, m.lr FROM runs r CROSS JOIN "
-                   "splits sp JOIN metrics m ON m.run_id = r.id AND m.split_id = sp.id AND "
-                   "m.step = (SELECT MAX(step) FROM metrics WHERE run_id = r.id AND split_id = "
-                   "sp.id) WHERE r.sweep_id = ?1"));
+      db.Prepare("SELECT r.id, sp.name, m.step, m.loss, m.tokens, m.lr FROM runs r CROSS JOIN "
+                 "splits sp JOIN metrics m ON m.run_id = r.id AND m.split_id = sp.id AND "
+                 "m.step = (SELECT MAX(step) FROM metrics WHERE run_id = r.id AND split_id = "
+                 "sp.id) WHERE r.sweep_id = ?1"));
   s->Bind(1, sweep_id);
   std::map<int64_t, std::map<std::string, v1::MetricPoint>> latest;
   while (true) {

@@ -1,6 +1,8 @@
 // The run store: the one place that knows the SQL schema. A SQLite file in WAL mode that only the
 // orchestrator opens (an exclusive lock keeps a second orchestrator out). Every method is one
-// transaction, so a crash leaves either all of a call's changes or none.
+// transaction, so a crash leaves either all of a call's changes or none. Reads of sweeps, runs and
+// points go through a second connection with a lock of its own: WAL lets it read what is
+// committed while the writer writes, so readers (the dashboard, exports) never hold up a lease.
 #ifndef MIXLAW_ORCHESTRATOR_STORE_H_
 #define MIXLAW_ORCHESTRATOR_STORE_H_
 
@@ -118,7 +120,9 @@ class Store {
   absl::Status FailDependents(int64_t run_id, const std::string& reason, int64_t now_ms)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
   absl::Status UpdateSweepState(int64_t sweep_id) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
-  absl::StatusOr<v1::Sweep> SweepSummary(Statement* row) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
+  // The sweep of `row` (id, name, state, created_ms, spec_json, target_params) with its counts,
+  // read through `db`, whose lock the caller holds.
+  static absl::StatusOr<v1::Sweep> SweepSummary(Database& db, Statement* row);
   // Checks that `lease_id` holds `run_id` for `worker_id`; returns the run's sweep id.
   absl::StatusOr<int64_t> CheckLease(int64_t run_id, int64_t lease_id, const std::string& worker_id)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
@@ -131,6 +135,9 @@ class Store {
   uint64_t version_ ABSL_GUARDED_BY(mutex_) = 0;
   std::unique_ptr<Database> db_ ABSL_GUARDED_BY(mutex_);
   std::map<std::string, int64_t> split_ids_ ABSL_GUARDED_BY(mutex_);
+  // The read connection: GetSweep, ListSweeps, ListRuns, RunPoints and LatestPoints.
+  mutable Mutex read_mutex_;
+  std::unique_ptr<Database> reader_ ABSL_GUARDED_BY(read_mutex_);
   int lock_fd_;
 };
 

@@ -114,10 +114,13 @@ TEST(DashboardE2ETest, ChromiumShowsACurveGrowWhileItTrainsAndAFinishedSweepsFit
   int64_t slow_run = 0;
   for (int i = 0; i < 200; ++i) {
     std::optional<nlohmann::json> view = GetJson(http, "/api/sweeps/" + std::to_string(slow));
-    if (view && (*view)["runs"][0]["latest"].contains("train") &&
-        (*view)["runs"][0]["latest"]["train"]["step"].get<int64_t>() >= 20) {
-      slow_run = (*view)["runs"][0]["id"].get<int64_t>();
-      break;
+    // The run's row: its id first, its latest points last (docs/dashboard.md).
+    if (view && (*view)["columns"].front() == "id" && (*view)["columns"].back() == "latest") {
+      const nlohmann::json& row = (*view)["runs"][0];
+      if (row.back().contains("train") && row.back()["train"][0].get<int64_t>() >= 20) {
+        slow_run = row.front().get<int64_t>();
+        break;
+      }
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
