@@ -1,6 +1,6 @@
 #include "dashboard/fit_view.h"
 
-#include <set>
+#include <map>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -15,18 +15,20 @@ namespace mixlaw {
 
 namespace {
 
-// The model sizes (params) whose every run has ended, ascending.
-std::vector<double> FinishedSizes(const std::vector<v1::Run>& runs) {
-  std::set<double> sizes, open;
-  for (const v1::Run& r : runs) {
-    sizes.insert(r.params());
-    if (!IsTerminal(r.state())) open.insert(r.params());
-  }
+// The sizes with no open run, ascending.
+std::vector<double> FinishedSizes(const std::map<double, int64_t>& open_by_size) {
   std::vector<double> finished;
-  for (double s : sizes) {
-    if (open.count(s) == 0) finished.push_back(s);
+  for (const auto& [size, open] : open_by_size) {
+    if (open == 0) finished.push_back(size);
   }
   return finished;
+}
+
+// The model sizes (params) whose every run has ended, ascending.
+std::vector<double> FinishedSizes(const std::vector<v1::Run>& runs) {
+  std::map<double, int64_t> open;
+  for (const v1::Run& r : runs) open[r.params()] += IsTerminal(r.state()) ? 0 : 1;
+  return FinishedSizes(open);
 }
 
 std::string Key(const std::vector<double>& sizes) {
@@ -62,18 +64,14 @@ absl::StatusOr<nlohmann::json> FitView::Get(int64_t sweep_id, bool refit) {
              now - found->second.checked_at < std::chrono::milliseconds(refresh_ms_));
   }
   if (!fresh) {
-    absl::StatusOr<std::vector<v1::Run>> runs = store_->ListRuns(sweep_id);
-    if (!runs.ok()) return runs.status();
-    if (runs->empty()) {
-      absl::StatusOr<v1::Sweep> sweep = store_->GetSweep(sweep_id);  // NotFound when unknown
-      if (!sweep.ok()) return sweep.status();
-    }
+    absl::StatusOr<std::map<double, int64_t>> open = store_->OpenRunsBySize(sweep_id);
+    if (!open.ok()) return open.status();
     MutexLock lock(&mutex_);
     State& checked = sweeps_[sweep_id];
     checked.checked = true;
     checked.checked_version = version;
     checked.checked_at = now;
-    checked.finished_sizes = FinishedSizes(*runs);
+    checked.finished_sizes = FinishedSizes(*open);
   }
   MutexLock lock(&mutex_);
   State& state = sweeps_[sweep_id];

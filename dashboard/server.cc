@@ -60,8 +60,15 @@ void Serve(const httplib::Request& request, httplib::Response& response,
     return Error(response, HttpStatus(body.status()), std::string(body.status().message()));
   response.set_header("ETag", body->etag);
   response.set_header("Cache-Control", "no-cache");
+  response.set_header("Vary", "Accept-Encoding");
   if (request.get_header_value("If-None-Match") == body->etag) {
     response.status = 304;
+    return;
+  }
+  if (!body->gzip.empty() &&
+      request.get_header_value("Accept-Encoding").find("gzip") != std::string::npos) {
+    response.set_header("Content-Encoding", "gzip");
+    response.set_content(body->gzip, kJson);
     return;
   }
   response.set_content(body->json, kJson);

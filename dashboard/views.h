@@ -30,6 +30,7 @@ class Views {
 
   struct Body {
     std::string json;
+    std::string gzip;  // json, gzip-compressed once for every browser that accepts it
     std::string etag;  // "\"v<store version>\""
   };
   // {"version", "sweeps": [sweep export JSON...]}

@@ -331,6 +331,26 @@ absl::StatusOr<std::map<int64_t, std::map<std::string, v1::MetricPoint>>> Store:
   return latest;
 }
 
+absl::StatusOr<std::map<double, int64_t>> Store::OpenRunsBySize(int64_t sweep_id) {
+  MutexLock lock(&read_mutex_);
+  Database& db = *reader_;
+  MIXLAW_ASSIGN_OR_RETURN(int64_t exists,
+                          db.QueryInt("SELECT COUNT(*) FROM sweeps WHERE id = ?1", {sweep_id}));
+  if (exists == 0) return absl::NotFoundError(absl::StrCat("sweep ", sweep_id, " does not exist"));
+  MIXLAW_ASSIGN_OR_RETURN(
+      Statement * s, db.Prepare(absl::StrCat("SELECT params, SUM(state NOT IN ", kEnded,
+                                             ") FROM runs WHERE sweep_id = ?1 GROUP BY params")));
+  s->Bind(1, sweep_id);
+  std::map<double, int64_t> open;
+  while (true) {
+    MIXLAW_ASSIGN_OR_RETURN(bool row, s->Step());
+    if (!row) break;
+    open[s->Double(0)] = s->Int(1);
+  }
+  s->Reset();
+  return open;
+}
+
 absl::StatusOr<int64_t> Store::CancelSweep(int64_t sweep_id, int64_t now_ms) {
   MutexLock lock(&mutex_);
   Transaction tx(db_.get());

@@ -56,6 +56,9 @@ class Store {
   // The latest point of each run of the sweep on each split: run id -> split -> point.
   absl::StatusOr<std::map<int64_t, std::map<std::string, v1::MetricPoint>>> LatestPoints(
       int64_t sweep_id);
+  // Each model size of the sweep (params) with its runs that have not ended. NotFound for an
+  // unknown sweep.
+  absl::StatusOr<std::map<double, int64_t>> OpenRunsBySize(int64_t sweep_id);
   // Cancels pending runs now and asks the workers of leased ones to stop. Returns runs affected.
   absl::StatusOr<int64_t> CancelSweep(int64_t sweep_id, int64_t now_ms);
   // Ends run `run_id` early with `reason`, keeping its points: a leasable run is stopped now, a
@@ -135,7 +138,8 @@ class Store {
   uint64_t version_ ABSL_GUARDED_BY(mutex_) = 0;
   std::unique_ptr<Database> db_ ABSL_GUARDED_BY(mutex_);
   std::map<std::string, int64_t> split_ids_ ABSL_GUARDED_BY(mutex_);
-  // The read connection: GetSweep, ListSweeps, ListRuns, RunPoints and LatestPoints.
+  // The read connection: GetSweep, ListSweeps, ListRuns, RunPoints, LatestPoints and
+  // OpenRunsBySize.
   mutable Mutex read_mutex_;
   std::unique_ptr<Database> reader_ ABSL_GUARDED_BY(read_mutex_);
   int lock_fd_;
