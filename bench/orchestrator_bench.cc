@@ -144,7 +144,8 @@ LeaseCycle LeasePhase(const std::string& address, int workers, int values, doubl
 
 // `browsers` dashboard pages open on sweep `sweep_id`, each polling as dashboard/page.js does:
 // every `poll_ms`, the sweeps, the sweep, its fit and the curves of `curve_runs`, on a keep-alive
-// connection, revalidating each view with its ETag as a browser's cache does.
+// connection, accepting what Chromium accepts and revalidating each view with its ETag as a
+// browser's cache does.
 class BrowserLoad {
  public:
   BrowserLoad(int http_port, int browsers, int64_t sweep_id, std::vector<int64_t> curve_runs,
@@ -153,6 +154,8 @@ class BrowserLoad {
       threads_.emplace_back([=, this] {
         httplib::Client client("127.0.0.1", http_port);
         client.set_keep_alive(true);
+        // Left compressed: a browser inflates on its own machine, not the orchestrator's.
+        client.set_decompress(false);
         std::vector<std::string> paths = {"/api/sweeps", "/api/sweeps/" + std::to_string(sweep_id),
                                           "/api/sweeps/" + std::to_string(sweep_id) + "/fit"};
         for (int64_t r : curve_runs) paths.push_back("/api/runs/" + std::to_string(r) + "/points");
@@ -163,7 +166,7 @@ class BrowserLoad {
         while (!stop_.load()) {
           const auto round = Clock::now();
           for (const std::string& path : paths) {
-            httplib::Headers headers;
+            httplib::Headers headers = {{"Accept-Encoding", "gzip, deflate, br"}};  // Chromium's
             if (!etags[path].empty()) headers.emplace("If-None-Match", etags[path]);
             const auto t0 = Clock::now();
             httplib::Result r = client.Get(path.c_str(), headers);
@@ -172,7 +175,7 @@ class BrowserLoad {
               ++errors_;
               continue;
             }
-            if (r->status == 200) bytes_ += static_cast<int64_t>(r->body.size());
+            if (r->status == 200) bytes_ += static_cast<int64_t>(r->body.size());  // as sent
             etags[path] = r->get_header_value("ETag");
             ++requests_;
           }

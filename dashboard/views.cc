@@ -16,7 +16,7 @@ namespace mixlaw {
 namespace {
 
 constexpr size_t kMaxCachedViews = 512;
-constexpr int kCostFactor = 10;
+constexpr int kCostFactor = 20;
 
 // The fields of each run in a sweep's view, in order (docs/dashboard.md).
 const std::vector<std::string> kRunColumns = {"id",     "name",        "stage",          "model",
@@ -52,7 +52,7 @@ absl::StatusOr<Views::Body> Views::Cached(const std::string& key, const Build& b
   const uint64_t version = store_->version();
   auto found = cache_.find(key);
   if (found != cache_.end()) {
-    // A view that takes long to read is read less often: at most a tenth of the time.
+    // A view that takes long to read is read less often: at most a twentieth of the time.
     const auto interval = std::max<std::chrono::steady_clock::duration>(
         std::chrono::milliseconds(refresh_ms_), kCostFactor * found->second.cost);
     if (found->second.version == version || now - found->second.read < interval) {

@@ -1,7 +1,7 @@
 // The dashboard's JSON views of the store (docs/dashboard.md): the sweeps, one sweep with its
 // runs and their latest losses, one run's points. However many browsers poll, each view is read
 // from the store at most once per refresh interval, and a view that takes long to read (a sweep
-// of many thousand runs) at most a tenth of the time, so that readers cost the leases little.
+// of many thousand runs) at most a twentieth of the time, so that readers cost the leases little.
 // Each carries the store version it was read at, which is also its ETag.
 #ifndef MIXLAW_DASHBOARD_VIEWS_H_
 #define MIXLAW_DASHBOARD_VIEWS_H_
@@ -23,7 +23,7 @@ namespace mixlaw {
 class Views {
  public:
   // `store` must outlive the views. A view is read again when the store changed and its last
-  // read is at least `refresh_ms` old, and ten times as old as that read took.
+  // read is at least `refresh_ms` old, and twenty times as old as that read took.
   Views(Store* store, int64_t refresh_ms) : store_(store), refresh_ms_(refresh_ms) {}
   Views(const Views&) = delete;
   Views& operator=(const Views&) = delete;

@@ -242,7 +242,7 @@ absl::StatusOr<std::vector<v1::Sweep>> Store::ListSweeps() {
   return sweeps;
 }
 
-absl::StatusOr<std::vector<v1::Run>> Store::ListRuns(int64_t sweep_id) {
+absl::StatusOr<std::vector<v1::Run>> Store::ListRuns(int64_t sweep_id, bool with_final_loss) {
   MutexLock lock(&read_mutex_);
   Database& db = *reader_;
   MIXLAW_ASSIGN_OR_RETURN(int64_t exists,
@@ -259,6 +259,7 @@ absl::StatusOr<std::vector<v1::Run>> Store::ListRuns(int64_t sweep_id) {
     runs.push_back(RunFromRow(*s));
   }
   s->Reset();
+  if (!with_final_loss) return runs;
   // The final loss of each evaluation split: its value at its last step, one index seek a run and
   // split (not a scan of the sweep's points).
   MIXLAW_ASSIGN_OR_RETURN(

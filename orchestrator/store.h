@@ -50,7 +50,9 @@ class Store {
 
   absl::StatusOr<v1::Sweep> GetSweep(int64_t sweep_id);
   absl::StatusOr<std::vector<v1::Sweep>> ListSweeps();
-  absl::StatusOr<std::vector<v1::Run>> ListRuns(int64_t sweep_id);
+  // The sweep's runs in id order, each with its final loss on each evaluation split unless
+  // `with_final_loss` is false (the dashboard reads the latest points instead).
+  absl::StatusOr<std::vector<v1::Run>> ListRuns(int64_t sweep_id, bool with_final_loss = true);
   // Every metric point of a run, ordered by split and step.
   absl::StatusOr<std::vector<v1::MetricPoint>> RunPoints(int64_t run_id);
   // The latest point of each run of the sweep on each split: run id -> split -> point.

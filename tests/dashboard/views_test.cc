@@ -52,7 +52,7 @@ TEST_F(ViewsTest, AViewIsReadAgainOnlyWhenTheStoreChangedAndItsRefreshIntervalPa
   Train(2, 0.5, /*complete=*/true);
   EXPECT_EQ(slow.Sweep(id)->json, before_slow->json)
       << "a minute's refresh interval: the view read before the change is served";
-  // Ten times the read's own time (a millisecond, tens under a sanitizer) has passed.
+  // Twenty times the read's own time (a millisecond, tens under a sanitizer) has passed.
   std::this_thread::sleep_for(std::chrono::milliseconds(500));
   auto after = fast.Sweep(id);
   ASSERT_TRUE(after.ok());
