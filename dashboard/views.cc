@@ -95,7 +95,8 @@ absl::StatusOr<Views::Body> Views::Sweep(int64_t sweep_id) {
                 [this, sweep_id]() -> absl::StatusOr<nlohmann::json> {
                   absl::StatusOr<v1::Sweep> sweep = store_->GetSweep(sweep_id);
                   if (!sweep.ok()) return sweep.status();
-                  absl::StatusOr<std::vector<v1::Run>> runs = store_->ListRuns(sweep_id);
+                  absl::StatusOr<std::vector<v1::Run>> runs =
+                      store_->ListRuns(sweep_id, /*with_final_loss=*/false);
                   if (!runs.ok()) return runs.status();
                   auto latest = store_->LatestPoints(sweep_id);
                   if (!latest.ok()) return latest.status();
