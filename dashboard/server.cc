@@ -55,9 +55,11 @@ void Error(httplib::Response& response, int status, const std::string& message) 
 
 // Serves a view with its ETag: 304 when the browser holds that version already.
 void Serve(const httplib::Request& request, httplib::Response& response,
-           const absl::StatusOr<Views::Body>& body) {
-  if (!body.ok())
-    return Error(response, HttpStatus(body.status()), std::string(body.status().message()));
+           const absl::StatusOr<Views::BodyPtr>& found) {
+  if (!found.ok()) {
+    return Error(response, HttpStatus(found.status()), std::string(found.status().message()));
+  }
+  const Views::BodyPtr& body = *found;
   response.set_header("ETag", body->etag);
   response.set_header("Cache-Control", "no-cache");
   response.set_header("Vary", "Accept-Encoding");

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <memory>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -46,41 +47,66 @@ nlohmann::json Loss(double loss) {
 
 }  // namespace
 
-absl::StatusOr<Views::Body> Views::Cached(const std::string& key, const Build& build) {
-  MutexLock lock(&mutex_);
+absl::StatusOr<Views::BodyPtr> Views::Cached(const std::string& key, const Build& build) {
   const auto now = std::chrono::steady_clock::now();
   const uint64_t version = store_->version();
-  auto found = cache_.find(key);
-  if (found != cache_.end()) {
-    // A view that takes long to read is read less often: at most a twentieth of the time.
-    const auto interval = std::max<std::chrono::steady_clock::duration>(
-        std::chrono::milliseconds(refresh_ms_), kCostFactor * found->second.cost);
-    if (found->second.version == version || now - found->second.read < interval) {
-      return found->second.body;
+  {
+    MutexLock lock(&mutex_);
+    while (true) {
+      auto found = cache_.find(key);
+      if (found == cache_.end()) break;
+      const Entry& e = found->second;
+      // A view that takes long to read is read less often: at most a twentieth of the time.
+      const auto interval = std::max<std::chrono::steady_clock::duration>(
+          std::chrono::milliseconds(refresh_ms_), kCostFactor * e.cost);
+      const bool fresh = e.body != nullptr && (e.version == version || now - e.read < interval);
+      // While another asker reads the view again, the copy there is is served.
+      if (fresh || (e.reading && e.body != nullptr)) return e.body;
+      if (!e.reading) break;
+      // The first read of this view is under way: wait for it.
+      mutex_.AwaitWithTimeout(
+          [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_) {
+            auto it = cache_.find(key);
+            return it == cache_.end() || !it->second.reading;
+          },
+          std::chrono::seconds(30));
     }
+    if (cache_.size() >= kMaxCachedViews) {
+      // The views of runs no browser follows any more: the oldest reads.
+      for (auto it = cache_.begin(); it != cache_.end();) {
+        const bool old = !it->second.reading && now - it->second.read > std::chrono::seconds(60);
+        it = old ? cache_.erase(it) : std::next(it);
+      }
+    }
+    cache_[key].reading = true;
   }
+  // Read without the lock, so that askers of other views (and of this one, once it has a copy)
+  // are not held up by it.
   absl::StatusOr<nlohmann::json> view = build();
-  if (!view.ok()) return view.status();
-  (*view)["version"] = version;
-  if (cache_.size() >= kMaxCachedViews) {
-    // The views of runs no browser follows any more: the oldest reads.
-    for (auto it = cache_.begin(); it != cache_.end();) {
-      it = now - it->second.read > std::chrono::seconds(60) ? cache_.erase(it) : std::next(it);
-    }
-    if (cache_.size() >= kMaxCachedViews) cache_.clear();
+  auto body = std::make_shared<Body>();
+  if (view.ok()) {
+    (*view)["version"] = version;
+    // Invalid UTF-8 (a trainer's stderr in a failure reason) is replaced, not refused.
+    body->json = view->dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    body->gzip = Gzip(body->json);
+    body->etag = absl::StrCat("\"v", version, "\"");
   }
+  MutexLock lock(&mutex_);
   Entry& entry = cache_[key];
+  entry.reading = false;
+  mutex_.NotifyAll();
+  if (!view.ok()) {
+    if (entry.body == nullptr) cache_.erase(key);
+    return view.status();
+  }
   entry.version = version;
   entry.read = now;
-  // Invalid UTF-8 (a trainer's stderr in a failure reason) is replaced, not refused.
-  entry.body.json = view->dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-  entry.body.gzip = Gzip(entry.body.json);
-  entry.body.etag = absl::StrCat("\"v", version, "\"");
   entry.cost = std::chrono::steady_clock::now() - now;
+  entry.body = std::move(body);
   return entry.body;
 }
 
-absl::StatusOr<Views::Body> Views::Sweeps() {
+absl::StatusOr<Views::BodyPtr> Views::Sweeps() {
   return Cached("sweeps", [this]() -> absl::StatusOr<nlohmann::json> {
     absl::StatusOr<std::vector<v1::Sweep>> sweeps = store_->ListSweeps();
     if (!sweeps.ok()) return sweeps.status();
@@ -90,7 +116,7 @@ absl::StatusOr<Views::Body> Views::Sweeps() {
   });
 }
 
-absl::StatusOr<Views::Body> Views::Sweep(int64_t sweep_id) {
+absl::StatusOr<Views::BodyPtr> Views::Sweep(int64_t sweep_id) {
   return Cached(absl::StrCat("sweep/", sweep_id),
                 [this, sweep_id]() -> absl::StatusOr<nlohmann::json> {
                   absl::StatusOr<v1::Sweep> sweep = store_->GetSweep(sweep_id);
@@ -122,7 +148,7 @@ absl::StatusOr<Views::Body> Views::Sweep(int64_t sweep_id) {
                 });
 }
 
-absl::StatusOr<Views::Body> Views::RunPoints(int64_t run_id) {
+absl::StatusOr<Views::BodyPtr> Views::RunPoints(int64_t run_id) {
   return Cached(absl::StrCat("run/", run_id), [this, run_id]() -> absl::StatusOr<nlohmann::json> {
     absl::StatusOr<std::vector<v1::MetricPoint>> points = store_->RunPoints(run_id);
     if (!points.ok()) return points.status();

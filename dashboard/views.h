@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <memory>
 #include <string>
 
 #include "absl/base/thread_annotations.h"
@@ -33,29 +34,32 @@ class Views {
     std::string gzip;  // json, gzip-compressed once for every browser that accepts it
     std::string etag;  // "\"v<store version>\""
   };
+  // Shared by every asker until the view is read again.
+  using BodyPtr = std::shared_ptr<const Body>;
   // {"version", "sweeps": [sweep export JSON...]}
-  absl::StatusOr<Body> Sweeps();
+  absl::StatusOr<BodyPtr> Sweeps();
   // {"version", "sweep", "columns": [names], "runs": [[one value a column], ...]}: each run's
   // coordinates, state and progress, and "latest": {split: [step, loss]}. NotFound for an
   // unknown sweep.
-  absl::StatusOr<Body> Sweep(int64_t sweep_id);
+  absl::StatusOr<BodyPtr> Sweep(int64_t sweep_id);
   // {"version", "run_id", "splits": {split: [[step, loss], ...]}} in step order; a NaN loss is
   // null.
-  absl::StatusOr<Body> RunPoints(int64_t run_id);
+  absl::StatusOr<BodyPtr> RunPoints(int64_t run_id);
 
  private:
   using Build = std::function<absl::StatusOr<nlohmann::json>()>;
-  absl::StatusOr<Body> Cached(const std::string& key, const Build& build);
+  absl::StatusOr<BodyPtr> Cached(const std::string& key, const Build& build);
 
   struct Entry {
     uint64_t version = 0;
     std::chrono::steady_clock::time_point read;
     std::chrono::steady_clock::duration cost{};  // how long the read took
-    Body body;
+    BodyPtr body;                                // null until the first read ends
+    bool reading = false;                        // an asker reads it from the store now
   };
   Store* store_;
   const int64_t refresh_ms_;
-  Mutex mutex_;  // held while a view is read: concurrent askers wait for it rather than re-read
+  Mutex mutex_;
   std::map<std::string, Entry> cache_ ABSL_GUARDED_BY(mutex_);
 };
 
