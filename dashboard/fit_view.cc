@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "common/json_fields.h"
+#include "common/thread_priority.h"
 #include "common/time.h"
 #include "fitter/recommend.h"
 #include "orchestrator/run_state.h"
@@ -99,6 +100,7 @@ absl::StatusOr<nlohmann::json> FitView::Get(int64_t sweep_id, bool refit) {
 }
 
 void FitView::Work() {
+  RunInBackground();  // a fit takes seconds of both cores; the leases come first
   while (true) {
     int64_t sweep_id = 0;
     {

@@ -5,6 +5,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "common/log.h"
+#include "common/thread_priority.h"
 #include "common/time.h"
 #include "dashboard/access.h"
 #include "dashboard/metrics_text.h"
@@ -91,6 +92,19 @@ bool CookieSafe(const std::string& token) {
   return true;
 }
 
+// cpp-httplib's pool, its threads at background priority: on a busy orchestrator, serving pages
+// takes the cores the leases leave idle.
+class BackgroundPool : public httplib::ThreadPool {
+ public:
+  using httplib::ThreadPool::ThreadPool;
+  void enqueue(std::function<void()> fn) override {
+    httplib::ThreadPool::enqueue([fn = std::move(fn)] {
+      RunInBackground();
+      fn();
+    });
+  }
+};
+
 }  // namespace
 
 Dashboard::Dashboard(const DashboardOptions& options, Orchestrator* orchestrator)
@@ -136,7 +150,7 @@ absl::StatusOr<std::unique_ptr<Dashboard>> Dashboard::Start(const DashboardOptio
                                                    ": not a PEM certificate and its key"));
   }
   d->http_->new_task_queue = [threads = options.http_threads] {
-    return new httplib::ThreadPool(static_cast<size_t>(threads));
+    return new BackgroundPool(static_cast<size_t>(threads));
   };
   d->http_->set_keep_alive_timeout(options.keep_alive_s);
   d->Route();
