@@ -26,7 +26,7 @@ class FitView {
  public:
   // `store` must outlive the view. `options`: how every fit runs (recommend's defaults: 200
   // bootstrap resamples). Which sizes have finished is read from the store again when it
-  // changed and the last read is at least `refresh_ms` old.
+  // changed and the last read is at least `refresh_ms` old, and twenty times as old as it took.
   FitView(Store* store, FitOptions options, int64_t refresh_ms = 0);
   // Waits for a fit in progress.
   ~FitView();
@@ -44,6 +44,7 @@ class FitView {
     bool checked = false;  // finished_sizes was read from the store
     uint64_t checked_version = 0;
     std::chrono::steady_clock::time_point checked_at;
+    std::chrono::steady_clock::duration check_cost{};
     std::vector<double> finished_sizes;  // as last read
     std::string finished;    // the finished sizes the latest requested fit reads, "1e6,4e6"
     bool queued = false;     // a fit of this sweep waits or runs
