@@ -12,7 +12,7 @@ namespace {
 
 using FitViewTest = testing_support::StoreFixture;
 
-// Polls the view until its fit is no longer in progress (30 s at most).
+// Polls the view until a fit has ended and none is in progress (30 s at most).
 nlohmann::json Settled(FitView& view, int64_t id) {
   nlohmann::json j;
   for (int i = 0; i < 300; ++i) {
@@ -20,7 +20,7 @@ nlohmann::json Settled(FitView& view, int64_t id) {
     EXPECT_TRUE(got.ok()) << got.status();
     if (!got.ok()) return j;
     j = *got;
-    if (j["state"] != "fitting") break;
+    if (j["state"] != "fitting" && j["state"] != "waiting") break;
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
   return j;
