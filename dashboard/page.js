@@ -2,7 +2,8 @@
 // two seconds and draws the sweeps, one sweep's ALMR x LR heatmaps, its runs, the curves of the
 // runs picked and the fit. What it drew is recorded in the DOM, so that a reader or a test in a
 // headless browser can check it: each heatmap cell carries data-loss, #curves carries
-// data-points ({"run id": points drawn}), #fit carries data-state and data-lr. The view's state
+// data-points ({"run id": points drawn}) and data-last ({"run id": [step, loss]} of each curve's
+// last point), #fit carries data-state and data-lr. The view's state
 // lives in the address's fragment: #sweep=3&runs=12,14&split=eval/additional.
 (function () {
   'use strict';
@@ -250,12 +251,13 @@
     '#17a2b8'];
 
   function drawCurves(runsById, pointsByRun) {
-    var datasets = [], drawn = {};
+    var datasets = [], drawn = {}, last = {};
     state.runs.forEach(function (id, i) {
       var points = (pointsByRun[id] && pointsByRun[id].splits[state.split]) || [];
       var data = points.filter(function (p) { return p[1] !== null; })
         .map(function (p) { return { x: p[0], y: p[1] }; });
       drawn[id] = data.length;
+      if (data.length) last[id] = [data[data.length - 1].x, data[data.length - 1].y];
       var run = runsById[id];
       datasets.push({
         label: run ? run.name : 'run ' + id,
@@ -268,6 +270,7 @@
     });
     var box = document.getElementById('curves');
     box.dataset.points = JSON.stringify(drawn);
+    box.dataset.last = JSON.stringify(last);
     document.getElementById('curve-hint').textContent = state.runs.length
       ? state.split + ' of ' + state.runs.length + ' run(s), updating while they train.'
       : 'No run picked.';

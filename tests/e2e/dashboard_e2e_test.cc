@@ -129,6 +129,7 @@ TEST(DashboardE2ETest, ChromiumShowsACurveGrowWhileItTrainsAndAFinishedSweepsFit
                                 "/#sweep=" + std::to_string(slow) +
                                 "&runs=" + std::to_string(slow_run) + "&split=train";
   std::vector<int64_t> drawn;
+  nlohmann::json last_drawn;  // [step, loss] of the curve's last point, from the second read
   for (int read = 0; read < 2; ++read) {
     if (read > 0) std::this_thread::sleep_for(std::chrono::seconds(3));
     Result dom = DumpDom(*chromium, dir, curve_url, 3000);
@@ -137,6 +138,8 @@ TEST(DashboardE2ETest, ChromiumShowsACurveGrowWhileItTrainsAndAFinishedSweepsFit
     const std::string points = AttributeOf(dom.Out(), "curves", "data-points");
     ASSERT_FALSE(points.empty()) << "the page records the points it drew:\n" << dom.Out();
     drawn.push_back(nlohmann::json::parse(points)[std::to_string(slow_run)].get<int64_t>());
+    last_drawn = nlohmann::json::parse(AttributeOf(dom.Out(), "curves", "data-last"))
+                     .value(std::to_string(slow_run), nlohmann::json());
   }
   EXPECT_GT(drawn[0], 0);
   EXPECT_GT(drawn[1], drawn[0]) << "the curve grew between two reads 3 s apart";
@@ -145,6 +148,15 @@ TEST(DashboardE2ETest, ChromiumShowsACurveGrowWhileItTrainsAndAFinishedSweepsFit
   ASSERT_TRUE(stored.has_value());
   EXPECT_LE(drawn[1], static_cast<int64_t>((*stored)["splits"]["train"].size()))
       << "every point drawn is a stored one";
+  ASSERT_TRUE(last_drawn.is_array()) << "the page records its curve's last point";
+  bool found = false;
+  for (const nlohmann::json& p : (*stored)["splits"]["train"]) {
+    if (p[0] != last_drawn[0]) continue;
+    found = true;
+    EXPECT_DOUBLE_EQ(p[1].get<double>(), last_drawn[1].get<double>())
+        << "the curve's last point is the stored loss at its step";
+  }
+  EXPECT_TRUE(found) << "step " << last_drawn[0] << " is stored";
 
   // The finished sweep: its heatmap shows the export's losses and its fit recommend's numbers.
   ASSERT_TRUE(cluster.WaitForEnd(sizes, 180)) << cluster.WorkerLog(1);
