@@ -12,6 +12,9 @@ echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}
 echo "== orchestrator: mixlaw (200 simulated workers, 100 values a run, 10M points) =="
 "$build/bench/orchestrator_bench" --workers 200 --values 100 --seconds 20 --points 10000000 \
   --out bench/results/orchestrator.json >/dev/null
+echo "== orchestrator with the dashboard: the lease cycle without and with 20 pages open, 6 pairs =="
+"$build/bench/orchestrator_bench" --workers 200 --values 100 --seconds 5 --points 200000 \
+  --browsers 20 --pairs 6 --browser-seconds 10 --out bench/results/orchestrator_dashboard.json >/dev/null
 echo "== orchestrator peer: Optuna, SQLite storage, GridSampler, 4 processes, 100 values a trial =="
 /usr/bin/python3 bench/optuna_peer.py --workers 4 --seconds 20 --values 100 \
   --out bench/results/optuna_peer.json >/dev/null
