@@ -209,8 +209,22 @@ TEST(DashboardE2ETest, ChromiumShowsACurveGrowWhileItTrainsAndAFinishedSweepsFit
 TEST(DashboardE2ETest, MetricsParseAsPrometheusTextAndMatchTheStore) {
   auto dir = TestDir();
   Cluster cluster(dir);
-  cluster.StartServer({"--http", "127.0.0.1:0", "--heartbeat-interval", "0.2"});
+  cluster.StartServer(
+      {"--http", "127.0.0.1:0", "--heartbeat-interval", "0.2", "--lease-timeout", "1"});
   const int64_t id = cluster.Submit(SyntheticSpec("metrics", {0.25, 0.5}, {1e-3, 3e-3}, 30, 5));
+  // A worker that leases a run and is never heard from again: its lease expires.
+  auto lost = cluster.WorkerStub();
+  v1::RegisterWorkerRequest hello;
+  hello.set_hostname("lost");
+  hello.add_devices("cpu");
+  v1::RegisterWorkerResponse registered;
+  ASSERT_TRUE(lost->RegisterWorker(cluster.Context().get(), hello, &registered).ok());
+  v1::LeaseRunRequest ask;
+  ask.set_worker_id(registered.worker_id());
+  ask.add_devices("cpu");
+  v1::LeaseRunResponse leased;
+  ASSERT_TRUE(lost->LeaseRun(cluster.Context().get(), ask, &leased).ok());
+  ASSERT_TRUE(leased.has_lease());
   cluster.StartWorker();
   cluster.StartWorker();
   ASSERT_TRUE(cluster.WaitForEnd(id, 120)) << cluster.WorkerLog(0);
@@ -244,13 +258,15 @@ TEST(DashboardE2ETest, MetricsParseAsPrometheusTextAndMatchTheStore) {
   EXPECT_EQ(value("mixlaw_sweeps", "mixlaw_sweeps", {{"state", "finished"}}), 1);
   EXPECT_EQ(families["mixlaw_leases_granted"]["type"], "counter");
   EXPECT_EQ(value("mixlaw_leases_granted", "mixlaw_leases_granted_total"), attempts);
-  EXPECT_EQ(value("mixlaw_leases_expired", "mixlaw_leases_expired_total"), 0);
+  EXPECT_EQ(attempts, 5) << "four runs, one of them leased twice";
+  EXPECT_EQ(value("mixlaw_leases_expired", "mixlaw_leases_expired_total"), 1);
   EXPECT_EQ(value("mixlaw_points_ingested", "mixlaw_points_ingested_total"),
             static_cast<double>(cluster.Points(id).size()));
   EXPECT_EQ(cluster.Points(id).size(), 4u * SyntheticPoints(30));
   EXPECT_GE(value("mixlaw_heartbeats", "mixlaw_heartbeats_total"), 4)
       << "150 ms runs under a 200 ms heartbeat: at least one each";
-  EXPECT_EQ(value("mixlaw_workers_connected", "mixlaw_workers_connected"), 2);
+  EXPECT_EQ(value("mixlaw_workers_connected", "mixlaw_workers_connected"), 2)
+      << "the two that are still calling, not the lost one";
   EXPECT_GE(value("mixlaw_store_size_bytes", "mixlaw_store_size_bytes"),
             static_cast<double>(std::filesystem::file_size(dir / "store.db")));
   const std::string h = "mixlaw_store_write_transaction_seconds";
