@@ -4,6 +4,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "orchestrator/auth.h"
+#include "report/html_page.h"
 
 namespace mixlaw {
 
@@ -18,29 +19,6 @@ std::string CookieValue(const std::string& header, absl::string_view name) {
     }
   }
   return "";
-}
-
-std::string Escape(const std::string& text) {
-  std::string out;
-  for (char c : text) {
-    switch (c) {
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '&':
-        out += "&amp;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
 }
 
 }  // namespace
@@ -69,7 +47,8 @@ std::string LoginPage(const std::string& problem) {
       "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>mixlaw: sign "
       "in</title><link rel=\"stylesheet\" href=\"/assets/dashboard.css\"></head><body>"
       "<main class=\"login\"><h1>mixlaw</h1>",
-      problem.empty() ? "" : absl::StrCat("<p class=\"problem\">", Escape(problem), "</p>"),
+      problem.empty() ? ""
+                      : absl::StrCat("<p class=\"problem\">", report::HtmlEscape(problem), "</p>"),
       "<form method=\"post\" action=\"/login\"><label>Client token "
       "<input type=\"password\" name=\"token\" autocomplete=\"current-password\" autofocus>"
       "</label> <button type=\"submit\">Sign in</button></form>"

@@ -5,16 +5,13 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/json_fields.h"
+#include "orchestrator/export.h"
 #include "orchestrator/run_state.h"
 
 namespace mixlaw {
 
 namespace {
 
-constexpr v1::RunState kRunStates[] = {
-    v1::RUN_STATE_PENDING,  v1::RUN_STATE_LEASED,    v1::RUN_STATE_RUNNING,
-    v1::RUN_STATE_STALE,    v1::RUN_STATE_SUCCEEDED, v1::RUN_STATE_FAILED,
-    v1::RUN_STATE_DIVERGED, v1::RUN_STATE_CANCELLED, v1::RUN_STATE_STOPPED};
 constexpr v1::SweepState kSweepStates[] = {v1::SWEEP_STATE_ACTIVE, v1::SWEEP_STATE_FINISHED,
                                            v1::SWEEP_STATE_CANCELLED};
 
@@ -54,7 +51,7 @@ absl::StatusOr<StoreGauges> ReadStoreGauges(Store& store, const std::string& db_
                                             const ServerMetrics& metrics, int64_t now_ms,
                                             int64_t lease_timeout_ms) {
   StoreGauges g;
-  for (v1::RunState s : kRunStates) g.runs_by_state[RunStateName(s)] = 0;
+  for (v1::RunState s : kRunStateOrder) g.runs_by_state[RunStateName(s)] = 0;
   for (v1::SweepState s : kSweepStates) g.sweeps_by_state[SweepStateName(s)] = 0;
   absl::StatusOr<std::vector<v1::Sweep>> sweeps = store.ListSweeps();
   if (!sweeps.ok()) return sweeps.status();

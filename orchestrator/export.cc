@@ -13,11 +13,6 @@ namespace mixlaw {
 
 namespace {
 
-constexpr v1::RunState kStateOrder[] = {
-    v1::RUN_STATE_SUCCEEDED, v1::RUN_STATE_RUNNING, v1::RUN_STATE_LEASED,
-    v1::RUN_STATE_PENDING,   v1::RUN_STATE_STALE,   v1::RUN_STATE_STOPPED,
-    v1::RUN_STATE_DIVERGED,  v1::RUN_STATE_FAILED,  v1::RUN_STATE_CANCELLED};
-
 std::string CsvNumber(double v) { return std::isfinite(v) ? FormatNumber(v) : ""; }
 
 }  // namespace
@@ -35,7 +30,7 @@ bool HasFailures(const v1::Sweep& sweep) {
 
 std::vector<std::pair<std::string, int64_t>> StateCounts(const v1::Sweep& sweep) {
   std::vector<std::pair<std::string, int64_t>> counts;
-  for (v1::RunState state : kStateOrder) {
+  for (v1::RunState state : kRunStateOrder) {
     int64_t n = CountOf(sweep, state);
     if (n > 0) counts.emplace_back(RunStateName(state), n);
   }
@@ -46,7 +41,7 @@ std::string CountsText(const v1::Sweep& sweep) { return FormatCounts(StateCounts
 
 nlohmann::json SweepJson(const v1::Sweep& sweep) {
   nlohmann::json counts = nlohmann::json::object();
-  for (v1::RunState state : kStateOrder) counts[RunStateName(state)] = CountOf(sweep, state);
+  for (v1::RunState state : kRunStateOrder) counts[RunStateName(state)] = CountOf(sweep, state);
   nlohmann::json j = {{"id", sweep.id()},
                       {"name", sweep.name()},
                       {"state", SweepStateName(sweep.state())},

@@ -13,6 +13,12 @@
 
 namespace mixlaw {
 
+// Every run state, in the order counts are shown.
+inline constexpr v1::RunState kRunStateOrder[] = {
+    v1::RUN_STATE_SUCCEEDED, v1::RUN_STATE_RUNNING, v1::RUN_STATE_LEASED,
+    v1::RUN_STATE_PENDING,   v1::RUN_STATE_STALE,   v1::RUN_STATE_STOPPED,
+    v1::RUN_STATE_DIVERGED,  v1::RUN_STATE_FAILED,  v1::RUN_STATE_CANCELLED};
+
 // "12 succeeded, 3 running, 30 pending": every state with runs, in a fixed order.
 std::string CountsText(const v1::Sweep& sweep);
 // The same as (state name, runs) pairs, in the same order.
