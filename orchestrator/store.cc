@@ -20,6 +20,18 @@ namespace mixlaw {
 using namespace store_internal;  // NOLINT: the store's own helpers
 using v1::RunState;
 
+namespace {
+
+// NotFound unless sweep `sweep_id` is stored; the caller holds `db`'s lock.
+absl::Status CheckSweepExists(Database& db, int64_t sweep_id) {
+  MIXLAW_ASSIGN_OR_RETURN(int64_t exists,
+                          db.QueryInt("SELECT COUNT(*) FROM sweeps WHERE id = ?1", {sweep_id}));
+  if (exists == 0) return absl::NotFoundError(absl::StrCat("sweep ", sweep_id, " does not exist"));
+  return absl::OkStatus();
+}
+
+}  // namespace
+
 Store::Store(std::unique_ptr<Database> db, int lock_fd) : db_(std::move(db)), lock_fd_(lock_fd) {}
 
 Store::~Store() {
@@ -245,9 +257,7 @@ absl::StatusOr<std::vector<v1::Sweep>> Store::ListSweeps() {
 absl::StatusOr<std::vector<v1::Run>> Store::ListRuns(int64_t sweep_id, bool with_final_loss) {
   MutexLock lock(&read_mutex_);
   Database& db = *reader_;
-  MIXLAW_ASSIGN_OR_RETURN(int64_t exists,
-                          db.QueryInt("SELECT COUNT(*) FROM sweeps WHERE id = ?1", {sweep_id}));
-  if (exists == 0) return absl::NotFoundError(absl::StrCat("sweep ", sweep_id, " does not exist"));
+  MIXLAW_RETURN_IF_ERROR(CheckSweepExists(db, sweep_id));
   MIXLAW_ASSIGN_OR_RETURN(Statement * s,
                           db.Prepare(absl::StrCat("SELECT ", kRunColumns,
                                                   " FROM runs WHERE sweep_id = ?1 ORDER BY id")));
@@ -335,9 +345,7 @@ absl::StatusOr<std::map<int64_t, std::map<std::string, v1::MetricPoint>>> Store:
 absl::StatusOr<std::map<double, int64_t>> Store::OpenRunsBySize(int64_t sweep_id) {
   MutexLock lock(&read_mutex_);
   Database& db = *reader_;
-  MIXLAW_ASSIGN_OR_RETURN(int64_t exists,
-                          db.QueryInt("SELECT COUNT(*) FROM sweeps WHERE id = ?1", {sweep_id}));
-  if (exists == 0) return absl::NotFoundError(absl::StrCat("sweep ", sweep_id, " does not exist"));
+  MIXLAW_RETURN_IF_ERROR(CheckSweepExists(db, sweep_id));
   MIXLAW_ASSIGN_OR_RETURN(
       Statement * s, db.Prepare(absl::StrCat("SELECT params, SUM(state NOT IN ", kEnded,
                                              ") FROM runs WHERE sweep_id = ?1 GROUP BY params")));
