@@ -26,6 +26,7 @@
 #include "CLI/CLI.hpp"
 #include "fitter/fit.h"
 #include "fitter/laws/coupling.h"
+#include "fitter/lr_cliff.h"
 #include "fitter/target_check.h"
 #include "fitter/uncertainty.h"
 #include "nlohmann/json.hpp"
@@ -126,28 +127,16 @@ struct Variant {
 };
 
 // `runs` without those above `above` times, or below 1/`below` of, their (N, r) group's best LR
-// on what is minimised (a bound of 0 is none).
+// on what is minimised (a bound of 0 is none). With `above` alone this is the product's
+// LeaveOutAboveBest (fitter/lr_cliff.h).
 ObservationSet WithinFactors(const ObservationSet& runs, double above, double below,
                              const RecommendOptions& c) {
-  const ObservationSet measured = WithCriterion(runs, c);
-  std::map<std::pair<double, double>, std::map<double, std::pair<double, int>>> groups;
-  for (const Observation& o : measured.runs) {
-    auto it = o.final_loss.find(kSplitCriterion);
-    if (it == o.final_loss.end()) continue;
-    auto& cell = groups[{o.params, o.almr}][o.peak_lr];
-    cell.first += it->second;
-    cell.second += 1;
+  if (below <= 0) {
+    RecommendOptions cliff = c;
+    cliff.max_lr_over_best = above;
+    return LeaveOutAboveBest(runs, cliff);
   }
-  std::map<std::pair<double, double>, double> best_lr;
-  for (const auto& [key, by_lr] : groups) {
-    double best = HUGE_VAL;
-    for (const auto& [lr, cell] : by_lr) {
-      if (cell.first / cell.second < best) {
-        best = cell.first / cell.second;
-        best_lr[key] = lr;
-      }
-    }
-  }
+  const std::map<std::pair<double, double>, double> best_lr = BestLrByGroup(runs, c);
   ObservationSet kept = runs;
   kept.runs.clear();
   for (const Observation& o : runs.runs) {

@@ -8,6 +8,7 @@
 #include "cli/commands.h"
 #include "cli/recommend_flags.h"
 #include "cli/sweep_source.h"
+#include "common/json_fields.h"
 #include "common/number_format.h"
 #include "fitter/fit.h"
 #include "fitter/fit_json.h"
@@ -60,21 +61,28 @@ void PrintRecommendation(const Recommendation& r) {
   for (const std::string& w : r.warnings) std::printf("  - %s\n", w.c_str());
 }
 
-// The coupling law fitted to the sweep's runs, with bootstrap intervals; *target_params is the
-// sweep spec's fit.target_params (0 when it sets none).
-absl::StatusOr<LawFit> FitSweep(const RecommendFlags& f, int* exit_code, double* target_params) {
+// The coupling law fitted to the sweep's runs for `options` (its max_lr_over_best settled from
+// the flags or the sweep's spec), with bootstrap intervals; *target_params is the sweep spec's
+// fit.target_params (0 when it sets none).
+absl::StatusOr<LawFit> FitSweep(const RecommendFlags& f, RecommendOptions* options, int* exit_code,
+                                double* target_params) {
   SweepData data;
   absl::StatusOr<ObservationSet> set = LoadSweepObservations(
       f.source, f.sweep_id, f.recommendation.last_evals, false, &data, exit_code);
   if (!set.ok()) return set.status();
   *target_params = data.sweep.target_params();
-  return FitForRecommendation(*set, f.recommendation.fit_options);
+  options->max_lr_over_best =
+      f.recommendation.Options(SpecMaxLrOverBest(data.sweep)).max_lr_over_best;
+  return FitForRecommendation(*set, *options, f.recommendation.fit_options);
 }
 
 int RunRecommend(const RecommendFlags& f) {
   if (std::optional<int> refused =
           CheckRunSource("recommend", f.sweep_id, f.fit, "--fit FIT.json",
                          f.recommendation.last_evals, "a FIT.json holds its losses")) {
+    return *refused;
+  }
+  if (std::optional<int> refused = CheckCliffSource("recommend", f.sweep_id, f.recommendation)) {
     return *refused;
   }
   RecommendOptions options = f.recommendation.Options();
@@ -87,7 +95,7 @@ int RunRecommend(const RecommendFlags& f) {
   int fit_exit = kExitError;
   double spec_target = 0;
   absl::StatusOr<LawFit> fit =
-      f.sweep_id != 0 ? FitSweep(f, &fit_exit, &spec_target) : ReadFitFile(f.fit);
+      f.sweep_id != 0 ? FitSweep(f, &options, &fit_exit, &spec_target) : ReadFitFile(f.fit);
   if (!fit.ok()) {
     std::cerr << "mixlaw recommend: " << fit.status().message() << "\n";
     if (f.sweep_id != 0) return fit_exit;
@@ -105,8 +113,13 @@ int RunRecommend(const RecommendFlags& f) {
   if (f.source.client.json) {
     std::cout << RecommendationReplyJson(*fit, *rec).dump(2) << "\n";
   } else {
-    std::printf("%s law fitted to %zu runs of %s\n\n", fit->law.c_str(), fit->data.runs,
+    std::printf("%s law fitted to %zu runs of %s", fit->law.c_str(), fit->data.runs,
                 fit->source.c_str());
+    if (fit->max_lr_over_best > 0) {
+      std::printf(" (%zu left out: LR above %s x their group's best)", fit->above_best.size(),
+                  FormatNumber(fit->max_lr_over_best).c_str());
+    }
+    std::printf("\n\n");
     PrintRecommendation(*rec);
   }
   return kExitOk;

@@ -2,13 +2,15 @@
 
 #include <iostream>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "cli/commands.h"
 
 namespace mixlaw {
 
-RecommendOptions RecommendationFlags::Options() const {
+RecommendOptions RecommendationFlags::Options(double spec_max_lr_over_best) const {
   RecommendOptions options;
+  options.max_lr_over_best = cliff_option->count() > 0 ? max_lr_over_best : spec_max_lr_over_best;
   options.target_params = target_params;
   options.target_tokens = target_tokens;
   if (budget_option->count() > 0) options.forgetting_budget = forgetting_budget;
@@ -37,6 +39,20 @@ void AddRecommendationFlags(CLI::App* command, RecommendationFlags* f) {
   f->exponent_option = command->add_option(
       "--lr-size-exponent", f->lr_size_exponent,
       "Transfer rule: the optimal LR scales as N^-E from the largest proxy size");
+  f->cliff_option =
+      command
+          ->add_option("--max-lr-over-best", f->max_lr_over_best,
+                       "With a sweep: fit without the runs above F times their (size, ALMR) "
+                       "group's best LR (0: every run); default: its spec's fit.max_lr_over_best")
+          ->check(CLI::Validator(
+              [](std::string& value) -> std::string {
+                double factor = -1;
+                if (!absl::SimpleAtod(value, &factor) || !(factor == 0 || factor > 1)) {
+                  return "must be 0 (every run) or a factor above 1";
+                }
+                return "";
+              },
+              "0 or >1"));
   f->fit_options.bootstrap = 200;
   command
       ->add_option("--bootstrap", f->fit_options.bootstrap,
@@ -75,6 +91,14 @@ std::optional<int> CheckRunSource(const std::string& command, int64_t sweep_id,
     return kExitUsage;
   }
   return std::nullopt;
+}
+
+std::optional<int> CheckCliffSource(const std::string& command, int64_t sweep_id,
+                                    const RecommendationFlags& flags) {
+  if (sweep_id != 0 || flags.cliff_option->count() == 0) return std::nullopt;
+  std::cerr << "mixlaw " << command
+            << ": --max-lr-over-best needs a sweep (FIT.json was fitted on the runs it chose)\n";
+  return kExitUsage;
 }
 
 }  // namespace mixlaw

@@ -20,19 +20,21 @@ struct RecommendationFlags {
   double forgetting_budget = 0;
   double weight = 1;
   double lr_size_exponent = 0;
+  double max_lr_over_best = 0;
   FitOptions fit_options;  // with a sweep; 200 bootstrap resamples unless given
   int last_evals = 1;
   CLI::Option* budget_option = nullptr;
   CLI::Option* weight_option = nullptr;
   CLI::Option* exponent_option = nullptr;
+  CLI::Option* cliff_option = nullptr;
 
-  // The options given (target_params as given, 0 when not).
-  RecommendOptions Options() const;
+  // The options given (target_params as given, 0 when not; max_lr_over_best as given, else
+  // `spec_max_lr_over_best`: a sweep spec's fit.max_lr_over_best, 0 without one).
+  RecommendOptions Options(double spec_max_lr_over_best = 0) const;
 };
 
 // Adds --target-params, --target-tokens, --forgetting-budget | --weight, --lr-size-exponent, and
-// for a sweep
-// --bootstrap, --last-evals and --threads.
+// for a sweep --max-lr-over-best, --bootstrap, --last-evals and --threads.
 void AddRecommendationFlags(CLI::App* command, RecommendationFlags* flags);
 
 // Settles options->target_params: --target-params when given, else (with a sweep) its spec's
@@ -46,6 +48,11 @@ std::optional<std::string> ResolveTargetParams(int64_t sweep_id, double spec_tar
 std::optional<int> CheckRunSource(const std::string& command, int64_t sweep_id,
                                   const std::string& file, const std::string& file_flag,
                                   int last_evals, const std::string& why);
+
+// --max-lr-over-best chooses the runs a fit reads, so it needs a sweep, not a FIT.json fitted
+// already. Prints the problem and returns kExitUsage, or nullopt.
+std::optional<int> CheckCliffSource(const std::string& command, int64_t sweep_id,
+                                    const RecommendationFlags& flags);
 
 }  // namespace mixlaw
 

@@ -12,6 +12,7 @@
 #include "common/number_format.h"
 #include "common/time.h"
 #include "fitter/fit_json.h"
+#include "fitter/lr_cliff.h"
 #include "fitter/recommend_json.h"
 #include "report/report.h"
 
@@ -52,15 +53,18 @@ std::optional<Failure> FromSweep(const ReportFlags& f, ReportInput* input) {
           ResolveTargetParams(f.sweep_id, data.sweep.target_params(), &input->options)) {
     return Failure{kExitUsage, *problem};
   }
+  input->options.max_lr_over_best =
+      f.recommendation.Options(SpecMaxLrOverBest(data.sweep)).max_lr_over_best;
+  const ObservationSet fitted = LeaveOutAboveBest(*set, input->options);
   FitOptions options = f.recommendation.fit_options;
   options.cross_validate = true;  // the report shows it
-  Progress(absl::StrCat("fitting the coupling law to ", set->runs.size(),
+  Progress(absl::StrCat("fitting the coupling law to ", fitted.runs.size(),
                         " runs, with "
                         "cross-validation and ",
                         options.bootstrap, " bootstrap resamples"));
   const int64_t start_ms = MonotonicMillis();
   absl::StatusOr<LawFit> fit =
-      FitObservations(*FindLaw("coupling"), *set, kSplitAdditional, options);
+      FitObservations(*FindLaw("coupling"), fitted, kSplitAdditional, options);
   if (!fit.ok()) {
     return Failure{ExitCodeForCode(fit.status().code()), std::string(fit.status().message())};
   }
@@ -87,6 +91,9 @@ int RunReport(const ReportFlags& f) {
   if (std::optional<int> refused =
           CheckRunSource("report", f.sweep_id, f.fit, "--fit FIT.json", f.recommendation.last_evals,
                          "FIT.json holds one loss a run")) {
+    return *refused;
+  }
+  if (std::optional<int> refused = CheckCliffSource("report", f.sweep_id, f.recommendation)) {
     return *refused;
   }
   ReportInput input;

@@ -146,9 +146,10 @@ nlohmann::json FitView::Fit(int64_t sweep_id) {
   if (!data.ok()) return failed(data.status());
   absl::StatusOr<ObservationSet> set = SweepObservations(*data);
   if (!set.ok()) return failed(set.status());
-  absl::StatusOr<LawFit> fit = FitForRecommendation(*set, options_);
-  if (!fit.ok()) return failed(fit.status());
   RecommendOptions recommend;
+  recommend.max_lr_over_best = SpecMaxLrOverBest(data->sweep);
+  absl::StatusOr<LawFit> fit = FitForRecommendation(*set, recommend, options_);
+  if (!fit.ok()) return failed(fit.status());
   recommend.target_params = data->sweep.target_params();
   if (recommend.target_params <= 0) {
     return failed(absl::FailedPreconditionError(absl::StrCat(

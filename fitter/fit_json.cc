@@ -145,6 +145,8 @@ json FitToJson(const LawFit& fit) {
             {"lrs", lrs}}},
           {"runs", runs},
           {"diverged", fit.diverged},
+          {"max_lr_over_best", fit.max_lr_over_best},
+          {"above_best", fit.above_best},
           {"notes", fit.notes},
           {"warnings", fit.warnings},
           {"components", components}};
@@ -165,6 +167,8 @@ absl::StatusOr<LawFit> FitFromJson(const json& j, const std::string& source) {
   fit.huber_delta = NumberOr(j, "huber_delta", kNaN);
   fit.seed = j.contains("seed") && j["seed"].is_number_unsigned() ? j["seed"].get<uint64_t>() : 0;
   fit.diverged = StringArray(j, "diverged");
+  fit.max_lr_over_best = NumberOr(j, "max_lr_over_best", 0);
+  fit.above_best = StringArray(j, "above_best");
   fit.notes = StringArray(j, "notes");
   fit.warnings = StringArray(j, "warnings");
   if (j.contains("data") && j["data"].is_object()) {

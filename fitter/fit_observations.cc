@@ -66,6 +66,8 @@ absl::StatusOr<LawFit> FitObservations(const LawEntry& entry, const ObservationS
   fit.notes = set.notes;
   fit.runs = set.runs;
   for (const Observation& o : set.diverged) fit.diverged.push_back(o.name);
+  for (const Observation& o : set.above_best) fit.above_best.push_back(o.name);
+  fit.max_lr_over_best = set.max_lr_over_best;
   for (const LawComponent& component : entry.components) {
     const Law& law = *component.law;
     auto lacks = [&](const char* column) {

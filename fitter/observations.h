@@ -39,7 +39,11 @@ struct ObservationSet {
   std::string source;                 // the file name, for messages
   std::vector<Observation> runs;      // rows to fit
   std::vector<Observation> diverged;  // excluded from every fit, listed for the user
-  std::vector<std::string> notes;     // rows skipped and why ("line 9: run x is failed: skipped")
+  // Left out of a recommendation's fit as above max_lr_over_best times their group's best LR
+  // (fitter/lr_cliff.h; 0: none were looked for).
+  std::vector<Observation> above_best;
+  double max_lr_over_best = 0;
+  std::vector<std::string> notes;  // rows skipped and why ("line 9: run x is failed: skipped")
   // The single-loss form: one `loss` column (split kSplitLoss), and `almr` and `lr` optional.
   bool single_loss = false;
   bool has_almr = true;  // false: the file has no almr column (every run at r = 0)

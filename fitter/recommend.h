@@ -27,6 +27,9 @@ struct RecommendOptions {
   // The transfer rule for the LR: eta* proportional to N^-exponent from the largest proxy size
   // (required in spirit with one proxy size; without it the proxy's optimum is used as is).
   std::optional<double> lr_size_exponent;
+  // The fit a recommendation reads leaves out the runs whose LR is above this factor of their
+  // (N, r) group's best LR on the criterion (fitter/lr_cliff.h); 0: every run is fitted.
+  double max_lr_over_best = 0;
   int almr_steps = 200;         // the fine grid over the swept ALMR range
   double wide_lr_factor = 4.0;  // warn when the LR interval spans more than this factor
   double wide_almr = 0.25;      // or the ALMR interval is wider than this

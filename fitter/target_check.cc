@@ -10,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/number_format.h"
 #include "fitter/laws/registry.h"
+#include "fitter/lr_cliff.h"
 #include "fitter/points.h"
 #include "fitter/uncertainty.h"
 
@@ -302,7 +303,8 @@ std::vector<HeldOutSize> LeaveOneSizeOut(const ObservationSet& proxies, double a
     for (const Observation& o : proxies.runs) {
       if (!Near(o.params, n, 1e-9)) rest.runs.push_back(o);
     }
-    absl::StatusOr<LawFit> law = FitObservations(coupling, rest, kSplitAdditional, fit);
+    absl::StatusOr<LawFit> law =
+        FitObservations(coupling, LeaveOutAboveBest(rest, criterion), kSplitAdditional, fit);
     RecommendOptions at = criterion;
     at.target_params = n;
     absl::StatusOr<AlmrRow> row =

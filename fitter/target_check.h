@@ -134,9 +134,10 @@ struct HeldOutSize {
 };
 
 // Leave-one-size-out over `proxies` at ALMR `almr`: for each size, the coupling law fitted to the
-// rest (`fit` options) and checked on the held-out size's measured criterion (`criterion`: what
-// Recommend minimises; its target_params is set to each held-out size). Sizes a fit cannot
-// support leave a problem, not an error.
+// rest (`fit` options; without the runs above criterion.max_lr_over_best times their group's
+// best LR, as a recommendation's fit) and checked on the held-out size's measured criterion
+// (`criterion`: what Recommend minimises; its target_params is set to each held-out size). Sizes a
+// fit cannot support leave a problem, not an error.
 std::vector<HeldOutSize> LeaveOneSizeOut(const ObservationSet& proxies, double almr,
                                          const FitOptions& fit, const RecommendOptions& criterion);
 

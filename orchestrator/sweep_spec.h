@@ -51,6 +51,9 @@ struct SweepSpec {
   std::optional<PretrainSpec> pretrain;
   TrainerSpec trainer;
   std::optional<double> target_params;
+  // fit.max_lr_over_best: a recommendation's fit leaves out the runs above this factor of their
+  // group's best LR (fitter/lr_cliff.h); absent: every run is fitted.
+  std::optional<double> max_lr_over_best;
   int max_attempts = 3;
   std::string output_root;  // absolute after parsing; empty when the spec gives none
   // Models whose CPT runs start from a checkpoint trained before (model name -> absolute path):

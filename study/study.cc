@@ -11,6 +11,7 @@
 #include "common/json_fields.h"
 #include "common/number_format.h"
 #include "fitter/laws/registry.h"
+#include "fitter/lr_cliff.h"
 #include "fitter/recommend_json.h"
 #include "study/compute.h"
 
@@ -232,8 +233,9 @@ absl::StatusOr<StudyResult> RunStudy(const StudySpec& spec, RoundRunner& runner,
     result.spent_flops = ObservedFlops(result.observations) + StoppedFlops(result.stopped);
     round.spent_flops = result.spent_flops;
 
-    absl::StatusOr<LawFit> fit =
-        FitObservations(*FindLaw("coupling"), FitSet(spec, result), kSplitAdditional, fit_options);
+    absl::StatusOr<LawFit> fit = FitObservations(
+        *FindLaw("coupling"), LeaveOutAboveBest(FitSet(spec, result), spec.criterion),
+        kSplitAdditional, fit_options);
     if (!fit.ok()) return fit.status();
     absl::StatusOr<Recommendation> rec = Recommend(*fit, spec.criterion);
     if (!rec.ok()) return rec.status();

@@ -167,6 +167,7 @@ absl::StatusOr<StudySpec> ParseStudySpec(const std::string& text, const std::str
         if (spec.proxy_sweep.target_params.has_value()) {
           spec.criterion.target_params = *spec.proxy_sweep.target_params;
         }
+        spec.criterion.max_lr_over_best = spec.proxy_sweep.max_lr_over_best.value_or(0);
       }
     }
   }

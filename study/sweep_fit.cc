@@ -6,6 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "fitter/laws/registry.h"
+#include "fitter/lr_cliff.h"
 #include "fitter/recommend_json.h"
 #include "orchestrator/export.h"
 
@@ -52,14 +53,29 @@ absl::StatusOr<ObservationSet> SweepObservations(const SweepData& data, int last
   return ParseObservationsCsv(csv.str(), absl::StrCat("sweep ", data.sweep.id()));
 }
 
-absl::StatusOr<LawFit> FitForRecommendation(const ObservationSet& set, FitOptions options) {
+double SpecMaxLrOverBest(const v1::Sweep& sweep) {
+  // The spec was checked when it was submitted: a number above 1 when present.
+  const nlohmann::json spec = nlohmann::json::parse(sweep.spec_json(), nullptr, false);
+  if (!spec.is_object() || !spec.contains("fit") || !spec["fit"].is_object()) return 0;
+  const nlohmann::json& fit = spec["fit"];
+  auto it = fit.find("max_lr_over_best");
+  return it != fit.end() && it->is_number() ? it->get<double>() : 0;
+}
+
+absl::StatusOr<LawFit> FitForRecommendation(const ObservationSet& set,
+                                            const RecommendOptions& criterion, FitOptions options) {
   options.cross_validate = false;
-  return FitObservations(*FindLaw("coupling"), set, kSplitAdditional, options);
+  return FitObservations(*FindLaw("coupling"), LeaveOutAboveBest(set, criterion), kSplitAdditional,
+                         options);
 }
 
 nlohmann::json RecommendationReplyJson(const LawFit& fit, const Recommendation& recommendation) {
   nlohmann::json j = RecommendationToJson(recommendation);
-  j["fit"] = {{"source", fit.source}, {"law", fit.law}, {"runs", fit.data.runs}};
+  j["fit"] = {{"source", fit.source},
+              {"law", fit.law},
+              {"runs", fit.data.runs},
+              {"max_lr_over_best", fit.max_lr_over_best},
+              {"runs_above_best", fit.above_best.size()}};
   return j;
 }
 

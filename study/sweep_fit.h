@@ -34,12 +34,18 @@ absl::StatusOr<SweepData> ReadSweep(Store& store, int64_t sweep_id, bool with_po
 // evaluations of it (the data must hold the points) instead of the last one.
 absl::StatusOr<ObservationSet> SweepObservations(const SweepData& data, int last_evals = 1);
 
-// The coupling law fitted to `set` on the additional split as a recommendation needs it:
-// `options` as given, without cross-validation (`mixlaw fit` reports that).
-absl::StatusOr<LawFit> FitForRecommendation(const ObservationSet& set, FitOptions options);
+// The sweep spec's fit.max_lr_over_best, read from its stored spec; 0 when it sets none.
+double SpecMaxLrOverBest(const v1::Sweep& sweep);
+
+// The coupling law fitted to `set` on the additional split as a recommendation for `criterion`
+// needs it: without the runs above criterion.max_lr_over_best times their group's best LR
+// (fitter/lr_cliff.h), `options` as given, without cross-validation (`mixlaw fit` reports that).
+absl::StatusOr<LawFit> FitForRecommendation(const ObservationSet& set,
+                                            const RecommendOptions& criterion, FitOptions options);
 
 // What `recommend SWEEP --json` prints: the recommendation's JSON (fitter/recommend_json.h) with
-// "fit": {"source", "law", "runs"}.
+// "fit": {"source", "law", "runs" (fitted), "max_lr_over_best" (0: none left out),
+// "runs_above_best" (left out)}.
 nlohmann::json RecommendationReplyJson(const LawFit& fit, const Recommendation& recommendation);
 
 }  // namespace mixlaw

@@ -252,6 +252,26 @@ TEST(CliE2ETest, FitAndRecommendReadASweepFromItsStoreOrItsOrchestrator) {
   EXPECT_LE(store_rec["lr_interval"][0].get<double>(), store_rec["lr"].get<double>());
   EXPECT_GE(store_rec["lr_interval"][1].get<double>(), store_rec["lr"].get<double>());
   EXPECT_EQ(store_rec["fit"]["runs"], 84);
+  EXPECT_EQ(store_rec["fit"]["runs_above_best"], 0) << "the spec sets no fit.max_lr_over_best";
+
+  // --max-lr-over-best 2: the runs above twice their group's best LR are counted, not fitted.
+  Result cliff = Mixlaw({"recommend", "1", "--db", db, "--target-params", "4e7", "--bootstrap",
+                         "20", "--max-lr-over-best", "2", "--json"});
+  ASSERT_EQ(cliff.status.code, 0) << cliff.err;
+  auto cliff_rec = nlohmann::json::parse(cliff.Out());
+  EXPECT_EQ(cliff_rec["fit"]["max_lr_over_best"], 2);
+  EXPECT_GT(cliff_rec["fit"]["runs_above_best"].get<int>(), 0);
+  EXPECT_EQ(cliff_rec["fit"]["runs"].get<int>() + cliff_rec["fit"]["runs_above_best"].get<int>(),
+            84);
+  Result cliff_fit =
+      Mixlaw({"recommend", "--fit", fit_file, "--target-params", "4e7", "--max-lr-over-best", "2"});
+  EXPECT_EQ(cliff_fit.status.code, 2);
+  EXPECT_NE(cliff_fit.err.find("--max-lr-over-best needs a sweep"), std::string::npos)
+      << cliff_fit.err;
+  Result cliff_bad = Mixlaw({"recommend", "1", "--db", db, "--max-lr-over-best", "0.5"});
+  EXPECT_EQ(cliff_bad.status.code, 2);
+  EXPECT_NE(cliff_bad.err.find("0 (every run) or a factor above 1"), std::string::npos)
+      << cliff_bad.err;
 
   Cluster cluster(dir);
   cluster.StartServer();
