@@ -37,6 +37,14 @@ std::vector<std::string> SplitsOf(const ObservationSet& set) {
   return {splits.begin(), splits.end()};
 }
 
+// Every run swept: those fitted and those left out above their group's best LR.
+ObservationSet Swept(const ObservationSet& set) {
+  ObservationSet swept = set;
+  swept.runs.insert(swept.runs.end(), set.above_best.begin(), set.above_best.end());
+  swept.above_best.clear();
+  return swept;
+}
+
 // One warning per group whose lowest loss is at an end of its LRs: "eval/base: 482k, r = 0.1:
 // the lowest loss is at the edge of the 5 LRs swept (3.00e-02): the grid does not bracket the
 // optimum".
@@ -97,7 +105,11 @@ absl::StatusOr<LawFit> FitObservations(const LawEntry& entry, const ObservationS
     }
     std::vector<GroupOptimum> optima = ObservedOptima(loss_points);
     if (law.uses_lr() || law.target() == Target::kOptimalLr) {
-      for (std::string& w : EdgeOptima(s, optima)) fit.warnings.push_back(std::move(w));
+      // Whether the grid brackets an optimum is a question about every LR swept, the runs left
+      // out above their group's best among them.
+      const std::vector<GroupOptimum> swept =
+          set.above_best.empty() ? optima : ObservedOptima(LossPoints(Swept(set), s));
+      for (std::string& w : EdgeOptima(s, swept)) fit.warnings.push_back(std::move(w));
     }
     std::vector<Point> points = loss_points;
     int num_units = static_cast<int>(set.runs.size());

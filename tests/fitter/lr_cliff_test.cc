@@ -14,7 +14,7 @@ namespace mixlaw {
 namespace {
 
 Observation MakeRun(double params, double almr, double lr, int64_t seed, double additional,
-                double base) {
+                    double base) {
   Observation o;
   o.name = "run" + std::to_string(static_cast<int>(lr * 1e4)) + "s" + std::to_string(seed);
   o.params = params;
@@ -83,13 +83,15 @@ TEST(LrCliffTest, TheFitListsTheRunsItLeftOut) {
   const ObservationSet kept = LeaveOutAboveBest(set, criterion);
   FitOptions options;
   options.cross_validate = false;
-  absl::StatusOr<LawFit> fit = FitObservations(*FindLaw("coupling"), kept, kSplitAdditional,
-                                               options);
+  absl::StatusOr<LawFit> fit =
+      FitObservations(*FindLaw("coupling"), kept, kSplitAdditional, options);
   ASSERT_TRUE(fit.ok()) << fit.status();
   EXPECT_EQ(fit->max_lr_over_best, 2);
   EXPECT_EQ(fit->above_best.size(), kept.above_best.size());
   EXPECT_GT(fit->above_best.size(), 0u);
   EXPECT_EQ(fit->data.runs, kept.runs.size());
+  // The grid brackets every optimum: the runs left out still count for the edge warnings.
+  for (const std::string& w : fit->warnings) EXPECT_EQ(w.find("edge"), std::string::npos) << w;
 }
 
 // The LR minimising the planted L_additional + L_base at (n, r): a fine grid over ln eta.
