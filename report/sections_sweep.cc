@@ -6,6 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "common/json_fields.h"
 #include "common/number_format.h"
 #include "fitter/observations.h"
 #include "report/palette.h"
@@ -77,9 +78,16 @@ std::vector<CurvePoint> Thinned(const std::vector<CurvePoint>& points) {
 Section SweepSection(const SectionInput& in) {
   Section s{"sweep", "What was swept and how it ended", {}};
   const LawFit& fit = in.input.fit;
-  const std::string fitted = absl::StrCat(
+  std::string fitted = absl::StrCat(
       "The fit used ", fit.data.runs, " runs of ", fit.source, "; ", fit.diverged.size(),
       fit.diverged.size() == 1 ? " diverged run was" : " diverged runs were", " left out.");
+  if (fit.max_lr_over_best > 0) {
+    absl::StrAppend(&fitted, " ", fit.above_best.size(),
+                    fit.above_best.size() == 1 ? " run was" : " runs were", " left out as above ",
+                    FormatNumber(fit.max_lr_over_best),
+                    " times their group's best LR, where the curves rise to a cliff the law's "
+                    "parabola does not have; the charts draw the runs fitted.");
+  }
   if (!in.input.sweep) {
     s.blocks.push_back(Paragraph(absl::StrCat(
         "This report was made from ", in.input.fit_path,

@@ -273,6 +273,18 @@ TEST(ReportTest, UnsuccessfulRunsAreListedWithTheirReasonEscaped) {
   EXPECT_NE(html.find("84 succeeded, 1 failed"), std::string::npos) << "the words of sweep watch";
 }
 
+TEST(ReportTest, TheSweepSectionCountsTheRunsLeftOutAboveTheirGroupsBest) {
+  ReportInput input = SweepInput();
+  EXPECT_EQ(Markdown(input).find("times their group's best LR"), std::string::npos)
+      << "a fit of every run says nothing of it";
+  input.fit.max_lr_over_best = 2;
+  input.fit.above_best = {"m10M/almr0.1/lr9.99e-01/seed0", "m10M/almr0.1/lr5e-01/seed0"};
+  const std::string md = Markdown(input);
+  EXPECT_NE(md.find("2 runs were left out as above 2 times their group's best LR"),
+            std::string::npos)
+      << md.substr(0, 2000);
+}
+
 TEST(ReportTest, ValidationComparesThePredictedAndTransferredLrWithTheMeasured) {
   ReportInput input = SweepInput();
   input.validation = Validation(input);
