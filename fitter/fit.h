@@ -62,7 +62,7 @@ struct ComponentFit {
 
 // The sizes, ALMRs and LRs swept: what recommend checks an optimum against.
 struct DataSummary {
-  size_t runs = 0;
+  size_t runs = 0;  // fitted (the runs left out above their group's best LR are swept, not fitted)
   std::vector<double> sizes;                  // distinct N, ascending
   std::vector<double> almrs;                  // distinct r, ascending
   std::map<double, std::vector<double>> lrs;  // N -> distinct LRs swept at that size

@@ -70,7 +70,10 @@ absl::StatusOr<LawFit> FitObservations(const LawEntry& entry, const ObservationS
   fit.source = set.source;
   fit.huber_delta = options.solve.huber_delta;
   fit.seed = options.seed;
-  fit.data = Summarize(set);
+  // The grid's LRs are every LR swept, the runs left out above their group's best among them;
+  // data.runs counts the runs fitted.
+  fit.data = Summarize(Swept(set));
+  fit.data.runs = set.runs.size();
   fit.notes = set.notes;
   fit.runs = set.runs;
   for (const Observation& o : set.diverged) fit.diverged.push_back(o.name);

@@ -90,7 +90,9 @@ TEST(LrCliffTest, TheFitListsTheRunsItLeftOut) {
   EXPECT_EQ(fit->above_best.size(), kept.above_best.size());
   EXPECT_GT(fit->above_best.size(), 0u);
   EXPECT_EQ(fit->data.runs, kept.runs.size());
-  // The grid brackets every optimum: the runs left out still count for the edge warnings.
+  // The grid is every LR swept: the runs left out still count for the LRs recommend checks an
+  // optimum against and for the edge warnings.
+  EXPECT_EQ(fit->data.lrs.at(1e7).size(), 9u);
   for (const std::string& w : fit->warnings) EXPECT_EQ(w.find("edge"), std::string::npos) << w;
 }
 
