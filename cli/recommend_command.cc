@@ -71,8 +71,7 @@ absl::StatusOr<LawFit> FitSweep(const RecommendFlags& f, RecommendOptions* optio
       f.source, f.sweep_id, f.recommendation.last_evals, false, &data, exit_code);
   if (!set.ok()) return set.status();
   *target_params = data.sweep.target_params();
-  options->max_lr_over_best =
-      f.recommendation.Options(SpecMaxLrOverBest(data.sweep)).max_lr_over_best;
+  options->max_lr_over_best = f.recommendation.MaxLrOverBest(SpecMaxLrOverBest(data.sweep));
   return FitForRecommendation(*set, *options, f.recommendation.fit_options);
 }
 

@@ -10,13 +10,17 @@ namespace mixlaw {
 
 RecommendOptions RecommendationFlags::Options(double spec_max_lr_over_best) const {
   RecommendOptions options;
-  options.max_lr_over_best = cliff_option->count() > 0 ? max_lr_over_best : spec_max_lr_over_best;
+  options.max_lr_over_best = MaxLrOverBest(spec_max_lr_over_best);
   options.target_params = target_params;
   options.target_tokens = target_tokens;
   if (budget_option->count() > 0) options.forgetting_budget = forgetting_budget;
   if (weight_option->count() > 0) options.weight = weight;
   if (exponent_option->count() > 0) options.lr_size_exponent = lr_size_exponent;
   return options;
+}
+
+double RecommendationFlags::MaxLrOverBest(double spec_max_lr_over_best) const {
+  return cliff_option->count() > 0 ? max_lr_over_best : spec_max_lr_over_best;
 }
 
 void AddRecommendationFlags(CLI::App* command, RecommendationFlags* f) {

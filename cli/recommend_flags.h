@@ -31,6 +31,8 @@ struct RecommendationFlags {
   // The options given (target_params as given, 0 when not; max_lr_over_best as given, else
   // `spec_max_lr_over_best`: a sweep spec's fit.max_lr_over_best, 0 without one).
   RecommendOptions Options(double spec_max_lr_over_best = 0) const;
+  // --max-lr-over-best when given, else `spec_max_lr_over_best`.
+  double MaxLrOverBest(double spec_max_lr_over_best) const;
 };
 
 // Adds --target-params, --target-tokens, --forgetting-budget | --weight, --lr-size-exponent, and

@@ -53,8 +53,7 @@ std::optional<Failure> FromSweep(const ReportFlags& f, ReportInput* input) {
           ResolveTargetParams(f.sweep_id, data.sweep.target_params(), &input->options)) {
     return Failure{kExitUsage, *problem};
   }
-  input->options.max_lr_over_best =
-      f.recommendation.Options(SpecMaxLrOverBest(data.sweep)).max_lr_over_best;
+  input->options.max_lr_over_best = f.recommendation.MaxLrOverBest(SpecMaxLrOverBest(data.sweep));
   const ObservationSet fitted = LeaveOutAboveBest(*set, input->options);
   FitOptions options = f.recommendation.fit_options;
   options.cross_validate = true;  // the report shows it
