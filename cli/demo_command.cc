@@ -144,7 +144,7 @@ nlohmann::json DemoStudy(const DemoFlags& f, const nlohmann::json& proxies,
                           {"design", f.design},
                           {"bootstrap", f.bootstrap}};
   if (f.design == "adaptive") {
-    study["initial"] = {{"lrs", 3}, {"almrs", 2}, {"stride", 1}};
+    study["initial"] = {{"lrs", 3}, {"almrs", 2}, {"lr_ratio", 2.0}};
     study["runs_per_round"] = 8;
     study["stop"] = {{"lr_factor", 1.25}, {"budget_fraction", 0.4}};
   }

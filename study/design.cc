@@ -71,6 +71,14 @@ std::vector<size_t> AroundLr(const std::vector<double>& lrs, double centre, int 
   return picked;
 }
 
+// The stride `options` asks for on `lrs`: `lr_ratio` in rungs of the ladder's mean step, or
+// `stride`.
+int InitialStride(const std::vector<double>& lrs, const InitialDesignOptions& options) {
+  if (options.lr_ratio <= 1 || lrs.size() < 2 || lrs.back() <= lrs.front()) return options.stride;
+  const double step = std::log(lrs.back() / lrs.front()) / static_cast<double>(lrs.size() - 1);
+  return std::max(1, static_cast<int>(std::lround(std::log(options.lr_ratio) / step)));
+}
+
 }  // namespace
 
 std::vector<CandidateRun> InitialDesign(const CandidateGrid& grid,
@@ -79,7 +87,8 @@ std::vector<CandidateRun> InitialDesign(const CandidateGrid& grid,
   if (grid.lrs.empty() || grid.almrs.empty() || grid.seeds.empty()) return runs;
   const double centre =
       options.prior_lr > 0 ? options.prior_lr : std::sqrt(grid.lrs.front() * grid.lrs.back());
-  const std::vector<size_t> lrs = AroundLr(grid.lrs, centre, options.lrs, options.stride);
+  const std::vector<size_t> lrs =
+      AroundLr(grid.lrs, centre, options.lrs, InitialStride(grid.lrs, options));
   for (const CandidateGrid::Size& s : grid.sizes) {
     for (size_t a : Spread(grid.almrs.size(), options.almrs)) {
       for (size_t l : lrs) {

@@ -57,6 +57,9 @@ struct InitialDesignOptions {
   int lrs = 3;     // LRs per size and ALMR
   int almrs = 2;   // ALMRs, spread over the grid's (its two ends for 2)
   int stride = 2;  // grid rungs between two of the initial LRs
+  // When > 1: the initial LRs about this factor apart, the stride being the whole number of the
+  // ladder's mean rungs nearest it (at least 1); it overrides `stride`.
+  double lr_ratio = 0;
   // The LR to centre on at each size; 0: the geometric middle of the grid's LRs.
   double prior_lr = 0;
 };

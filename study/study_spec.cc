@@ -221,7 +221,8 @@ absl::StatusOr<StudySpec> ParseStudySpec(const std::string& text, const std::str
     reader.Problem("design", "'" + design + "' must be adaptive or grid");
   }
   if (j.contains("initial") &&
-      reader.CheckObject(j["initial"], "initial", {"lrs", "almrs", "stride", "prior_lr"})) {
+      reader.CheckObject(j["initial"], "initial",
+                         {"lrs", "almrs", "stride", "lr_ratio", "prior_lr"})) {
     const nlohmann::json& i = j["initial"];
     spec.initial.lrs = static_cast<int>(
         reader.Integer(i, "initial", "lrs", false, Bounds::Closed(2, 100)).value_or(3));
@@ -229,6 +230,9 @@ absl::StatusOr<StudySpec> ParseStudySpec(const std::string& text, const std::str
         reader.Integer(i, "initial", "almrs", false, Bounds::Closed(1, 100)).value_or(2));
     spec.initial.stride = static_cast<int>(
         reader.Integer(i, "initial", "stride", false, Bounds::Closed(1, 100)).value_or(2));
+    spec.initial.lr_ratio =
+        reader.Number(i, "initial", "lr_ratio", false, {1.0, std::nullopt, true, false})
+            .value_or(0.0);
     spec.initial.prior_lr =
         reader.Number(i, "initial", "prior_lr", false, Bounds::Positive()).value_or(0.0);
   }

@@ -62,6 +62,20 @@ TEST(DesignTest, InitialDesignSpreadsLrsAroundThePriorAtEverySize) {
   }
   EXPECT_EQ(lrs, (std::set<double>{grid.lrs[2], grid.lrs[4], grid.lrs[6]}));
   EXPECT_EQ(almrs.size(), 3u);
+  // A ratio instead of a stride: on a ladder of x1.41 rungs a ratio of 2 is 2 rungs, of 2.9 is 3
+  // (the nearest), of 1.1 is 1 (at least one).
+  CandidateGrid fine = grid;
+  fine.lrs.clear();
+  for (int k = 0; k < 9; ++k) fine.lrs.push_back(8e-3 * std::pow(std::sqrt(2.0), k));
+  for (auto [ratio, rungs] : {std::pair{2.0, 2}, {2.9, 3}, {1.1, 1}}) {
+    InitialDesignOptions by_ratio;
+    by_ratio.stride = 1;
+    by_ratio.lr_ratio = ratio;
+    lrs.clear();
+    for (const CandidateRun& r : InitialDesign(fine, by_ratio)) lrs.insert(r.lr);
+    EXPECT_EQ(lrs, (std::set<double>{fine.lrs[4 - rungs], fine.lrs[4], fine.lrs[4 + rungs]}))
+        << "ratio " << ratio;
+  }
   // A ladder too short for the stride: adjacent rungs.
   CandidateGrid short_grid = grid;
   short_grid.lrs = {1e-3, 2e-3, 4e-3};

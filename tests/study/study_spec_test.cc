@@ -43,6 +43,8 @@ TEST(StudySpecTest, TheExampleParsesWithItsProxiesInlineOrFromTheirFile) {
   EXPECT_DOUBLE_EQ(spec->stop.lr_factor, 1.2);
   EXPECT_DOUBLE_EQ(spec->BudgetFlops(), 0.33 * spec->grid.Flops());
   EXPECT_EQ(spec->bootstrap, 200);
+  EXPECT_EQ(spec->initial.stride, 2);
+  EXPECT_EQ(spec->initial.lr_ratio, 0) << "no ratio unless given";
 
   // The same proxies from a file beside the spec; the target from their fit.target_params.
   const std::filesystem::path dir =
@@ -96,6 +98,9 @@ INSTANTIATE_TEST_SUITE_P(
                  {"s.json: stop.lr_factor: 1 must be > 1",
                   "s.json: stop.budget_fraction: 1.5 is outside [0, 1]",
                   "s.json: stop.max_rounds: 0 is outside [1, 1000]"}},
+        BadStudy{R"({"initial": {"lr_ratio": 1, "stride": 0}})",
+                 {"s.json: initial.lr_ratio: 1 must be > 1",
+                  "s.json: initial.stride: 0 is outside [1, 100]"}},
         BadStudy{R"({"proxies": "missing.json"})", {"/examples/missing.json: cannot be read"}},
         BadStudy{R"({"proxies": 3, "name": "a b"})",
                  {"s.json: proxies: must be a sweep spec object or the path of one",
