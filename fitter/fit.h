@@ -77,9 +77,9 @@ struct LawFit {
   std::vector<ComponentFit> components;
   std::vector<Observation> runs;      // the runs fitted, with their losses
   std::vector<std::string> diverged;  // names of the runs left out
-  // Names of the runs left out as above their group's best LR (fitter/lr_cliff.h), and the
-  // factor that left them out (0: none).
-  std::vector<std::string> above_best;
+  // The runs left out as above their group's best LR (fitter/lr_cliff.h), with their losses, and
+  // the factor that left them out (0: none).
+  std::vector<Observation> above_best;
   double max_lr_over_best = 0;
   std::vector<std::string> notes;     // rows skipped on reading
   std::vector<std::string> warnings;  // about the data (optima at the edge of the grid, ...)

@@ -115,6 +115,39 @@ std::vector<std::string> StringArray(const json& j, const char* key) {
   return values;
 }
 
+// A run of FIT.json's "runs" or "above_best": its name, size, point and losses.
+json RunJson(const Observation& o) {
+  json losses = json::object();
+  for (const auto& [split, loss] : o.final_loss) losses[split] = JsonNumber(loss);
+  json run = {{"name", o.name},       {"params", o.params}, {"tokens", o.tokens},  {"almr", o.almr},
+              {"peak_lr", o.peak_lr}, {"seed", o.seed},     {"final_loss", losses}};
+  if (!o.weight.empty()) run["weight"] = o.weight;  // only a stopped run's predictions
+  return run;
+}
+
+Observation RunFromJson(const json& o) {
+  Observation run;
+  run.name = StringOr(o, "name", "");
+  run.params = NumberOr(o, "params", kNaN);
+  run.tokens = NumberOr(o, "tokens", 0);
+  run.almr = NumberOr(o, "almr", kNaN);
+  run.peak_lr = NumberOr(o, "peak_lr", kNaN);
+  run.seed = o.contains("seed") && o["seed"].is_number_integer() ? o["seed"].get<int64_t>() : 0;
+  if (o.contains("final_loss") && o["final_loss"].is_object()) {
+    for (const auto& [split, loss] : o["final_loss"].items()) {
+      run.final_loss[split] = loss.is_number() ? loss.get<double>() : kNaN;
+    }
+  }
+  if (o.contains("weight") && o["weight"].is_object()) {  // a weight outside (0, 1] reads as 1
+    for (const auto& [split, w] : o["weight"].items()) {
+      if (w.is_number() && w.get<double>() > 0 && w.get<double>() <= 1) {
+        run.weight[split] = w.get<double>();
+      }
+    }
+  }
+  return run;
+}
+
 }  // namespace
 
 json FitToJson(const LawFit& fit) {
@@ -123,15 +156,9 @@ json FitToJson(const LawFit& fit) {
   json components = json::array();
   for (const ComponentFit& c : fit.components) components.push_back(ComponentJson(c));
   json runs = json::array();
-  for (const Observation& o : fit.runs) {
-    json losses = json::object();
-    for (const auto& [split, loss] : o.final_loss) losses[split] = JsonNumber(loss);
-    json run = {{"name", o.name},      {"params", o.params},   {"tokens", o.tokens},
-                {"almr", o.almr},      {"peak_lr", o.peak_lr}, {"seed", o.seed},
-                {"final_loss", losses}};
-    if (!o.weight.empty()) run["weight"] = o.weight;  // only a stopped run's predictions
-    runs.push_back(std::move(run));
-  }
+  for (const Observation& o : fit.runs) runs.push_back(RunJson(o));
+  json above_best = json::array();
+  for (const Observation& o : fit.above_best) above_best.push_back(RunJson(o));
   return {{"format", kFitFormat},
           {"law", fit.law},
           {"source", fit.source},
@@ -146,7 +173,7 @@ json FitToJson(const LawFit& fit) {
           {"runs", runs},
           {"diverged", fit.diverged},
           {"max_lr_over_best", fit.max_lr_over_best},
-          {"above_best", fit.above_best},
+          {"above_best", above_best},
           {"notes", fit.notes},
           {"warnings", fit.warnings},
           {"components", components}};
@@ -168,7 +195,6 @@ absl::StatusOr<LawFit> FitFromJson(const json& j, const std::string& source) {
   fit.seed = j.contains("seed") && j["seed"].is_number_unsigned() ? j["seed"].get<uint64_t>() : 0;
   fit.diverged = StringArray(j, "diverged");
   fit.max_lr_over_best = NumberOr(j, "max_lr_over_best", 0);
-  fit.above_best = StringArray(j, "above_best");
   fit.notes = StringArray(j, "notes");
   fit.warnings = StringArray(j, "warnings");
   if (j.contains("data") && j["data"].is_object()) {
@@ -183,27 +209,15 @@ absl::StatusOr<LawFit> FitFromJson(const json& j, const std::string& source) {
     r.Problem("data", "missing object");
   }
   for (const json& o : ArrayOr(j, "runs")) {  // absent in older files
-    if (!o.is_object()) continue;
-    Observation run;
-    run.name = StringOr(o, "name", "");
-    run.params = NumberOr(o, "params", kNaN);
-    run.tokens = NumberOr(o, "tokens", 0);
-    run.almr = NumberOr(o, "almr", kNaN);
-    run.peak_lr = NumberOr(o, "peak_lr", kNaN);
-    run.seed = o.contains("seed") && o["seed"].is_number_integer() ? o["seed"].get<int64_t>() : 0;
-    if (o.contains("final_loss") && o["final_loss"].is_object()) {
-      for (const auto& [split, loss] : o["final_loss"].items()) {
-        run.final_loss[split] = loss.is_number() ? loss.get<double>() : kNaN;
-      }
+    if (o.is_object()) fit.runs.push_back(RunFromJson(o));
+  }
+  for (const json& o : ArrayOr(j, "above_best")) {  // names alone in older files
+    if (o.is_object()) fit.above_best.push_back(RunFromJson(o));
+    if (o.is_string()) {
+      Observation named;
+      named.name = o.get<std::string>();
+      fit.above_best.push_back(std::move(named));
     }
-    if (o.contains("weight") && o["weight"].is_object()) {  // a weight outside (0, 1] reads as 1
-      for (const auto& [split, w] : o["weight"].items()) {
-        if (w.is_number() && w.get<double>() > 0 && w.get<double>() <= 1) {
-          run.weight[split] = w.get<double>();
-        }
-      }
-    }
-    fit.runs.push_back(std::move(run));
   }
   if (!j.contains("components") || !j["components"].is_array() || j["components"].empty()) {
     r.Problem("components", "missing, or not a non-empty array");

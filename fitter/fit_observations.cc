@@ -77,7 +77,7 @@ absl::StatusOr<LawFit> FitObservations(const LawEntry& entry, const ObservationS
   fit.notes = set.notes;
   fit.runs = set.runs;
   for (const Observation& o : set.diverged) fit.diverged.push_back(o.name);
-  for (const Observation& o : set.above_best) fit.above_best.push_back(o.name);
+  fit.above_best = set.above_best;
   fit.max_lr_over_best = set.max_lr_over_best;
   for (const LawComponent& component : entry.components) {
     const Law& law = *component.law;

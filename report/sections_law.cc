@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "absl/strings/str_cat.h"
+#include "common/json_fields.h"
 #include "common/number_format.h"
 #include "fitter/points.h"
 #include "report/palette.h"
@@ -112,10 +113,15 @@ Table OptimalLrTable(const SectionInput& in, const std::string& split,
 Section LossVsLrSection(const SectionInput& in) {
   Section s{"loss-vs-lr", "Final loss against peak LR", {}};
   const LawFit& fit = in.input.fit;
-  s.blocks.push_back(Paragraph(
+  s.blocks.push_back(Paragraph(absl::StrCat(
       "Each run's final loss against its peak LR (markers) and the fitted law at each ALMR "
       "(lines of the same colour), one panel per model size and split. Diverged runs are not "
-      "shown: the fit leaves them out."));
+      "shown: the fit leaves them out.",
+      fit.above_best.empty()
+          ? ""
+          : absl::StrCat(" Rings are the ", fit.above_best.size(),
+                         " runs the fit left out as above ", FormatNumber(fit.max_lr_over_best),
+                         " times their group's best LR."))));
   if (fit.runs.empty()) {
     s.blocks.push_back(Paragraph("This FIT.json lists no runs: only the fitted lines are drawn."));
   }
@@ -141,10 +147,20 @@ Section LossVsLrSection(const SectionInput& in) {
           measured.points.push_back({o.peak_lr, loss->second});
           measured.tips.push_back(o.name);
         }
+        Series left_out{"ALMR " + FormatAlmr(r) + " (left out above the best)", color};
+        left_out.hollow = true;
+        left_out.in_legend = false;
+        for (const Observation& o : fit.above_best) {
+          auto loss = o.final_loss.find(split);
+          if (o.params != n || o.almr != r || loss == o.final_loss.end()) continue;
+          left_out.points.push_back({o.peak_lr, loss->second});
+          left_out.tips.push_back(o.name + " (left out: above the group's best LR)");
+        }
         Series fitted = Line("ALMR " + FormatAlmr(r) + " (fitted)", color, false);
         for (double lr : grid)
           fitted.points.push_back({lr, in.views.proxy.LossOn(split, r, lr, n)});
         c.series.push_back(std::move(measured));
+        if (!left_out.points.empty()) c.series.push_back(std::move(left_out));
         c.series.push_back(std::move(fitted));
       }
       Series key = Line("fitted law (lines)", "#666666");  // a legend entry for the lines

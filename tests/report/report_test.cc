@@ -273,16 +273,52 @@ TEST(ReportTest, UnsuccessfulRunsAreListedWithTheirReasonEscaped) {
   EXPECT_NE(html.find("84 succeeded, 1 failed"), std::string::npos) << "the words of sweep watch";
 }
 
-TEST(ReportTest, TheSweepSectionCountsTheRunsLeftOutAboveTheirGroupsBest) {
+TEST(ReportTest, TheRunsLeftOutAboveTheirGroupsBestAreCountedAndDrawnAsRings) {
   ReportInput input = SweepInput();
   EXPECT_EQ(Markdown(input).find("times their group's best LR"), std::string::npos)
       << "a fit of every run says nothing of it";
   input.fit.max_lr_over_best = 2;
-  input.fit.above_best = {"m10M/almr0.1/lr9.99e-01/seed0", "m10M/almr0.1/lr5e-01/seed0"};
-  const std::string md = Markdown(input);
+  // Two runs of the 30M ALMR 0.25 group far above its LRs, with losses on the cliff.
+  for (double factor : {8.0, 16.0}) {
+    Observation o;
+    for (const Observation& r : input.fit.runs) {
+      if (r.params == 3e7 && r.almr == 0.25) o = r;
+    }
+    o.peak_lr *= factor;
+    o.name = absl::StrCat("m30M/almr0.25/lr", o.peak_lr, "/seed0");
+    for (auto& [split, loss] : o.final_loss) loss += factor;
+    input.fit.above_best.push_back(o);
+  }
+  // Through FIT.json, as `mixlaw report --fit` reads it: the runs keep their losses.
+  absl::StatusOr<LawFit> read = FitFromJson(FitToJson(input.fit), "fit.json");
+  ASSERT_TRUE(read.ok()) << read.status();
+  ASSERT_EQ(read->above_best.size(), 2u);
+  EXPECT_EQ(read->above_best[1].final_loss, input.fit.above_best[1].final_loss);
+  input.fit = *read;
+  const std::string md = Markdown(input), html = Html(input);
   EXPECT_NE(md.find("2 runs were left out as above 2 times their group's best LR"),
             std::string::npos)
       << md.substr(0, 2000);
+  EXPECT_NE(md.find("Rings are the 2 runs the fit left out as above 2 times"), std::string::npos);
+  size_t rings = 0;
+  const nlohmann::json data = PageData(html);
+  for (const nlohmann::json& chart : data["charts"]) {
+    if (chart["kind"] != "loss-vs-lr") continue;
+    for (const nlohmann::json& s : chart["series"]) {
+      if (s["label"] != "ALMR 0.25 (left out above the best)") continue;
+      EXPECT_EQ(chart["panel"].get<std::string>().substr(0, 3), "30M") << "only its size's panels";
+      EXPECT_TRUE(s["hollow"].get<bool>());
+      rings += s["points"].size();
+    }
+  }
+  EXPECT_EQ(rings, 4u) << "two runs x two splits";
+  // FIT.json files that name the runs only still read.
+  nlohmann::json names = FitToJson(input.fit);
+  names["above_best"] = {"a/almr0.25/lr1/seed0"};
+  read = FitFromJson(names, "old-fit.json");
+  ASSERT_TRUE(read.ok()) << read.status();
+  ASSERT_EQ(read->above_best.size(), 1u);
+  EXPECT_EQ(read->above_best[0].name, "a/almr0.25/lr1/seed0");
 }
 
 TEST(ReportTest, ValidationComparesThePredictedAndTransferredLrWithTheMeasured) {
