@@ -133,9 +133,10 @@ void PrintBestGridPoints(const ObservationSet& runs) {
   }
 }
 
-// The study the demo runs: the proxies' spec, the whole grid or the adaptive design (LRs around
-// the prior at two ALMRs first, rounds of 8 runs after, until the LR's interval is within x1.25
-// or 40% of the grid's compute is spent), and the target check when there is a target spec.
+// The study the demo runs: the proxies' spec, the whole grid or the adaptive design (three LRs a
+// factor 2 apart around the prior at the grid's three ALMRs first, rounds of 8 runs after, until
+// the LR's interval is within x1.25 or 40% of the grid's compute is spent), and the target check
+// when there is a target spec.
 nlohmann::json DemoStudy(const DemoFlags& f, const nlohmann::json& proxies,
                          const nlohmann::json& target, const TargetGoals& goals) {
   nlohmann::json study = {{"name", proxies.value("name", std::string("demo"))},
@@ -144,7 +145,7 @@ nlohmann::json DemoStudy(const DemoFlags& f, const nlohmann::json& proxies,
                           {"design", f.design},
                           {"bootstrap", f.bootstrap}};
   if (f.design == "adaptive") {
-    study["initial"] = {{"lrs", 3}, {"almrs", 2}, {"lr_ratio", 2.0}};
+    study["initial"] = {{"lrs", 3}, {"almrs", 3}, {"lr_ratio", 2.0}};
     study["runs_per_round"] = 8;
     study["stop"] = {{"lr_factor", 1.25}, {"budget_fraction", 0.4}};
   }
