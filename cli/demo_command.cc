@@ -134,9 +134,9 @@ void PrintBestGridPoints(const ObservationSet& runs) {
 }
 
 // The study the demo runs: the proxies' spec, the whole grid or the adaptive design (three LRs a
-// factor 2 apart around the prior at the grid's three ALMRs first, rounds of 8 runs after, until
-// the LR's interval is within x1.25 or 40% of the grid's compute is spent), and the target check
-// when there is a target spec.
+// factor 2 apart around the prior at three ALMRs spread over the grid first, all of the default
+// preset's, then rounds of 8 runs, until the LR's interval is within x1.25 or 40% of the grid's
+// compute is spent), and the target check when there is a target spec.
 nlohmann::json DemoStudy(const DemoFlags& f, const nlohmann::json& proxies,
                          const nlohmann::json& target, const TargetGoals& goals) {
   nlohmann::json study = {{"name", proxies.value("name", std::string("demo"))},

@@ -28,6 +28,7 @@ struct Bounds {
   bool min_exclusive = false;
   bool max_exclusive = false;
   static Bounds Positive() { return {0.0, std::nullopt, true, false}; }
+  static Bounds Above(double v) { return {v, std::nullopt, true, false}; }
   static Bounds NonNegative() { return {0.0, std::nullopt, false, false}; }
   static Bounds AtLeast(double v) { return {v, std::nullopt, false, false}; }
   static Bounds Closed(double lo, double hi) { return {lo, hi, false, false}; }

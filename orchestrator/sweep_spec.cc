@@ -367,7 +367,7 @@ absl::StatusOr<SweepSpec> ParseSweepSpec(const std::string& text, const std::str
       reader.CheckObject(j["fit"], "fit", {"target_params", "max_lr_over_best"})) {
     spec.target_params = reader.Number(j["fit"], "fit", "target_params", false, Bounds::Positive());
     spec.max_lr_over_best =
-        reader.Number(j["fit"], "fit", "max_lr_over_best", false, {1.0, std::nullopt, true, false});
+        reader.Number(j["fit"], "fit", "max_lr_over_best", false, Bounds::Above(1));
   }
   spec.max_attempts = static_cast<int>(
       reader.Integer(j, "", "max_attempts", false, Bounds::Closed(1, 100)).value_or(3));

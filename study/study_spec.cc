@@ -188,9 +188,7 @@ absl::StatusOr<StudySpec> ParseStudySpec(const std::string& text, const std::str
       const nlohmann::json& goals = t["goals"];
       g.regret = reader.Number(goals, "target.goals", "regret", false, Bounds::Positive())
                      .value_or(g.regret);
-      g.lr_factor = reader
-                        .Number(goals, "target.goals", "lr_factor", false,
-                                Bounds{1.0, std::nullopt, true, false})
+      g.lr_factor = reader.Number(goals, "target.goals", "lr_factor", false, Bounds::Above(1))
                         .value_or(g.lr_factor);
       g.loss_error = reader.Number(goals, "target.goals", "loss_error", false, Bounds::Positive())
                          .value_or(g.loss_error);
@@ -231,8 +229,7 @@ absl::StatusOr<StudySpec> ParseStudySpec(const std::string& text, const std::str
     spec.initial.stride = static_cast<int>(
         reader.Integer(i, "initial", "stride", false, Bounds::Closed(1, 100)).value_or(2));
     spec.initial.lr_ratio =
-        reader.Number(i, "initial", "lr_ratio", false, {1.0, std::nullopt, true, false})
-            .value_or(0.0);
+        reader.Number(i, "initial", "lr_ratio", false, Bounds::Above(1)).value_or(0.0);
     spec.initial.prior_lr =
         reader.Number(i, "initial", "prior_lr", false, Bounds::Positive()).value_or(0.0);
   }
@@ -242,8 +239,8 @@ absl::StatusOr<StudySpec> ParseStudySpec(const std::string& text, const std::str
       reader.CheckObject(j["stop"], "stop",
                          {"lr_factor", "budget_fraction", "budget_flops", "max_rounds"})) {
     const nlohmann::json& s = j["stop"];
-    Bounds above_one{1.0, std::nullopt, true, false};
-    spec.stop.lr_factor = reader.Number(s, "stop", "lr_factor", false, above_one).value_or(1.25);
+    spec.stop.lr_factor =
+        reader.Number(s, "stop", "lr_factor", false, Bounds::Above(1)).value_or(1.25);
     spec.stop.budget_fraction =
         reader.Number(s, "stop", "budget_fraction", false, Bounds{0.0, 1.0, true, false})
             .value_or(1.0);
